@@ -1,0 +1,5 @@
+"""``python -m cpts``: the command line."""
+
+from cpts.cli import app
+
+app()

@@ -1,0 +1,208 @@
+"""When the amounts of a contract year are paid (ACI art. 9.1; contrat type art. 6.1 and 6.2).
+
+* Year 1: the functioning is paid in full at the signature (once the file is complete).
+* Year 2 and later: at the start of the year (the contract's anniversary), an advance of 75 % of
+  the functioning and of the fixed parts of the missions already started.
+* On the start date of a mission started during the year: an advance of 75 % of its fixed part,
+  pro rata of the time to the next anniversary.
+* The crisis variable part: within the month after the ARS declares the crisis.
+* At the end of the year (the next anniversary, after the evaluation): the balance, i.e. the
+  year's total less everything paid before (fixed balance and variable parts).
+
+The increase of size 4 follows the lines it increases: its share on fixed parts is advanced with
+them, the rest is paid with the balance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from .calendar import add_months
+from .financing import (
+    ADDITIONAL_FUNCTIONING,
+    FUNCTIONING,
+    INCREASE,
+    UNSCHEDULED_CARE,
+    ContractYearInput,
+    ContractYearResult,
+    Line,
+    compute_contract_year,
+)
+from .missions import Mission
+from .money import ZERO, apply_ratio, euros
+from .parameters import ParameterTree, default_tree
+
+ADVANCE_KINDS = ("functioning", "advance", "mission_start", "crisis", "balance")
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledPayment:
+    """One payment of the contract year: when, what, how much, why."""
+
+    due: dt.date
+    kind: str  # functioning | advance | mission_start | crisis | balance
+    label: str
+    amount: Decimal
+    lines: tuple[str, ...]
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "due": self.due.isoformat(),
+            "kind": self.kind,
+            "label": self.label,
+            "amount": euros(self.amount),
+            "lines": list(self.lines),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSchedule:
+    result: ContractYearResult
+    payments: tuple[ScheduledPayment, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((payment.amount for payment in self.payments), ZERO)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "contract_year": self.result.year.number,
+            "size_class": self.result.size_class,
+            "grid": self.result.grid,
+            "total": euros(self.total),
+            "payments": [payment.to_dict() for payment in self.payments],
+        }
+
+
+def _is_fixed(line: Line) -> bool:
+    return line.code.endswith(".fixed") or line.code == UNSCHEDULED_CARE
+
+
+def _mission_of(line: Line) -> Mission | None:
+    head = line.code.split(".", 1)[0]
+    return Mission(head) if head in Mission._value2member_map_ else None
+
+
+def payment_schedule(
+    inputs: ContractYearInput, tree: ParameterTree | None = None
+) -> PaymentSchedule:
+    """The payments of one contract year, in order, adding up to the year's total."""
+    tree = tree or default_tree()
+    result = compute_contract_year(inputs, tree)
+    year = result.year
+    share = Fraction(tree.at("payment.advance_share", year.start).decimal())
+    increase_rate = Fraction(0)
+    if any(line.code == INCREASE for line in result.lines):
+        increase_rate = Fraction(result.line(INCREASE).value)
+    starts = {
+        mission_input.mission: mission_input.started or year.start
+        for mission_input in inputs.missions
+    }
+    payments: list[ScheduledPayment] = []
+
+    functioning = [
+        line for line in result.lines if line.code in (FUNCTIONING, ADDITIONAL_FUNCTIONING)
+    ]
+    in_full = tree.at("payment.functioning_in_full_at_signature", year.start).boolean()
+    if year.number == 1 and in_full:
+        payments.append(
+            ScheduledPayment(
+                due=inputs.signed,
+                kind="functioning",
+                label="Fonctionnement versé en totalité à la signature",
+                amount=sum((line.amount for line in functioning), ZERO),
+                lines=tuple(line.code for line in functioning),
+                detail="ACI art. 9.1 : versement intégral dès la signature du contrat",
+            )
+        )
+        anniversary_lines: list[Line] = []
+    else:
+        anniversary_lines = list(functioning)
+
+    # Fixed parts of missions running at the start of the year: advanced at the anniversary
+    # (year 2 and later); missions starting later get their own advance on their start date.
+    by_start: dict[dt.date, list[Line]] = {}
+    for line in result.lines:
+        mission = _mission_of(line)
+        if mission is None or not _is_fixed(line) or line.amount == ZERO:
+            continue
+        started = starts[mission]
+        if year.number > 1 and started <= year.start:
+            anniversary_lines.append(line)
+        else:
+            by_start.setdefault(max(started, year.start), []).append(line)
+
+    def advance(lines: list[Line]) -> Decimal:
+        base = sum((line.amount for line in lines), ZERO)
+        missions = sum((line.amount for line in lines if _mission_of(line) is not None), ZERO)
+        return apply_ratio(base, share) + apply_ratio(missions, share * increase_rate)
+
+    if anniversary_lines:
+        payments.append(
+            ScheduledPayment(
+                due=year.start,
+                kind="advance",
+                label=f"Avance de {float(share * 100):g} % au début de l'année contractuelle",
+                amount=advance(anniversary_lines),
+                lines=tuple(line.code for line in anniversary_lines),
+                detail="ACI art. 9.1 ; contrat type art. 6.1 : avance sur le fonctionnement et les parts fixes",
+            )
+        )
+    for day in sorted(by_start):
+        lines = by_start[day]
+        payments.append(
+            ScheduledPayment(
+                due=day,
+                kind="mission_start",
+                label=f"Avance de {float(share * 100):g} % au démarrage : "
+                + ", ".join(
+                    sorted({(_mission_of(line) or Mission.ACCESS).label for line in lines})
+                ),
+                amount=advance(lines),
+                lines=tuple(line.code for line in lines),
+                detail="Contrat type art. 6.2 : avance sur l'enveloppe fixe, proratisée jusqu'à la date anniversaire",
+            )
+        )
+
+    crisis_code = f"{Mission.CRISIS.value}.variable"
+    crisis = [line for line in result.lines if line.code == crisis_code and line.amount > ZERO]
+    for line in crisis:
+        declared = _crisis_date(line)
+        delay = tree.at("payment.crisis_delay_months", declared).integer()
+        amount = line.amount + apply_ratio(line.amount, increase_rate)
+        payments.append(
+            ScheduledPayment(
+                due=add_months(declared, delay),
+                kind="crisis",
+                label="Part variable de crise, dans le mois suivant la caractérisation par l'ARS",
+                amount=amount,
+                lines=(crisis_code,),
+                detail=f"Avenant 2 : crise caractérisée le {declared:%d/%m/%Y}, versée pour les douze mois à venir",
+            )
+        )
+
+    paid = sum((payment.amount for payment in payments), ZERO)
+    payments.append(
+        ScheduledPayment(
+            due=year.end,
+            kind="balance",
+            label="Solde de l'année, après l'évaluation annuelle",
+            amount=result.total - paid,
+            lines=tuple(line.code for line in result.lines),
+            detail="ACI art. 9.1 : solde des parts fixes et parts variables selon l'atteinte des objectifs",
+        )
+    )
+    payments.sort(key=lambda payment: (payment.due, ADVANCE_KINDS.index(payment.kind)))
+    return PaymentSchedule(result=result, payments=tuple(payments))
+
+
+def _crisis_date(line: Line) -> dt.date:
+    if line.crisis_declared is None:  # pragma: no cover - a paid crisis line always has its date
+        raise ValueError(f"{line.code} has no crisis date")
+    return line.crisis_declared

@@ -1,0 +1,18 @@
+"""The ``cpts`` command line (typer + rich)."""
+
+from __future__ import annotations
+
+import typer
+
+from . import aci
+
+app = typer.Typer(
+    name="cpts",
+    help="CPTS Pilote : l'ACI CPTS en code, et le système d'information des CPTS.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+aci.register(app)
+
+__all__ = ["app"]
