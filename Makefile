@@ -1,13 +1,14 @@
 # CPTS Pilote — the targets behind the README's two commands.
-#   make demo   set up everything (virtualenv, packages) and run the demo
-#   make test   set up everything and run every check: lint, format, types, tests
+#   make demo   set up everything (virtualenv, packages, SQLite database, demo data) and serve the demo
+#   make test   set up everything (PostgreSQL started, chromium installed if missing) and run every
+#               check: lint, format, types, tests on PostgreSQL, browser test
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install demo test lint typecheck pytest docs bench clean
+.PHONY: install services demo demo-data simulate test lint typecheck pytest docs screenshots bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,17 +18,29 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: install
+services:
+	bash scripts/ensure-services.sh
+
+demo-data: install
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py load_territory
+	$(BIN)/python manage.py seed_demo
+
+demo: demo-data
+	@echo "CPTS Pilote : http://127.0.0.1:8000/ (Ctrl-C pour arrêter)"
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+simulate: install
 	$(BIN)/cpts demo
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install services
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -35,8 +48,11 @@ test: lint typecheck pytest
 docs: install
 	$(BIN)/python -m cpts.aci.rules_doc
 
+screenshots: install services
+	CPTS_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e
+
 bench: install
 	$(BIN)/python benchmarks/bench_campaign.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,100 @@
+"""Who may see and do what: the one place where access rules live.
+
+* A CPTS coordinator sees and acts for its own community only.
+* A CPAM officer sees the communities of its départements.
+* An ARS officer sees the communities of its region.
+* A national viewer sees everything, read-only.
+* A facilitator sees, read-only, the communities it accompanies.
+* An administrator sees and does everything.
+
+Views never filter by hand: they ask :func:`visible_communities` or :func:`community_for`, which
+answers 404 (never the data) when the community is out of the user's scope.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+
+from cpts.communities.models import Community
+
+from .models import Role, User
+
+
+class Action(StrEnum):
+    FILE = "file"  # letter of intent, health project, indicator values and proofs (the community)
+    DECIDE = "decide"  # validate or refuse a letter, a health project; declare a crisis (the ARS)
+    GRANT = "grant"  # grant the accélérateur (ARS or CPAM)
+    SIGN = "sign"  # record the contract's signature (CPAM)
+    EVALUATE = "evaluate"  # accept or refuse indicators, close the evaluation (CPAM)
+    PAY = "pay"  # run payments, correct an amount (CPAM)
+    MISSIONS = "missions"  # record mission starts and deployments (community or CPAM)
+
+
+ALLOWED: dict[str, set[Action]] = {
+    Role.COORDINATOR: {Action.FILE, Action.MISSIONS},
+    Role.CPAM: {Action.GRANT, Action.SIGN, Action.EVALUATE, Action.PAY, Action.MISSIONS},
+    Role.ARS: {Action.DECIDE, Action.GRANT},
+    Role.NATIONAL: set(),
+    Role.FACILITATOR: set(),
+    Role.ADMIN: set(Action),
+}
+
+
+def current_user(request: HttpRequest) -> User:
+    """The signed-in user of a request (the middleware sends everyone else to the login page)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Connexion requise.")
+    return user
+
+
+def visible_communities(user: User) -> QuerySet[Community]:
+    """The communities ``user`` may see."""
+    communities = Community.objects.select_related("departement__region")
+    if not user.is_authenticated or not user.is_active:
+        return communities.none()
+    match user.role:
+        case Role.ADMIN | Role.NATIONAL:
+            return communities.all()
+        case Role.COORDINATOR:
+            return (
+                communities.filter(pk=user.community_id)
+                if user.community_id
+                else communities.none()
+            )
+        case Role.CPAM:
+            return communities.filter(departement__in=user.departements.all())
+        case Role.ARS:
+            return communities.filter(departement__region_id=user.region_id)
+        case Role.FACILITATOR:
+            return communities.filter(pk__in=user.accompanied.all())
+    return communities.none()
+
+
+def community_for(user: User, pk: int) -> Community:
+    """The community ``pk`` if ``user`` may see it; 404 otherwise (the data never leaks)."""
+    try:
+        return visible_communities(user).get(pk=pk)
+    except Community.DoesNotExist:
+        raise Http404("CPTS introuvable") from None
+
+
+def can(user: User, action: Action, community: Community | None = None) -> bool:
+    """May ``user`` do ``action`` (on ``community``, which must be in its scope)?"""
+    if not user.is_authenticated or action not in ALLOWED.get(user.role, set()):
+        return False
+    if community is None:
+        return True
+    return visible_communities(user).filter(pk=community.pk).exists()
+
+
+def require(user: User, action: Action, community: Community | None = None) -> None:
+    """Refuse with a 404 when the community is out of scope, with a 403 when the role may not act."""
+    if community is not None and not visible_communities(user).filter(pk=community.pk).exists():
+        raise Http404("CPTS introuvable")
+    if not can(user, action, community):
+        raise PermissionDenied("Votre rôle ne permet pas cette action.")

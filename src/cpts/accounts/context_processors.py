@@ -1,0 +1,22 @@
+"""Navigation links by role, for the DSFR header."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from .access import Action, can
+from .models import User
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not isinstance(user, User):
+        return {"nav_items": []}
+    items = [{"label": "CPTS", "link": reverse("communities:list")}]
+    if can(user, Action.PAY):
+        items.append({"label": "Campagnes de paiement", "link": reverse("contracts:payment_runs")})
+    items.append({"label": "Crises sanitaires", "link": reverse("crises:list")})
+    return {"nav_items": items, "user_role_label": user.get_role_display()}

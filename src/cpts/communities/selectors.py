@@ -1,0 +1,166 @@
+"""Selectors: what a community's dashboard shows (read-only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+
+from cpts.aci import InvalidInput, Mission, Status, contract_year, default_tree, mission_deadlines
+from cpts.aci.calendar import year_of
+from cpts.contracts import engine
+from cpts.contracts.models import Contract, Decision, Payment
+
+from .models import Community
+
+STEPS = (
+    "Lettre d'intention",
+    "Projet de santé",
+    "Signature du contrat",
+    "Déploiement des missions",
+)
+
+
+@dataclass
+class Dashboard:
+    community: Community
+    stage: int  # 1..4 (steps done + 1), 5 when every mission is deployed
+    stage_label: str
+    letter: Any = None
+    project: Any = None
+    contract: Contract | None = None
+    accelerator: Any = None
+    current_year: int | None = None
+    year_start: dt.date | None = None
+    year_end: dt.date | None = None
+    expected: Decimal | None = None
+    paid: Decimal = Decimal(0)
+    due: Decimal = Decimal(0)
+    size_class: int | None = None
+    grid: str | None = None
+    deadlines: list[dict[str, Any]] = field(default_factory=list)
+    todo: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def community_state(community: Community) -> str:
+    """A short label of where the community stands (for lists)."""
+    if hasattr(community, "contract"):
+        return "contrat signé"
+    project = community.healthprojects.first()
+    if project and project.status == Decision.VALIDATED:
+        return "projet de santé validé"
+    if project:
+        return "projet de santé déposé"
+    letter = community.letterofintents.first()
+    if letter and letter.status == Decision.VALIDATED:
+        return "lettre d'intention validée"
+    if letter and letter.status == Decision.REFUSED:
+        return "lettre d'intention refusée"
+    if letter:
+        return "lettre d'intention déposée"
+    return "en projet"
+
+
+def dashboard(community: Community, today: dt.date) -> Dashboard:
+    letter = community.letterofintents.first()
+    project = community.healthprojects.first()
+    contract = getattr(community, "contract", None)
+    grant = getattr(community, "accelerator", None)
+    stage = 1
+    if letter and letter.status == Decision.VALIDATED:
+        stage = 2
+    if project and project.status == Decision.VALIDATED:
+        stage = 3
+    board = Dashboard(
+        community=community,
+        stage=stage,
+        stage_label=STEPS[stage - 1],
+        letter=letter,
+        project=project,
+        accelerator=grant,
+    )
+    totals = Payment.objects.filter(community=community).aggregate(
+        paid=Sum("amount", filter=models_q(status=Payment.Status.PAID)),
+        due=Sum("amount", filter=models_q(status=Payment.Status.DUE)),
+    )
+    board.paid = totals["paid"] or Decimal(0)
+    board.due = totals["due"] or Decimal(0)
+
+    if letter is None or letter.status == Decision.REFUSED:
+        board.todo.append("Déposer une lettre d'intention auprès de l'ARS.")
+    elif letter.status == Decision.FILED:
+        board.todo.append("L'ARS doit valider ou refuser la lettre d'intention.")
+    elif project is None or project.status == Decision.REFUSED:
+        board.todo.append("Rédiger et déposer le projet de santé.")
+    elif project.status == Decision.FILED:
+        board.todo.append("L'ARS doit valider ou refuser le projet de santé.")
+    elif contract is None:
+        board.todo.append("Signer le contrat tripartite (CPTS, CPAM, ARS).")
+    if grant and not project:
+        board.deadlines.append(
+            {
+                "label": "Dépôt du projet de santé (accélérateur)",
+                "due": grant.health_project_due,
+                "status": _status(grant.health_project_due, None, today),
+            }
+        )
+    if contract is None:
+        return board
+
+    board.contract = contract
+    commitments = {Mission(c.mission): c for c in contract.missions.all()}
+    started = {m: c.started_on for m, c in commitments.items() if c.started_on}
+    deployed = {m: c.deployed_on for m, c in commitments.items() if c.deployed_on}
+    for item in mission_deadlines(contract.signed_on, today, started, deployed):
+        if item.mission not in commitments:
+            continue
+        for what, due, status in (
+            ("Démarrage", item.start_due, item.start_status),
+            ("Déploiement", item.deployment_due, item.deployment_status),
+        ):
+            if status in (Status.PENDING, Status.OVERDUE):
+                board.deadlines.append(
+                    {"label": f"{what} : {item.mission.label}", "due": due, "status": status.label}
+                )
+                if status is Status.OVERDUE:
+                    board.todo.append(
+                        f"{what} de la mission « {item.mission.label} » en retard (échéance {due:%d/%m/%Y})."
+                    )
+    board.deadlines.sort(key=lambda item: item["due"])
+    board.stage = 4 if not deployed or len(deployed) < len(commitments) else 5
+    board.stage_label = STEPS[3] if board.stage == 4 else "Missions déployées"
+    if today >= contract.signed_on:
+        number = year_of(contract.signed_on, today)
+        duration = (
+            default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+        )
+        if number <= duration:
+            year = contract_year(contract.signed_on, number)
+            board.current_year, board.year_start, board.year_end = number, year.start, year.last_day
+            try:
+                result = engine.compute(contract, number)
+            except InvalidInput as error:
+                board.error = error.message
+            else:
+                board.expected, board.size_class, board.grid = (
+                    result.total,
+                    result.size_class,
+                    result.grid,
+                )
+    return board
+
+
+def _status(due: dt.date, done: dt.date | None, today: dt.date) -> str:
+    if done:
+        return "fait"
+    return "en retard" if today > due else "à faire"
+
+
+def models_q(**kwargs: Any) -> Any:
+    from django.db.models import Q
+
+    return Q(**kwargs)

@@ -1,0 +1,524 @@
+"""Screens of the lifecycle. Views stay thin: access through :mod:`cpts.accounts.access`,
+changes through :mod:`.services`, amounts from the rules engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from cpts.accounts.access import (
+    Action,
+    can,
+    community_for,
+    current_user,
+    require,
+    visible_communities,
+)
+from cpts.aci import InvalidInput, Mission, contract_year, default_tree
+from cpts.aci.money import euros_fr
+from cpts.communities.models import Community
+
+from . import engine, services
+from .forms import (
+    AddMissionForm,
+    CloseEvaluationForm,
+    CorrectionForm,
+    DecisionForm,
+    FileDocumentForm,
+    GrantForm,
+    IndicatorForm,
+    IndicatorValueForm,
+    IndicatorVerdictForm,
+    MissionForm,
+    PaymentRunForm,
+    SignContractForm,
+)
+from .models import Decision, Evaluation, Payment, PaymentRun
+
+
+def _submit(
+    request: HttpRequest, form: Form, apply: Callable[[dict[str, Any]], object], success: str
+) -> bool:
+    """Validate ``form`` and apply the service; a rule error shows beside the form, nothing saved."""
+    if not form.is_valid():
+        return False
+    try:
+        apply(form.cleaned_data)
+    except services.RuleError as error:
+        form.add_error(None, str(error))
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _contract_or_404(community: Community) -> Any:
+    contract = getattr(community, "contract", None)
+    if contract is None:
+        raise Http404("Pas de contrat")
+    return contract
+
+
+def _documents(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    user = current_user(request)
+    community = community_for(user, pk)
+    documents: Any
+    file_service: Any
+    decide_service: Any
+    if kind == "letter":
+        documents = community.letterofintents.all()
+        file_service, decide_service = (
+            services.file_letter_of_intent,
+            services.decide_letter_of_intent,
+        )
+        title, url = "Lettre d'intention", "communities:letter"
+    else:
+        documents = community.healthprojects.all()
+        file_service, decide_service = services.file_health_project, services.decide_health_project
+        title, url = "Projet de santé", "communities:health_project"
+    current = documents.first()
+    action = request.POST.get("action") if request.method == "POST" else None
+    file_form = FileDocumentForm(request.POST if action == "file" else None, prefix="file")
+    decide_form = DecisionForm(request.POST if action == "decide" else None, prefix="decide")
+    if action == "file":
+        require(user, Action.FILE, community)
+        if _submit(
+            request,
+            file_form,
+            lambda d: file_service(community, user, d["filed_on"], d["summary"]),
+            f"{title} déposé(e).",
+        ):
+            return redirect(url, pk=pk)
+    elif action == "decide":
+        require(user, Action.DECIDE, community)
+        if current is None:
+            raise Http404
+        if _submit(
+            request,
+            decide_form,
+            lambda d: decide_service(
+                current, user, d["decision"] == "validate", d["reason"], d["decided_on"]
+            ),
+            "Décision enregistrée.",
+        ):
+            return redirect(url, pk=pk)
+    elif action is not None:
+        raise PermissionDenied
+    can_file = can(user, Action.FILE, community) and (
+        current is None or current.status == Decision.REFUSED
+    )
+    can_decide = (
+        can(user, Action.DECIDE, community)
+        and current is not None
+        and current.status == Decision.FILED
+    )
+    return render(
+        request,
+        "contracts/document.html",
+        {
+            "community": community,
+            "documents": documents,
+            "file_form": file_form if can_file else None,
+            "decide_form": decide_form if can_decide else None,
+            "title": f"{title} — {community.name}",
+            "heading": title,
+        },
+    )
+
+
+def letter_of_intent(request: HttpRequest, pk: int) -> HttpResponse:
+    return _documents(request, pk, "letter")
+
+
+def health_project(request: HttpRequest, pk: int) -> HttpResponse:
+    return _documents(request, pk, "project")
+
+
+def accelerator_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    community = community_for(user, pk)
+    form = GrantForm(request.POST or None)
+    if request.method == "POST":
+        require(user, Action.GRANT, community)
+        if _submit(
+            request,
+            form,
+            lambda d: services.grant_accelerator(community, user, d["granted_on"]),
+            "Accélérateur accordé.",
+        ):
+            return redirect("communities:accelerator", pk=pk)
+    from cpts.aci import accelerator
+
+    preview = accelerator(
+        community.population,
+        timezone.localdate(),
+        letter_of_intent_validated=community.letterofintents.filter(
+            status=Decision.VALIDATED
+        ).exists(),
+        contract_signed=hasattr(community, "contract"),
+    )
+    return render(
+        request,
+        "contracts/accelerator.html",
+        {
+            "community": community,
+            "grant": getattr(community, "accelerator", None),
+            "preview": preview,
+            "form": form
+            if can(user, Action.GRANT, community) and not hasattr(community, "accelerator")
+            else None,
+            "title": f"Accélérateur — {community.name}",
+        },
+    )
+
+
+def contract(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    community = community_for(user, pk)
+    current = getattr(community, "contract", None)
+    action = request.POST.get("action") if request.method == "POST" else None
+    sign_form = SignContractForm(request.POST if action == "sign" else None, prefix="sign")
+    add_form = AddMissionForm(request.POST if action == "add_mission" else None, prefix="add")
+    if action == "sign":
+        require(user, Action.SIGN, community)
+        if _submit(
+            request,
+            sign_form,
+            lambda d: services.sign_contract(
+                community,
+                user,
+                d["signed_on"],
+                d["community_signatory"],
+                d["cpam_signatory"],
+                d["ars_signatory"],
+            ),
+            "Contrat signé : les missions socles sont inscrites au contrat.",
+        ):
+            return redirect("communities:contract", pk=pk)
+    elif action == "add_mission":
+        require(user, Action.MISSIONS, community)
+        if current is None:
+            raise Http404
+        if _submit(
+            request,
+            add_form,
+            lambda d: services.add_mission(current, user, Mission(d["mission"])),
+            "Mission ajoutée.",
+        ):
+            return redirect("communities:contract", pk=pk)
+    elif action is not None:
+        raise PermissionDenied
+    years = []
+    if current is not None:
+        duration = (
+            default_tree().at("agreement.contract_duration_years", current.signed_on).integer()
+        )
+        today = timezone.localdate()
+        for number in range(1, duration + 1):
+            year = contract_year(current.signed_on, number)
+            years.append(
+                {
+                    "number": number,
+                    "start": year.start,
+                    "end": year.last_day,
+                    "current": year.start <= today < year.end,
+                }
+            )
+    return render(
+        request,
+        "contracts/contract.html",
+        {
+            "community": community,
+            "contract": current,
+            "missions": current.missions.all() if current else [],
+            "years": years,
+            "sign_form": sign_form
+            if current is None and can(user, Action.SIGN, community)
+            else None,
+            "add_form": add_form
+            if current is not None and can(user, Action.MISSIONS, community)
+            else None,
+            "title": f"Contrat — {community.name}",
+        },
+    )
+
+
+def mission(request: HttpRequest, pk: int, mission_pk: int) -> HttpResponse:
+    user = current_user(request)
+    community = community_for(user, pk)
+    commitment = get_object_or_404(_contract_or_404(community).missions, pk=mission_pk)
+    form = MissionForm(
+        request.POST or None,
+        initial={"started_on": commitment.started_on, "deployed_on": commitment.deployed_on},
+    )
+    if request.method == "POST":
+        require(user, Action.MISSIONS, community)
+        if _submit(
+            request,
+            form,
+            lambda d: services.record_mission(commitment, user, d["started_on"], d["deployed_on"]),
+            "Mission mise à jour.",
+        ):
+            return redirect("communities:contract", pk=pk)
+    return render(
+        request,
+        "contracts/mission.html",
+        {
+            "community": community,
+            "commitment": commitment,
+            "form": form if can(user, Action.MISSIONS, community) else None,
+            "title": f"{commitment.get_mission_display()} — {community.name}",
+        },
+    )
+
+
+def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    """The indicator annex of a contract year: progress per mission, and what is missing."""
+    user = current_user(request)
+    community = community_for(user, pk)
+    current = _contract_or_404(community)
+    may_edit = can(user, Action.FILE, community) or can(user, Action.EVALUATE, community)
+    add_form = IndicatorForm(request.POST or None, prefix="indicator")
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied
+        if _submit(
+            request,
+            add_form,
+            lambda d: services.add_indicator(current, year, user, d),
+            "Indicateur ajouté à l'annexe.",
+        ):
+            return redirect("communities:annex", pk=pk, year=year)
+    indicators = list(
+        current.indicators.filter(contract_year=year)
+        .select_related("referent")
+        .prefetch_related("deliverables")
+    )
+    evaluation = current.evaluations.filter(contract_year=year).first()
+    closed = evaluation is not None and evaluation.status == Evaluation.Status.CLOSED
+    try:
+        expected = engine.full_variable_parts(current, year)
+        projected = engine.compute(current, year, final=closed)
+        gaps = services.annex_gaps(current, year)
+    except InvalidInput as error:
+        messages.error(request, error.message)
+        expected, projected, gaps = {}, None, []
+    lines = {line.code: line for line in projected.lines} if projected else {}
+    increase = lines.get("size4_increase")
+    missions = []
+    for code, target in expected.items():
+        items = [indicator for indicator in indicators if indicator.mission == code]
+        variable = lines.get(f"{code}.variable")
+        secured = variable.amount if variable else Decimal(0)
+        if increase is not None and variable is not None:
+            secured = secured + (variable.amount * increase.value).quantize(Decimal("0.01"))
+        missions.append(
+            {
+                "code": code,
+                "label": Mission(code).label,
+                "target": target,
+                "secured": secured,
+                "missing": target - secured,
+                "indicators": items,
+                "percent": int(secured * 100 / target) if target else 0,
+            }
+        )
+    return render(
+        request,
+        "contracts/annex.html",
+        {
+            "community": community,
+            "contract": current,
+            "year": year,
+            "missions": missions,
+            "gaps": gaps,
+            "evaluation": evaluation,
+            "closed": closed,
+            "result": projected,
+            "can_file": can(user, Action.FILE, community),
+            "can_evaluate": can(user, Action.EVALUATE, community),
+            "add_form": add_form if may_edit and not closed else None,
+            "close_form": CloseEvaluationForm()
+            if can(user, Action.EVALUATE, community) and not closed
+            else None,
+            "title": f"Annexe des indicateurs, année {year} — {community.name}",
+        },
+    )
+
+
+def indicator(request: HttpRequest, pk: int, year: int, indicator_pk: int) -> HttpResponse:
+    user = current_user(request)
+    community = community_for(user, pk)
+    current = _contract_or_404(community)
+    item = get_object_or_404(current.indicators, pk=indicator_pk, contract_year=year)
+    action = request.POST.get("action") if request.method == "POST" else None
+    value_form = IndicatorValueForm(
+        request.POST if action == "record" else None,
+        prefix="value",
+        initial={"measured_value": item.measured_value, "done": item.done, "remarks": item.remarks},
+    )
+    verdict_form = IndicatorVerdictForm(
+        request.POST if action == "decide" else None, prefix="verdict"
+    )
+    back = redirect("communities:annex", pk=pk, year=year)
+    if action == "record":
+        require(user, Action.FILE, community)
+        if _submit(
+            request,
+            value_form,
+            lambda d: services.record_indicator(
+                item, user, d["measured_value"], d["done"], d["remarks"]
+            ),
+            "Valeur enregistrée.",
+        ):
+            return back
+    elif action == "decide":
+        require(user, Action.EVALUATE, community)
+        if _submit(
+            request,
+            verdict_form,
+            lambda d: services.decide_indicator(
+                item, user, d["verdict"] == "accept", d["reason"], timezone.localdate()
+            ),
+            "Décision enregistrée.",
+        ):
+            return back
+    elif action == "carry":
+        require(user, Action.EVALUATE, community)
+        try:
+            services.carry_over(item, user)
+        except services.RuleError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Indicateur reporté sur l'année suivante.")
+        return back
+    elif action is not None:
+        raise PermissionDenied
+    return render(
+        request,
+        "contracts/indicator.html",
+        {
+            "community": community,
+            "year": year,
+            "indicator": item,
+            "value_form": value_form if can(user, Action.FILE, community) else None,
+            "verdict_form": verdict_form if can(user, Action.EVALUATE, community) else None,
+            "title": f"{item.label} — {community.name}",
+        },
+    )
+
+
+def close_evaluation(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    user = current_user(request)
+    community = community_for(user, pk)
+    require(user, Action.EVALUATE, community)
+    current = _contract_or_404(community)
+    form = CloseEvaluationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.close_evaluation(current, year, user, form.cleaned_data["closed_on"])
+        except (services.RuleError, InvalidInput) as error:
+            messages.error(request, getattr(error, "message", str(error)))
+        else:
+            messages.success(
+                request, "Évaluation close : le solde sera versé à la prochaine campagne."
+            )
+    return redirect("communities:annex", pk=pk, year=year)
+
+
+def payments(request: HttpRequest, pk: int) -> HttpResponse:
+    community = community_for(current_user(request), pk)
+    rows = community.payments.all()
+    totals = rows.aggregate(total=Sum("amount"))
+    return render(
+        request,
+        "contracts/payments.html",
+        {
+            "community": community,
+            "payments": rows,
+            "total": totals["total"] or Decimal(0),
+            "title": f"Versements — {community.name}",
+        },
+    )
+
+
+def payment_detail(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    user = current_user(request)
+    community = community_for(user, pk)
+    payment = get_object_or_404(community.payments, pk=payment_pk)
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST":
+        require(user, Action.PAY, community)
+        if _submit(
+            request,
+            form,
+            lambda d: services.correct_payment(payment, user, d["amount"], d["reason"]),
+            "Correction enregistrée.",
+        ):
+            return redirect("communities:payment", pk=pk, payment_pk=payment_pk)
+    return render(
+        request,
+        "contracts/payment.html",
+        {
+            "community": community,
+            "payment": payment,
+            "year": payment.explanation.get("year"),
+            "scheduled": payment.explanation.get("payment"),
+            "form": form if can(user, Action.PAY, community) else None,
+            "title": f"{payment.label} — {community.name}",
+        },
+    )
+
+
+def payment_runs(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    require(user, Action.PAY)
+    form = PaymentRunForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.run_payments(
+                user, form.cleaned_data["run_on"], visible_communities(user)
+            )
+        except services.RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            if run.payments_count:
+                messages.success(
+                    request,
+                    f"Campagne enregistrée : {run.payments_count} versement(s), {euros_fr(run.total)}.",
+                )
+            else:
+                messages.info(request, "Rien à verser : tout ce qui était dû a déjà été versé.")
+            return redirect("contracts:payment_runs")
+    runs = (
+        PaymentRun.objects.filter(created_by=user)
+        if user.role != "admin"
+        else PaymentRun.objects.all()
+    )
+    page = Paginator(runs, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "contracts/payment_runs.html",
+        {"form": form, "page_obj": page, "title": "Campagnes de paiement"},
+    )
+
+
+def payment_run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
+    user = current_user(request)
+    require(user, Action.PAY)
+    run = get_object_or_404(PaymentRun, pk=run_pk)
+    rows = Payment.objects.filter(run=run, community__in=visible_communities(user)).select_related(
+        "community"
+    )
+    return render(
+        request, "contracts/payment_run.html", {"run": run, "payments": rows, "title": str(run)}
+    )

@@ -1,0 +1,68 @@
+"""Crises declared by the ARS: list, and the declaration that makes the crisis part due."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from cpts.accounts.access import Action, can, current_user, require
+from cpts.accounts.models import Role
+from cpts.aci.money import euros_fr
+from cpts.contracts.services import RuleError
+
+from .forms import DeclareCrisisForm
+from .models import HealthCrisis, Typology
+from .services import declare_crisis
+
+
+def crisis_list(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    crises = HealthCrisis.objects.select_related("region").prefetch_related("departements")
+    match user.role:
+        case Role.ARS:
+            crises = crises.filter(region_id=user.region_id)
+        case Role.CPAM:
+            crises = crises.filter(Q(region__departements__in=user.departements.all())).distinct()
+        case Role.COORDINATOR | Role.FACILITATOR:
+            communities = (
+                [user.community] if user.role == Role.COORDINATOR else list(user.accompanied.all())
+            )
+            regions = {c.departement.region_id for c in communities if c is not None}
+            crises = crises.filter(region_id__in=regions)
+    form = None
+    if can(user, Action.DECIDE):
+        form = DeclareCrisisForm(request.POST or None, region_id=getattr(user, "region_id", None))
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                _, payments = declare_crisis(
+                    user,
+                    data["declared_on"],
+                    Typology(data["typology"]),
+                    data["title"],
+                    data["description"],
+                    data["departements"],
+                )
+            except RuleError as error:
+                form.add_error(None, str(error))
+            else:
+                total = sum((payment.amount for payment in payments), Decimal(0))
+                messages.success(
+                    request,
+                    f"Crise déclarée : part variable de crise due pour {len(payments)} CPTS ({euros_fr(total)}), "
+                    "à verser dans le mois.",
+                )
+                return redirect("crises:list")
+    elif request.method == "POST":
+        require(user, Action.DECIDE)
+    page = Paginator(crises, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "crises/list.html",
+        {"page_obj": page, "form": form, "title": "Crises sanitaires graves"},
+    )

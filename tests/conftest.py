@@ -1,0 +1,116 @@
+"""Fixtures shared by the Django tests (PostgreSQL, see ``cpts.settings_test``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from cpts.accounts.models import Role, User
+from cpts.communities.models import Community, Member
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The real reference geography (INSEE codes), loaded once for the whole session."""
+    from cpts.territory.reference import load_reference_data
+
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+@pytest.fixture
+def geography(db: None) -> None:
+    """The reference geography, reloaded if a transactional (browser) test flushed it."""
+    from cpts.territory.models import Region
+    from cpts.territory.reference import load_reference_data
+
+    if not Region.objects.exists():
+        load_reference_data()
+
+
+@pytest.fixture
+def make_user(geography: None) -> Callable[..., User]:
+    def make(username: str, role: Role, **fields: Any) -> User:
+        departements = fields.pop("departements", [])
+        accompanied = fields.pop("accompanied", [])
+        user = User.objects.create_user(
+            username=username, password="pw-for-tests", role=role, **fields
+        )
+        user.departements.set(departements)
+        user.accompanied.set(accompanied)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_community(geography: None) -> Callable[..., Community]:
+    counter = {"n": 0}
+
+    def make(
+        name: str | None = None,
+        departement: str = "59",
+        population: int = 100_000,
+        members: int = 0,
+    ) -> Community:
+        counter["n"] += 1
+        community = Community.objects.create(
+            name=name or f"CPTS de test {counter['n']}",
+            departement_id=departement,
+            population=population,
+        )
+        Member.objects.bulk_create(
+            Member(
+                community=community, kind=Member.Kind.PROFESSIONAL, name=f"P{i}", rpps=f"1{i:010d}"
+            )
+            for i in range(members)
+        )
+        return community
+
+    return make
+
+
+@pytest.fixture
+def people(
+    make_user: Callable[..., User], make_community: Callable[..., Community]
+) -> dict[str, Any]:
+    """Two communities in Hauts-de-France (Nord 59, Pas-de-Calais 62), one in Occitanie (31),
+    and one user per role."""
+    nord = make_community("CPTS Nord", "59")
+    pas_de_calais = make_community("CPTS Pas-de-Calais", "62")
+    toulouse = make_community("CPTS Toulouse", "31")
+    return {
+        "nord": nord,
+        "pas_de_calais": pas_de_calais,
+        "toulouse": toulouse,
+        "coordinator": make_user("coord", Role.COORDINATOR, community=nord),
+        "cpam": make_user("cpam59", Role.CPAM, departements=["59"]),
+        "ars": make_user("ars-hdf", Role.ARS, region_id="32"),
+        "ars_occitanie": make_user("ars-occ", Role.ARS, region_id="76"),
+        "national": make_user("national", Role.NATIONAL),
+        "facilitator": make_user("facil", Role.FACILITATOR, accompanied=[pas_de_calais]),
+        "admin": make_user("root", Role.ADMIN, is_staff=True, is_superuser=True),
+    }
+
+
+@pytest.fixture
+def contracted(people: dict[str, Any]) -> dict[str, Any]:
+    """CPTS Nord through the whole lifecycle up to a contract signed on 15 Jan 2023."""
+    from cpts.contracts import services
+
+    nord = people["nord"]
+    letter = services.file_letter_of_intent(
+        nord, people["coordinator"], dt.date(2022, 5, 1), "Lettre"
+    )
+    services.decide_letter_of_intent(letter, people["ars"], True, "", dt.date(2022, 6, 1))
+    project = services.file_health_project(
+        nord, people["coordinator"], dt.date(2022, 9, 1), "Projet"
+    )
+    services.decide_health_project(project, people["ars"], True, "", dt.date(2022, 11, 1))
+    contract = services.sign_contract(
+        nord, people["cpam"], dt.date(2023, 1, 15), "Présidente", "Directeur CPAM", "DG ARS"
+    )
+    return {**people, "contract": contract}
