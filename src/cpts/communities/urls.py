@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cpts.contracts import views as contract_views
+from cpts.crises import views as crisis_views
 
 from . import views
 
@@ -21,10 +22,21 @@ urlpatterns = [
         name="indicator",
     ),
     path(
+        "<int:pk>/annexe/<int:year>/livrables/<int:deliverable_pk>/",
+        contract_views.deliverable,
+        name="deliverable",
+    ),
+    path(
+        "<int:pk>/annexe/<int:year>/livrables/<int:deliverable_pk>/justificatif/",
+        contract_views.proof,
+        name="proof",
+    ),
+    path(
         "<int:pk>/annexe/<int:year>/cloture/",
         contract_views.close_evaluation,
         name="close_evaluation",
     ),
     path("<int:pk>/versements/", contract_views.payments, name="payments"),
+    path("<int:pk>/plans-de-crise/", crisis_views.crisis_plans, name="crisis_plans"),
     path("<int:pk>/versements/<int:payment_pk>/", contract_views.payment_detail, name="payment"),
 ]

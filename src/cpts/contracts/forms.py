@@ -187,3 +187,30 @@ class IndicatorForm(DsfrBaseForm):
         if kind == "target" and data.get("objective") is None:
             self.add_error("objective", "Une cible a un objectif.")
         return data
+
+
+class DeliverableForm(DsfrBaseForm):
+    ticked = forms.BooleanField(label="Livrable fourni", required=False)
+    proof = forms.FileField(
+        label="Justificatif",
+        required=False,
+        help_text="PDF, image, bureautique ou CSV ; 10 Mo au plus.",
+    )
+
+    def clean_proof(self) -> Any:
+        from django.conf import settings
+
+        proof = self.cleaned_data.get("proof")
+        if proof is None:
+            return proof
+        extension = proof.name.rsplit(".", 1)[-1].lower() if "." in proof.name else ""
+        if extension not in settings.PROOF_EXTENSIONS:
+            allowed = ", ".join(settings.PROOF_EXTENSIONS)
+            raise forms.ValidationError(
+                f"Type de fichier refusé (.{extension}) : formats acceptés {allowed}."
+            )
+        if proof.size > settings.PROOF_MAX_BYTES:
+            raise forms.ValidationError(
+                f"Fichier trop volumineux : {settings.PROOF_MAX_BYTES // (1024 * 1024)} Mo au plus."
+            )
+        return proof

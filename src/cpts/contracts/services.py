@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Model, QuerySet, Sum
+from django.utils import timezone
 
-from cpts.accounts.access import Action, can, require
+from cpts.accounts.access import Action, can, require, visible_communities
 from cpts.accounts.models import User
 from cpts.aci import (
     InvalidInput,
@@ -283,6 +284,29 @@ def record_indicator(
     indicator.done = done
     indicator.remarks = remarks
     save_audited(indicator, user)
+
+
+def update_deliverable(
+    deliverable: Deliverable, user: User, ticked: bool, proof: Any = None
+) -> None:
+    """The community ticks a deliverable and may upload its proof (type and size checked by the form)."""
+    require(user, Action.FILE, deliverable.indicator.contract.community)
+    if _evaluation_closed(deliverable.indicator.contract, deliverable.indicator.contract_year):
+        raise RuleError("L'évaluation de cette année est close.")
+    deliverable.ticked = ticked
+    if proof is not None:
+        deliverable.proof = proof
+        deliverable.uploaded_on = timezone.now()
+    deliverable.save()
+
+
+def may_read_proofs(user: User, community: Community) -> bool:
+    """Proofs are readable by the community itself, its CPAM and its ARS (and administrators)."""
+    from cpts.accounts.models import Role
+
+    if user.role not in (Role.COORDINATOR, Role.CPAM, Role.ARS, Role.ADMIN):
+        return False
+    return visible_communities(user).filter(pk=community.pk).exists()
 
 
 def decide_indicator(

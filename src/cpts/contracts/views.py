@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from .forms import (
     CloseEvaluationForm,
     CorrectionForm,
     DecisionForm,
+    DeliverableForm,
     FileDocumentForm,
     GrantForm,
     IndicatorForm,
@@ -43,7 +44,7 @@ from .forms import (
     PaymentRunForm,
     SignContractForm,
 )
-from .models import Decision, Evaluation, Payment, PaymentRun
+from .models import Decision, Deliverable, Evaluation, Payment, PaymentRun
 
 
 def _submit(
@@ -412,6 +413,8 @@ def indicator(request: HttpRequest, pk: int, year: int, indicator_pk: int) -> Ht
             "indicator": item,
             "value_form": value_form if can(user, Action.FILE, community) else None,
             "verdict_form": verdict_form if can(user, Action.EVALUATE, community) else None,
+            "can_file": can(user, Action.FILE, community),
+            "can_read_proofs": services.may_read_proofs(user, community),
             "title": f"{item.label} — {community.name}",
         },
     )
@@ -522,3 +525,53 @@ def payment_run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
     return render(
         request, "contracts/payment_run.html", {"run": run, "payments": rows, "title": str(run)}
     )
+
+
+def deliverable(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -> HttpResponse:
+    """Tick a deliverable and upload its proof (the community)."""
+    user = current_user(request)
+    community = community_for(user, pk)
+    current = _contract_or_404(community)
+    item = get_object_or_404(
+        Deliverable, pk=deliverable_pk, indicator__contract=current, indicator__contract_year=year
+    )
+    require(user, Action.FILE, community)
+    form = DeliverableForm(
+        request.POST or None, request.FILES or None, initial={"ticked": item.ticked}
+    )
+    if request.method == "POST" and _submit(
+        request,
+        form,
+        lambda d: services.update_deliverable(item, user, d["ticked"], d["proof"]),
+        "Livrable mis à jour.",
+    ):
+        return redirect("communities:indicator", pk=pk, year=year, indicator_pk=item.indicator_id)
+    return render(
+        request,
+        "contracts/deliverable.html",
+        {
+            "community": community,
+            "year": year,
+            "deliverable": item,
+            "form": form,
+            "title": item.label,
+        },
+    )
+
+
+def proof(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -> FileResponse:
+    """Download a proof: only for the community, its CPAM and its ARS; anyone else gets a 404."""
+    user = current_user(request)
+    community = community_for(user, pk)
+    if not services.may_read_proofs(user, community):
+        raise Http404("Justificatif introuvable")
+    item = get_object_or_404(
+        Deliverable,
+        pk=deliverable_pk,
+        indicator__contract__community=community,
+        indicator__contract_year=year,
+    )
+    if not item.proof:
+        raise Http404("Justificatif introuvable")
+    filename = (item.proof.name or "justificatif").rsplit("/", 1)[-1]
+    return FileResponse(item.proof.open("rb"), as_attachment=True, filename=filename)

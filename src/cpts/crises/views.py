@@ -10,13 +10,14 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from cpts.accounts.access import Action, can, current_user, require
+from cpts.accounts.access import Action, can, community_for, current_user, require
 from cpts.accounts.models import Role
 from cpts.aci.money import euros_fr
 from cpts.contracts.services import RuleError
 
 from .forms import DeclareCrisisForm
-from .models import HealthCrisis, Typology
+from .models import CrisisPlan, HealthCrisis, Typology
+from .plans import CrisisPlanForm, adopt_plan
 from .services import declare_crisis
 
 
@@ -65,4 +66,29 @@ def crisis_list(request: HttpRequest) -> HttpResponse:
         request,
         "crises/list.html",
         {"page_obj": page, "form": form, "title": "Crises sanitaires graves"},
+    )
+
+
+def crisis_plans(request: HttpRequest, pk: int) -> HttpResponse:
+    """A community's crisis plans, and the form to adopt a new version (the community)."""
+    user = current_user(request)
+    community = community_for(user, pk)
+    form = CrisisPlanForm(request.POST or None) if can(user, Action.FILE, community) else None
+    if request.method == "POST":
+        require(user, Action.FILE, community)
+        if form is not None and form.is_valid():
+            plan = adopt_plan(community, user, form.cleaned_data)
+            messages.success(request, f"Plan de crise {plan.year} adopté (version {plan.version}).")
+            return redirect("communities:crisis_plans", pk=pk)
+    plans = CrisisPlan.objects.filter(community=community).order_by("-year", "-version")
+    return render(
+        request,
+        "crises/plans.html",
+        {
+            "community": community,
+            "plans": plans,
+            "form": form,
+            "typologies": dict(Typology.choices),
+            "title": f"Plans de crise — {community.name}",
+        },
     )

@@ -1,0 +1,91 @@
+"""E-mail reminders of deadlines due within the next 30 days (missions, health project)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+
+from cpts.accounts.models import Role, User
+from cpts.aci import Mission, Status, mission_deadlines
+from cpts.communities.models import Community
+
+from .models import AcceleratorGrant, Contract, Decision
+
+WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Reminder:
+    community: Community
+    due: dt.date
+    label: str
+
+
+def due_soon(today: dt.date, window_days: int = WINDOW_DAYS) -> list[Reminder]:
+    """Deadlines not yet met that fall between ``today`` and ``today + window_days``."""
+    limit = today + dt.timedelta(days=window_days)
+    reminders = []
+    for contract in Contract.objects.filter(terminated_on__isnull=True).select_related("community"):
+        commitments = {Mission(c.mission): c for c in contract.missions.all()}
+        started = {m: c.started_on for m, c in commitments.items() if c.started_on}
+        deployed = {m: c.deployed_on for m, c in commitments.items() if c.deployed_on}
+        for item in mission_deadlines(contract.signed_on, today, started, deployed):
+            if item.mission not in commitments:
+                continue
+            for what, due, status in (
+                ("démarrage", item.start_due, item.start_status),
+                ("déploiement", item.deployment_due, item.deployment_status),
+            ):
+                if status is Status.PENDING and today <= due <= limit:
+                    reminders.append(
+                        Reminder(
+                            contract.community,
+                            due,
+                            f"{what} de la mission « {item.mission.label} »",
+                        )
+                    )
+    for grant in AcceleratorGrant.objects.select_related("community"):
+        filed = grant.community.healthprojects.filter(
+            status__in=[Decision.FILED, Decision.VALIDATED]
+        ).exists()
+        if not filed and today <= grant.health_project_due <= limit:
+            reminders.append(
+                Reminder(
+                    grant.community,
+                    grant.health_project_due,
+                    "dépôt du projet de santé (accélérateur)",
+                )
+            )
+    return sorted(reminders, key=lambda reminder: (reminder.community.name, reminder.due))
+
+
+def send_reminders(today: dt.date) -> int:
+    """One e-mail per community, to its coordinators and its contact address; returns the count sent."""
+    by_community: dict[int, list[Reminder]] = {}
+    for reminder in due_soon(today):
+        by_community.setdefault(reminder.community.pk, []).append(reminder)
+    sent = 0
+    for reminders in by_community.values():
+        community = reminders[0].community
+        recipients = sorted(
+            {
+                user.email
+                for user in User.objects.filter(role=Role.COORDINATOR, community=community)
+                if user.email
+            }
+            | ({community.email} if community.email else set())
+        )
+        if not recipients:
+            continue
+        lines = "\n".join(f"- {reminder.due:%d/%m/%Y} : {reminder.label}" for reminder in reminders)
+        send_mail(
+            subject=f"[CPTS Pilote] {community.name} : {len(reminders)} échéance(s) dans les {WINDOW_DAYS} jours",
+            message=f"Bonjour,\n\nÉchéances à venir pour {community.name} :\n{lines}\n\nCPTS Pilote",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=recipients,
+        )
+        sent += 1
+    return sent
