@@ -105,6 +105,11 @@ class Contract(models.Model):
     cpam_signatory = models.CharField("signataire pour la CPAM", max_length=200)
     ars_signatory = models.CharField("signataire pour l'ARS", max_length=200)
     terminated_on = models.DateField("date de résiliation", null=True, blank=True)
+    amendment_needed = models.TextField(
+        "avenant nécessaire",
+        blank=True,
+        help_text="Renseigné quand un changement de périmètre change la taille de la CPTS.",
+    )
     history = HistoricalRecords()
 
     class Meta:

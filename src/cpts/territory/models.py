@@ -57,3 +57,82 @@ class Commune(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+class FormerCode(models.Model):
+    """The INSEE code of a former commune (merged into a commune nouvelle, or associated)."""
+
+    code = models.CharField("ancien code INSEE", max_length=5, primary_key=True)
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="former_codes")
+    former_name = models.CharField("ancien nom", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "ancien code de commune"
+
+    def __str__(self) -> str:
+        return f"{self.code} → {self.commune_id}"
+
+
+class PopulationVintage(models.Model):
+    """A vintage of INSEE legal populations (« millésime »): year of the census reference and the
+    date from which it is in force (1 January of year + 3)."""
+
+    year = models.PositiveSmallIntegerField("millésime", primary_key=True)
+    in_force_from = models.DateField("en vigueur à partir du")
+    source = models.CharField("source", max_length=300)
+
+    class Meta:
+        verbose_name = "millésime de populations légales"
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"Populations légales {self.year}"
+
+
+class CommunePopulation(models.Model):
+    vintage = models.ForeignKey(PopulationVintage, on_delete=models.CASCADE, related_name="populations")
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="populations")
+    population = models.PositiveIntegerField("population municipale")
+
+    class Meta:
+        verbose_name = "population légale"
+        constraints = [models.UniqueConstraint(fields=["vintage", "commune"], name="population_once_per_vintage")]
+
+
+class Perimeter(models.Model):
+    """A dated version of a community's perimeter: a set of communes and arrondissements.
+
+    A whole commune listed means all of its arrondissements. Versions of one community do not
+    overlap: the current one has no end date.
+    """
+
+    community = models.ForeignKey("communities.Community", on_delete=models.CASCADE, related_name="perimeters")
+    valid_from = models.DateField("en vigueur à partir du")
+    valid_to = models.DateField("jusqu'au (exclu)", null=True, blank=True)
+    communes = models.ManyToManyField(Commune, through="PerimeterItem", related_name="perimeters")
+    source = models.CharField("source", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "périmètre"
+        ordering = ["community", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community"], condition=models.Q(valid_to__isnull=True), name="one_current_perimeter"
+            ),
+            models.UniqueConstraint(fields=["community", "valid_from"], name="perimeter_version_once"),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=models.F("valid_from")),
+                name="perimeter_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Périmètre de {self.community} au {self.valid_from:%d/%m/%Y}"
+
+
+class PerimeterItem(models.Model):
+    perimeter = models.ForeignKey(Perimeter, on_delete=models.CASCADE, related_name="items")
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["perimeter", "commune"], name="perimeter_item_once")]
