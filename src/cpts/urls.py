@@ -19,5 +19,6 @@ urlpatterns = [
     path("communautes/", include("cpts.communities.urls")),
     path("contrats/", include("cpts.contracts.urls")),
     path("crises/", include("cpts.crises.urls")),
+    path("territoire/", include("cpts.territory.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -18,5 +18,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [{"label": "CPTS", "link": reverse("communities:list")}]
     if can(user, Action.PAY):
         items.append({"label": "Campagnes de paiement", "link": reverse("contracts:payment_runs")})
+    items.append({"label": "Territoire", "link": reverse("territory:overview")})
     items.append({"label": "Crises sanitaires", "link": reverse("crises:list")})
     return {"nav_items": items, "user_role_label": user.get_role_display()}

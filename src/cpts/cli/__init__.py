@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import aci
+from . import aci, territory
 
 app = typer.Typer(
     name="cpts",
@@ -14,5 +14,6 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 aci.register(app)
+territory.register(app)
 
 __all__ = ["app"]

@@ -3,7 +3,7 @@ from django.urls import path
 from cpts.contracts import views as contract_views
 from cpts.crises import views as crisis_views
 
-from . import views
+from . import member_views, views
 
 app_name = "communities"
 urlpatterns = [
@@ -39,4 +39,6 @@ urlpatterns = [
     path("<int:pk>/versements/", contract_views.payments, name="payments"),
     path("<int:pk>/plans-de-crise/", crisis_views.crisis_plans, name="crisis_plans"),
     path("<int:pk>/versements/<int:payment_pk>/", contract_views.payment_detail, name="payment"),
+    path("<int:pk>/membres/", member_views.members, name="members"),
+    path("<int:pk>/membres/rapport-import.csv", member_views.import_report, name="members_report"),
 ]

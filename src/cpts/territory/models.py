@@ -90,13 +90,19 @@ class PopulationVintage(models.Model):
 
 
 class CommunePopulation(models.Model):
-    vintage = models.ForeignKey(PopulationVintage, on_delete=models.CASCADE, related_name="populations")
+    vintage = models.ForeignKey(
+        PopulationVintage, on_delete=models.CASCADE, related_name="populations"
+    )
     commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="populations")
     population = models.PositiveIntegerField("population municipale")
 
     class Meta:
         verbose_name = "population légale"
-        constraints = [models.UniqueConstraint(fields=["vintage", "commune"], name="population_once_per_vintage")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vintage", "commune"], name="population_once_per_vintage"
+            )
+        ]
 
 
 class Perimeter(models.Model):
@@ -106,7 +112,9 @@ class Perimeter(models.Model):
     overlap: the current one has no end date.
     """
 
-    community = models.ForeignKey("communities.Community", on_delete=models.CASCADE, related_name="perimeters")
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="perimeters"
+    )
     valid_from = models.DateField("en vigueur à partir du")
     valid_to = models.DateField("jusqu'au (exclu)", null=True, blank=True)
     communes = models.ManyToManyField(Commune, through="PerimeterItem", related_name="perimeters")
@@ -117,11 +125,16 @@ class Perimeter(models.Model):
         ordering = ["community", "-valid_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["community"], condition=models.Q(valid_to__isnull=True), name="one_current_perimeter"
+                fields=["community"],
+                condition=models.Q(valid_to__isnull=True),
+                name="one_current_perimeter",
             ),
-            models.UniqueConstraint(fields=["community", "valid_from"], name="perimeter_version_once"),
+            models.UniqueConstraint(
+                fields=["community", "valid_from"], name="perimeter_version_once"
+            ),
             models.CheckConstraint(
-                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=models.F("valid_from")),
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gt=models.F("valid_from")),
                 name="perimeter_ends_after_it_starts",
             ),
         ]
@@ -135,4 +148,6 @@ class PerimeterItem(models.Model):
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["perimeter", "commune"], name="perimeter_item_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["perimeter", "commune"], name="perimeter_item_once")
+        ]

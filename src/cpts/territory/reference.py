@@ -6,6 +6,7 @@ Idempotent: running it again updates names and populations in place and creates 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import io
 from collections.abc import Iterator
@@ -14,11 +15,15 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .models import Commune, Departement, Region
+from .models import Commune, CommunePopulation, Departement, FormerCode, PopulationVintage, Region
 
 DATA_DIR = Path(__file__).parent / "data"
-#: Reference year of the legal populations shipped (INSEE populations légales 2023, in force 2026).
+#: The legal populations shipped: INSEE « populations légales » 2023 (census reference date
+#: 1 January 2023), in force from 1 January 2026 (décret n° 2025-1417 of 29 December 2025
+#: authenticates them; each vintage comes into force on 1 January of its year + 3).
 POPULATION_YEAR = 2023
+POPULATION_IN_FORCE = dt.date(2026, 1, 1)
+POPULATION_SOURCE = "INSEE, populations légales 2023 (population municipale), via @etalab/decoupage-administratif 6.0.0"
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class LoadReport:
     departements: int
     communes: int
     arrondissements: int
+    former_codes: int
 
 
 def _rows(name: str) -> Iterator[dict[str, str]]:
@@ -73,4 +79,42 @@ def load_reference_data() -> LoadReport:
             unique_fields=["code"],
             update_fields=fields,
         )
-    return LoadReport(len(regions), len(departements), len(communes), len(arrondissements))
+    former = [
+        FormerCode(
+            code=row["former_code"], commune_id=row["current_code"], former_name=row["former_name"]
+        )
+        for row in _rows("former_codes.csv.gz")
+    ]
+    FormerCode.objects.bulk_create(
+        former,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["code"],
+        update_fields=["commune", "former_name"],
+    )
+    vintage, _ = PopulationVintage.objects.update_or_create(
+        year=POPULATION_YEAR,
+        defaults={"in_force_from": POPULATION_IN_FORCE, "source": POPULATION_SOURCE},
+    )
+    populations = {
+        item.code: item.population
+        for item in communes + arrondissements
+        if item.population is not None
+    }
+    store_populations(vintage, populations)
+    return LoadReport(
+        len(regions), len(departements), len(communes), len(arrondissements), len(former)
+    )
+
+
+def store_populations(vintage: PopulationVintage, populations: dict[str, int]) -> int:
+    """Replace the populations of a vintage (idempotent)."""
+    CommunePopulation.objects.filter(vintage=vintage).delete()
+    CommunePopulation.objects.bulk_create(
+        (
+            CommunePopulation(vintage=vintage, commune_id=code, population=value)
+            for code, value in populations.items()
+        ),
+        batch_size=5000,
+    )
+    return len(populations)

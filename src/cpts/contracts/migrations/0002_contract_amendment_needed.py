@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0001_initial'),
+        ("contracts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contract',
-            name='amendment_needed',
-            field=models.TextField(blank=True, help_text='Renseigné quand un changement de périmètre change la taille de la CPTS.', verbose_name='avenant nécessaire'),
+            model_name="contract",
+            name="amendment_needed",
+            field=models.TextField(
+                blank=True,
+                help_text="Renseigné quand un changement de périmètre change la taille de la CPTS.",
+                verbose_name="avenant nécessaire",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcontract',
-            name='amendment_needed',
-            field=models.TextField(blank=True, help_text='Renseigné quand un changement de périmètre change la taille de la CPTS.', verbose_name='avenant nécessaire'),
+            model_name="historicalcontract",
+            name="amendment_needed",
+            field=models.TextField(
+                blank=True,
+                help_text="Renseigné quand un changement de périmètre change la taille de la CPTS.",
+                verbose_name="avenant nécessaire",
+            ),
         ),
     ]

@@ -5,93 +5,187 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0001_initial'),
-        ('territory', '0001_initial'),
+        ("communities", "0001_initial"),
+        ("territory", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PopulationVintage',
+            name="PopulationVintage",
             fields=[
-                ('year', models.PositiveSmallIntegerField(primary_key=True, serialize=False, verbose_name='millésime')),
-                ('in_force_from', models.DateField(verbose_name='en vigueur à partir du')),
-                ('source', models.CharField(max_length=300, verbose_name='source')),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        primary_key=True, serialize=False, verbose_name="millésime"
+                    ),
+                ),
+                ("in_force_from", models.DateField(verbose_name="en vigueur à partir du")),
+                ("source", models.CharField(max_length=300, verbose_name="source")),
             ],
             options={
-                'verbose_name': 'millésime de populations légales',
-                'ordering': ['-year'],
+                "verbose_name": "millésime de populations légales",
+                "ordering": ["-year"],
             },
         ),
         migrations.CreateModel(
-            name='FormerCode',
+            name="FormerCode",
             fields=[
-                ('code', models.CharField(max_length=5, primary_key=True, serialize=False, verbose_name='ancien code INSEE')),
-                ('former_name', models.CharField(blank=True, max_length=100, verbose_name='ancien nom')),
-                ('commune', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='former_codes', to='territory.commune')),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=5,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ancien code INSEE",
+                    ),
+                ),
+                (
+                    "former_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="ancien nom"),
+                ),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="former_codes",
+                        to="territory.commune",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ancien code de commune',
+                "verbose_name": "ancien code de commune",
             },
         ),
         migrations.CreateModel(
-            name='Perimeter',
+            name="Perimeter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('valid_from', models.DateField(verbose_name='en vigueur à partir du')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name="jusqu'au (exclu)")),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='perimeters', to='communities.community')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("valid_from", models.DateField(verbose_name="en vigueur à partir du")),
+                (
+                    "valid_to",
+                    models.DateField(blank=True, null=True, verbose_name="jusqu'au (exclu)"),
+                ),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="perimeters",
+                        to="communities.community",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'périmètre',
-                'ordering': ['community', '-valid_from'],
+                "verbose_name": "périmètre",
+                "ordering": ["community", "-valid_from"],
             },
         ),
         migrations.CreateModel(
-            name='PerimeterItem',
+            name="PerimeterItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('commune', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='territory.commune')),
-                ('perimeter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='territory.perimeter')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="territory.commune",
+                    ),
+                ),
+                (
+                    "perimeter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="territory.perimeter",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='perimeter',
-            name='communes',
-            field=models.ManyToManyField(related_name='perimeters', through='territory.PerimeterItem', to='territory.commune'),
+            model_name="perimeter",
+            name="communes",
+            field=models.ManyToManyField(
+                related_name="perimeters", through="territory.PerimeterItem", to="territory.commune"
+            ),
         ),
         migrations.CreateModel(
-            name='CommunePopulation',
+            name="CommunePopulation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('population', models.PositiveIntegerField(verbose_name='population municipale')),
-                ('commune', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='populations', to='territory.commune')),
-                ('vintage', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='populations', to='territory.populationvintage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("population", models.PositiveIntegerField(verbose_name="population municipale")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="populations",
+                        to="territory.commune",
+                    ),
+                ),
+                (
+                    "vintage",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="populations",
+                        to="territory.populationvintage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'population légale',
+                "verbose_name": "population légale",
             },
         ),
         migrations.AddConstraint(
-            model_name='perimeteritem',
-            constraint=models.UniqueConstraint(fields=('perimeter', 'commune'), name='perimeter_item_once'),
+            model_name="perimeteritem",
+            constraint=models.UniqueConstraint(
+                fields=("perimeter", "commune"), name="perimeter_item_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='perimeter',
-            constraint=models.UniqueConstraint(condition=models.Q(('valid_to__isnull', True)), fields=('community',), name='one_current_perimeter'),
+            model_name="perimeter",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("valid_to__isnull", True)),
+                fields=("community",),
+                name="one_current_perimeter",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='perimeter',
-            constraint=models.UniqueConstraint(fields=('community', 'valid_from'), name='perimeter_version_once'),
+            model_name="perimeter",
+            constraint=models.UniqueConstraint(
+                fields=("community", "valid_from"), name="perimeter_version_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='perimeter',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gt', models.F('valid_from')), _connector='OR'), name='perimeter_ends_after_it_starts'),
+            model_name="perimeter",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_to__gt", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="perimeter_ends_after_it_starts",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='communepopulation',
-            constraint=models.UniqueConstraint(fields=('vintage', 'commune'), name='population_once_per_vintage'),
+            model_name="communepopulation",
+            constraint=models.UniqueConstraint(
+                fields=("vintage", "commune"), name="population_once_per_vintage"
+            ),
         ),
     ]

@@ -12,5 +12,5 @@ class Command(BaseCommand):
         report = load_reference_data()
         self.stdout.write(
             f"{report.regions} régions, {report.departements} départements, {report.communes} communes, "
-            f"{report.arrondissements} arrondissements municipaux."
+            f"{report.arrondissements} arrondissements municipaux, {report.former_codes} anciens codes."
         )

@@ -1,0 +1,213 @@
+"""Commands of the territory and of the database: ``cpts setup``, ``cpts territory ...``.
+
+They work on the database named by ``DATABASE_URL`` (the SQLite file ``var/cpts.sqlite3`` by
+default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+errors = Console(stderr=True)
+territory_app = typer.Typer(
+    help="Communes, périmètres des CPTS, couverture de la population.", no_args_is_help=True
+)
+
+
+def django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpts.settings")
+    import django
+
+    django.setup()
+
+
+def _today() -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(tz=ZoneInfo("Europe/Paris")).date()
+
+
+def _date(value: str | None, name: str) -> dt.date:
+    if value is None:
+        return _today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        errors.print(
+            f"[red]Erreur[/] sur « {name} » : date invalide « {value} » (attendu AAAA-MM-JJ)."
+        )
+        raise typer.Exit(2) from None
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def setup() -> None:
+    """Crée ou met à jour le schéma de la base et charge les communes de référence (idempotent)."""
+    django_setup()
+    from django.core.management import call_command
+
+    from cpts.territory.reference import load_reference_data
+
+    call_command("migrate", interactive=False, verbosity=0)
+    report = load_reference_data()
+    console.print(
+        f"Base à jour. {report.regions} régions, {report.departements} départements, {report.communes} communes, "
+        f"{report.arrondissements} arrondissements municipaux, {report.former_codes} anciens codes "
+        "(INSEE, COG 2026, populations légales 2023)."
+    )
+
+
+def _report(report: Any, output: str) -> None:
+    if output == "json":
+        _print_json(report.to_dict())
+    else:
+        for problem in report.errors:
+            errors.print(f"[red]Erreur[/] {problem}", soft_wrap=True)
+        for problem in report.warnings:
+            console.print(f"[yellow]Avertissement[/] {problem}", soft_wrap=True)
+        for text in report.amendments:
+            console.print(f"[bold]Avenant[/] {text}", soft_wrap=True)
+    if not report.ok:
+        if output != "json":
+            errors.print(f"{len(report.errors)} erreur(s) : rien n'a été enregistré.")
+        raise typer.Exit(2)
+
+
+@territory_app.command("import-perimeters")
+def import_perimeters(
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="Fichier .csv ou .geojson"),
+    ],
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="Date d'effet des périmètres (AAAA-MM-JJ), aujourd'hui par défaut."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Vérifier sans rien enregistrer.")
+    ] = False,
+    output: Annotated[str, typer.Option("--format", help="text ou json")] = "text",
+) -> None:
+    """Importe les périmètres d'une liste régionale (CSV community,code[,finess] ou GeoJSON)."""
+    django_setup()
+    from cpts.territory.imports import import_perimeters as run
+
+    report = run(file, _date(on, "date"), dry_run=dry_run)
+    _report(report, output)
+    if output != "json":
+        verb = "vérifiées" if dry_run else "importées"
+        console.print(
+            f"{report.communities} communauté(s) {verb}, {report.codes} codes : {report.created} créée(s), "
+            f"{report.changed} périmètre(s) modifié(s), {report.unchanged} inchangé(s)."
+        )
+
+
+@territory_app.command("import-populations")
+def import_populations(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    year: Annotated[
+        int, typer.Option("--year", help="Millésime des populations légales (ex. 2022).")
+    ],
+    in_force: Annotated[
+        str | None,
+        typer.Option(
+            "--in-force", help="Date d'entrée en vigueur (par défaut : 1er janvier de l'année + 3)."
+        ),
+    ] = None,
+    output: Annotated[str, typer.Option("--format")] = "text",
+) -> None:
+    """Importe un fichier INSEE de populations légales (colonnes CODGEO ou DEP+CODCOM, et PMUN)."""
+    django_setup()
+    from cpts.territory.populations import import_populations as run
+
+    in_force_from = _date(in_force, "in-force") if in_force else dt.date(year + 3, 1, 1)
+    report = run(file, year, in_force_from)
+    _report(report, output)
+    if output != "json":
+        console.print(
+            f"Populations légales {year} (en vigueur le {in_force_from:%d/%m/%Y}) : {report.codes} communes."
+        )
+
+
+@territory_app.command("stats")
+def stats(
+    region: Annotated[str | None, typer.Option("--region", help="Code INSEE de la région.")] = None,
+    departement: Annotated[
+        str | None, typer.Option("--departement", help="Code du département.")
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="Date (AAAA-MM-JJ), aujourd'hui par défaut.")
+    ] = None,
+    output: Annotated[str, typer.Option("--format")] = "text",
+) -> None:
+    """Couverture de la population : communes, population couverte, zones blanches, chevauchements."""
+    django_setup()
+    from cpts.territory.perimeters import coverage
+
+    data = coverage(_date(on, "date"), region=region, departement=departement)
+    if output == "json":
+        _print_json(data)
+        return
+    table = Table(title=f"Couverture au {data['date']}")
+    table.add_column("Indicateur")
+    table.add_column("Valeur", justify="right")
+    for key, label in (
+        ("communes", "Communes"),
+        ("population", "Population"),
+        ("communities", "CPTS"),
+        ("covered_population", "Population couverte"),
+        ("covered_share", "Part couverte"),
+        ("uncovered_communes", "Communes non couvertes"),
+        ("overlaps", "Communes ou arrondissements en chevauchement"),
+    ):
+        value = data[key]
+        table.add_row(
+            label, f"{value:.1%}" if key == "covered_share" else f"{value:,}".replace(",", "\u202f")
+        )
+    console.print(table)
+
+
+@territory_app.command("communities")
+def communities(
+    region: Annotated[str | None, typer.Option("--region")] = None,
+    on: Annotated[str | None, typer.Option("--date")] = None,
+    output: Annotated[str, typer.Option("--format")] = "text",
+) -> None:
+    """Chaque CPTS ayant un périmètre : population, taille, nombre de codes."""
+    django_setup()
+    from cpts.territory.perimeters import communities_summary
+
+    rows = communities_summary(_date(on, "date"), region=region)
+    if output == "json":
+        _print_json(rows)
+        return
+    table = Table(title="CPTS et périmètres")
+    for column in ("CPTS", "Population", "Taille", "Codes"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["name"],
+            f"{row['population']:,}".replace(",", "\u202f"),
+            str(row["size_class"]),
+            str(row["codes"]),
+        )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("setup")(setup)
+    app.add_typer(territory_app, name="territory")

@@ -1,0 +1,461 @@
+"""Perimeters of communities: INSEE codes resolved, populations at a date, versions, coverage.
+
+A perimeter lists communes and municipal arrondissements; a whole commune listed means all of its
+arrondissements. Populations, overlaps and coverage are computed on « leaf units »: communes
+without arrondissements, and arrondissements (so Paris listed whole and 75018 listed by another
+community overlap on 75018).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from cpts.aci import InvalidInput, contract_year, size_class
+from cpts.aci.calendar import year_of
+from cpts.aci.money import euros_fr
+from cpts.communities.models import Community
+
+from .models import Commune, FormerCode, Perimeter, PerimeterItem, PopulationVintage
+
+
+class PerimeterError(Exception):
+    """A perimeter cannot be recorded; the message is for the user, in French."""
+
+
+@dataclass
+class Resolution:
+    """INSEE codes resolved to current communes or arrondissements."""
+
+    communes: list[Commune] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def normalise_code(raw: str) -> str:
+    code = str(raw).strip().upper()
+    if code.isdigit() and len(code) == 4:  # spreadsheets drop the leading zero (01001 -> 1001)
+        code = "0" + code
+    return code
+
+
+def resolve_map(codes: Iterable[str]) -> tuple[dict[str, Commune], dict[str, str]]:
+    """For each known code, its current commune; and for former codes, the warning to show."""
+    wanted = {normalise_code(code) for code in codes if str(code).strip()}
+    known: dict[str, Commune] = Commune.objects.in_bulk(list(wanted))
+    warnings: dict[str, str] = {}
+    for item in FormerCode.objects.filter(code__in=wanted - set(known)).select_related("commune"):
+        known[item.code] = item.commune
+        name = f" ({item.former_name})" if item.former_name else ""
+        warnings[item.code] = (
+            f"{item.code}{name} est un ancien code : remplacé par {item.commune.code} {item.commune.name}"
+        )
+    return known, warnings
+
+
+def resolve_codes(codes: Iterable[str]) -> Resolution:
+    """Current communes for INSEE codes: a former code maps to its current commune with a warning,
+    an unknown code is an error."""
+    wanted = [normalise_code(code) for code in codes]
+    current = Commune.objects.in_bulk([code for code in wanted if code])
+    missing = [code for code in wanted if code and code not in current]
+    former = {
+        item.code: item
+        for item in FormerCode.objects.filter(code__in=missing).select_related("commune")
+    }
+    result = Resolution()
+    seen: set[str] = set()
+    for code in wanted:
+        if not code:
+            result.errors.append("code INSEE vide")
+            continue
+        commune = current.get(code)
+        if commune is None and code in former:
+            commune = former[code].commune
+            name = f" ({former[code].former_name})" if former[code].former_name else ""
+            result.warnings.append(
+                f"{code}{name} est un ancien code : remplacé par {commune.code} {commune.name}"
+            )
+        if commune is None:
+            result.errors.append(f"code INSEE inconnu : {code}")
+            continue
+        if commune.code not in seen:
+            seen.add(commune.code)
+            result.communes.append(commune)
+    return result
+
+
+def vintage_on(day: dt.date) -> PopulationVintage | None:
+    """The legal populations in force on ``day`` (the oldest one we have before its date)."""
+    vintage = (
+        PopulationVintage.objects.filter(in_force_from__lte=day).order_by("-in_force_from").first()
+    )
+    return vintage or PopulationVintage.objects.order_by("in_force_from").first()
+
+
+def leaf_codes(codes: Iterable[str]) -> set[str]:
+    """The leaf units of a set of communes: a commune with arrondissements stands for them."""
+    codes = set(codes)
+    children = dict(
+        Commune.objects.filter(parent_id__in=codes).values_list("code", "parent_id")
+    )  # arrondissement -> parent
+    parents = set(children.values())
+    return (codes - parents) | set(children)
+
+
+def population_of(codes: Iterable[str], day: dt.date) -> int:
+    """Legal population in force on ``day`` of the leaf units of ``codes``."""
+    leaves = leaf_codes(codes)
+    vintage = vintage_on(day)
+    if vintage is None:
+        values = Commune.objects.filter(code__in=leaves).values_list("population", flat=True)
+        return sum(value or 0 for value in values)
+    return sum(
+        vintage.populations.filter(commune_id__in=leaves).values_list("population", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class PerimeterChange:
+    community: Community
+    changed: bool
+    population: int
+    size_class: int
+    previous_size_class: int | None
+    amendment: str = ""
+
+
+def current_perimeter(community: Community, day: dt.date | None = None) -> Perimeter | None:
+    perimeters = community.perimeters.all()
+    if day is None:
+        return perimeters.filter(valid_to__isnull=True).first()
+    return (
+        perimeters.filter(valid_from__lte=day)
+        .exclude(valid_to__lte=day)
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+@transaction.atomic
+def set_perimeter(
+    community: Community, communes: list[Commune], valid_from: dt.date, source: str = ""
+) -> PerimeterChange:
+    """Record a new version of the perimeter (nothing if it is the same set of codes).
+
+    The community's population follows; when the size class changes and the community has a
+    contract, the contract is flagged for an amendment with the money impact on the current year.
+    """
+    if not communes:
+        raise PerimeterError(f"{community.name} : le périmètre est vide.")
+    codes = {commune.code for commune in communes}
+    current = current_perimeter(community)
+    population = population_of(codes, valid_from)
+    new_size = size_class(population, valid_from).value
+    # the size the community had until now (its contract was computed on it), perimeter or not
+    old_size = size_class(community.population, valid_from).value if community.population else None
+    if current is not None and set(current.items.values_list("commune_id", flat=True)) == codes:
+        return PerimeterChange(community, False, population, new_size, old_size)
+    if current is not None:
+        if valid_from <= current.valid_from:
+            raise PerimeterError(
+                f"{community.name} : le nouveau périmètre doit commencer après le {current.valid_from:%d/%m/%Y}."
+            )
+        current.valid_to = valid_from
+        current.save(update_fields=["valid_to"])
+    perimeter = Perimeter.objects.create(
+        community=community, valid_from=valid_from, source=source[:300]
+    )
+    PerimeterItem.objects.bulk_create(
+        PerimeterItem(perimeter=perimeter, commune=commune) for commune in communes
+    )
+    previous_population = community.population
+    community.population = population
+    community.save(update_fields=["population"])
+    amendment = ""
+    if old_size is not None and old_size != new_size:
+        amendment = _flag_amendment(
+            community, previous_population, population, old_size, new_size, valid_from
+        )
+    return PerimeterChange(community, True, population, new_size, old_size, amendment)
+
+
+def _flag_amendment(
+    community: Community, before: int, after: int, old_size: int, new_size: int, day: dt.date
+) -> str:
+    from cpts.contracts import engine
+    from cpts.contracts.models import Contract
+
+    contract = Contract.objects.filter(community=community).first()
+    if contract is None or day < contract.signed_on:
+        return ""
+    number = year_of(contract.signed_on, day)
+    impact = ""
+    try:
+        inputs = engine.engine_input(contract, number)
+        from dataclasses import replace
+
+        from cpts.aci import compute_contract_year
+
+        old_total = compute_contract_year(replace(inputs, population=before)).total
+        new_total = compute_contract_year(replace(inputs, population=after)).total
+        delta = new_total - old_total
+        impact = (
+            f" Impact sur l'année contractuelle {number} ({contract_year(contract.signed_on, number).start:%d/%m/%Y}) : "
+            f"{euros_fr(old_total)} → {euros_fr(new_total)} ({'+' if delta >= 0 else '−'}{euros_fr(abs(delta))})."
+        )
+    except InvalidInput:
+        impact = ""
+    text = (
+        f"Le périmètre du {day:%d/%m/%Y} fait passer la population de {before:,} à {after:,} habitants : "
+        f"taille {old_size} → taille {new_size}. Un avenant au contrat est nécessaire.{impact}"
+    ).replace(",", "\u202f")
+    contract.amendment_needed = text
+    contract.save(update_fields=["amendment_needed"])
+    return text
+
+
+# --- Coverage, overlaps, white zones --------------------------------------------------------------
+#
+# The reference geography is static between two loads: its « leaf units » and their populations
+# are indexed once per process and vintage (a few MB), so that a coverage computation only reads
+# the perimeters valid on the day. One implementation serves the nation, a region or a département.
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    code: str
+    commune: str  # the commune it belongs to (itself, or the city of an arrondissement)
+    departement: str
+    region: str
+    population: int
+
+
+@dataclass(frozen=True)
+class _Index:
+    leaves: dict[str, _Leaf]
+    children: dict[str, tuple[str, ...]]  # commune with arrondissements -> its arrondissements
+    names: dict[str, str]
+
+
+_INDEX: dict[tuple[int, int], _Index] = {}
+
+
+def _index(day: dt.date) -> _Index:
+    vintage = vintage_on(day)
+    year = vintage.year if vintage else 0
+    size = Commune.objects.count()
+    key = (year, size)
+    if key not in _INDEX:
+        _INDEX.clear()
+        populations: dict[str, int] = (
+            dict(vintage.populations.values_list("commune_id", "population")) if vintage else {}
+        )
+        rows = list(
+            Commune.objects.values_list(
+                "code", "name", "parent_id", "departement_id", "departement__region_id"
+            )
+        )
+        children: dict[str, list[str]] = {}
+        for code, _name, parent, _dep, _reg in rows:
+            if parent:
+                children.setdefault(parent, []).append(code)
+        leaves = {}
+        for code, _name, parent, departement, region in rows:
+            if code in children:
+                continue
+            leaves[code] = _Leaf(
+                code, parent or code, departement, region, populations.get(code, 0)
+            )
+        _INDEX[key] = _Index(
+            leaves, {k: tuple(v) for k, v in children.items()}, {r[0]: r[1] for r in rows}
+        )
+    return _INDEX[key]
+
+
+def _claims(day: dt.date, index: _Index) -> dict[str, set[int]]:
+    """Leaf unit -> the communities whose perimeter valid on ``day`` covers it."""
+    rows = PerimeterItem.objects.filter(perimeter__valid_from__lte=day).exclude(
+        perimeter__valid_to__lte=day
+    )
+    claims: dict[str, set[int]] = {}
+    for community, code in rows.values_list("perimeter__community_id", "commune_id"):
+        for leaf in index.children.get(code, (code,)):
+            claims.setdefault(leaf, set()).add(community)
+    return claims
+
+
+def _in_scope(leaf: _Leaf, region: str | None, departement: str | None) -> bool:
+    return (region is None or leaf.region == region) and (
+        departement is None or leaf.departement == departement
+    )
+
+
+def coverage(
+    day: dt.date, region: str | None = None, departement: str | None = None
+) -> dict[str, Any]:
+    """Coverage figures on ``day`` for the nation, a region or a département."""
+    index = _index(day)
+    claims = _claims(day, index)
+    communes: set[str] = set()
+    covered_communes: set[str] = set()
+    communities: set[int] = set()
+    population = covered = overlaps = 0
+    for leaf in index.leaves.values():
+        if not _in_scope(leaf, region, departement):
+            continue
+        communes.add(leaf.commune)
+        population += leaf.population
+        owners = claims.get(leaf.code)
+        if owners:
+            covered += leaf.population
+            covered_communes.add(leaf.commune)
+            communities |= owners
+            overlaps += len(owners) > 1
+    vintage = vintage_on(day)
+    share = (
+        (Decimal(covered) / Decimal(population)).quantize(Decimal("0.0001"))
+        if population
+        else Decimal(0)
+    )
+    return {
+        "date": day.isoformat(),
+        "region": region,
+        "departement": departement,
+        "population_vintage": vintage.year if vintage else None,
+        "communes": len(communes),
+        "population": population,
+        "communities": len(communities),
+        "covered_population": covered,
+        "covered_share": float(share),
+        "uncovered_communes": len(communes - covered_communes),
+        "overlaps": overlaps,
+    }
+
+
+def coverage_by_departement(day: dt.date, region: str | None = None) -> list[dict[str, Any]]:
+    """Coverage per département (for the map and its table)."""
+    index = _index(day)
+    claims = _claims(day, index)
+    rows: dict[str, dict[str, Any]] = {}
+    communes: dict[str, set[str]] = {}
+    for leaf in index.leaves.values():
+        if not _in_scope(leaf, region, None):
+            continue
+        row = rows.setdefault(
+            leaf.departement,
+            {
+                "departement": leaf.departement,
+                "communes": 0,
+                "population": 0,
+                "covered_population": 0,
+                "overlaps": 0,
+            },
+        )
+        communes.setdefault(leaf.departement, set()).add(leaf.commune)
+        row["population"] += leaf.population
+        owners = claims.get(leaf.code, ())
+        if owners:
+            row["covered_population"] += leaf.population
+            row["overlaps"] += len(owners) > 1
+    for code, row in rows.items():
+        row["communes"] = len(communes[code])
+        row["covered_share"] = (
+            row["covered_population"] / row["population"] if row["population"] else 0.0
+        )
+    return [rows[code] for code in sorted(rows)]
+
+
+def overlapping_units(
+    day: dt.date, region: str | None = None, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Communes or arrondissements claimed by two communities or more, for the ARS to settle."""
+    index = _index(day)
+    claims = _claims(day, index)
+    names = dict(Community.objects.values_list("pk", "name"))
+    result = []
+    for code in sorted(claims):
+        owners = claims[code]
+        leaf = index.leaves.get(code)
+        if len(owners) > 1 and leaf is not None and _in_scope(leaf, region, None):
+            result.append(
+                {
+                    "code": code,
+                    "name": index.names.get(code, code),
+                    "departement": leaf.departement,
+                    "communities": sorted(names.get(owner, str(owner)) for owner in owners),
+                }
+            )
+    return result[:limit]
+
+
+def uncovered_communes(
+    day: dt.date, region: str | None = None, departement: str | None = None
+) -> list[dict[str, Any]]:
+    """Communes no community covers, even in part (largest first)."""
+    index = _index(day)
+    claims = _claims(day, index)
+    totals: dict[str, int] = {}
+    touched: set[str] = set()
+    places: dict[str, str] = {}
+    for leaf in index.leaves.values():
+        if not _in_scope(leaf, region, departement):
+            continue
+        totals[leaf.commune] = totals.get(leaf.commune, 0) + leaf.population
+        places[leaf.commune] = leaf.departement
+        if leaf.code in claims:
+            touched.add(leaf.commune)
+    rows = [
+        {
+            "code": code,
+            "name": index.names.get(code, code),
+            "departement": places[code],
+            "population": population,
+        }
+        for code, population in totals.items()
+        if code not in touched
+    ]
+    return sorted(rows, key=lambda row: (-row["population"], row["code"]))
+
+
+def communities_summary(day: dt.date, region: str | None = None) -> list[dict[str, Any]]:
+    """Each community with a perimeter on ``day``: name, population, size class, number of codes."""
+    perimeters = (
+        Perimeter.objects.filter(valid_from__lte=day)
+        .exclude(valid_to__lte=day)
+        .select_related("community__departement")
+    )
+    if region:
+        perimeters = perimeters.filter(community__departement__region_id=region)
+    counts = dict(
+        PerimeterItem.objects.filter(perimeter__in=perimeters)
+        .values("perimeter_id")
+        .annotate(n=models_count())
+        .values_list("perimeter_id", "n")
+    )
+    result = []
+    for perimeter in perimeters.order_by("community__name"):
+        community = perimeter.community
+        result.append(
+            {
+                "name": community.name,
+                "finess": community.finess or None,
+                "departement": community.departement_id,
+                "population": community.population,
+                "size_class": size_class(community.population, day).value,
+                "codes": counts.get(perimeter.pk, 0),
+                "valid_from": perimeter.valid_from.isoformat(),
+            }
+        )
+    return result
+
+
+def models_count() -> Any:
+    from django.db.models import Count
+
+    return Count("id")

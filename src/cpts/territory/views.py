@@ -1,0 +1,152 @@
+"""Territory screens: coverage (map and tables), overlaps, white zones, a community's perimeter,
+and the import of a regional perimeter file."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from cpts.accounts.access import community_for, current_user
+from cpts.accounts.models import Role
+from cpts.aci import size_class
+
+from . import perimeters
+from .forms import CoverageFilterForm, PerimeterImportForm
+from .imports import import_perimeters
+from .maps import ATTRIBUTION, coverage_map
+from .models import Commune, Departement, Region
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    """Coverage of the population today (or on a date), for the nation or a region."""
+    user = current_user(request)
+    form = CoverageFilterForm(request.GET or None)
+    day = timezone.localdate()
+    region = user.region_id if user.role == Role.ARS else None
+    if form.is_valid():
+        day = form.cleaned_data.get("on") or day
+        region = region or (
+            form.cleaned_data.get("region").code if form.cleaned_data.get("region") else None
+        )
+    totals = perimeters.coverage(day, region=region)
+    rows = perimeters.coverage_by_departement(day, region=region)
+    names = dict(Departement.objects.values_list("code", "name"))
+    for row in rows:
+        row["name"] = names.get(row["departement"], row["departement"])
+    overlaps = perimeters.overlapping_units(day, region=region)
+    uncovered = Paginator(perimeters.uncovered_communes(day, region=region), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "territory/overview.html",
+        {
+            "form": form,
+            "day": day,
+            "region": Region.objects.filter(code=region).first() if region else None,
+            "totals": totals,
+            "rows": rows,
+            "map": coverage_map(rows, names),
+            "attribution": ATTRIBUTION,
+            "overlaps": overlaps,
+            "uncovered": uncovered,
+            "title": "Couverture du territoire",
+        },
+    )
+
+
+def community_perimeter(request: HttpRequest, pk: int) -> HttpResponse:
+    """A community's perimeter: communes and arrondissements, populations, size class, versions."""
+    community = community_for(current_user(request), pk)
+    day = timezone.localdate()
+    current = perimeters.current_perimeter(community)
+    items = []
+    if current is not None:
+        vintage = perimeters.vintage_on(day)
+        communes = list(current.communes.select_related("departement").order_by("code"))
+        children: dict[str, list[str]] = {}
+        for code, parent in Commune.objects.filter(parent__in=communes).values_list(
+            "code", "parent_id"
+        ):
+            children.setdefault(parent, []).append(code)
+        leaves = [
+            leaf for commune in communes for leaf in children.get(commune.code, [commune.code])
+        ]
+        populations = (
+            dict(
+                vintage.populations.filter(commune_id__in=leaves).values_list(
+                    "commune_id", "population"
+                )
+            )
+            if vintage
+            else {}
+        )
+        for commune in communes:
+            units = children.get(commune.code, [commune.code])
+            items.append(
+                {
+                    "commune": commune,
+                    "population": sum(populations.get(unit, 0) for unit in units),
+                    "arrondissements": len(children.get(commune.code, [])),
+                }
+            )
+    contract = getattr(community, "contract", None)
+    return render(
+        request,
+        "territory/perimeter.html",
+        {
+            "community": community,
+            "perimeter": current,
+            "items": items,
+            "versions": community.perimeters.all(),
+            "size_class": size_class(community.population, day).value,
+            "amendment": contract.amendment_needed if contract else "",
+            "title": f"Périmètre — {community.name}",
+        },
+    )
+
+
+def import_view(request: HttpRequest) -> HttpResponse:
+    """Import a regional list of perimeters (ARS, administrators): all or nothing."""
+    user = current_user(request)
+    if user.role not in (Role.ARS, Role.ADMIN):
+        raise PermissionDenied("Import réservé aux ARS.")
+    form = PerimeterImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"import{suffix}"
+            path.write_bytes(upload.read())
+            report = import_perimeters(
+                path, form.cleaned_data["valid_from"], dry_run=form.cleaned_data["dry_run"]
+            )
+        if report.ok:
+            verb = "vérifié" if form.cleaned_data["dry_run"] else "importé"
+            messages.success(
+                request,
+                f"Fichier {verb} : {report.communities} CPTS, {report.created} créée(s), {report.changed} modifiée(s), "
+                f"{report.unchanged} inchangée(s).",
+            )
+        request.session["perimeter_report"] = report.as_csv()
+    return render(
+        request,
+        "territory/import.html",
+        {"form": form, "report": report, "title": "Importer des périmètres"},
+    )
+
+
+def import_report(request: HttpRequest) -> HttpResponse:
+    current_user(request)
+    content = request.session.get("perimeter_report", "ligne;gravité;message\n")
+    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="rapport-import-perimetres.csv"'
+    return response
