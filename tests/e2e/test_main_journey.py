@@ -192,3 +192,41 @@ def test_main_journey(live_server: Any, browser: Any, people: dict[str, Any]) ->
     page.goto(f"{live_server.url}/communautes/")
     session.shot("liste-des-cpts")
     session.context.close()
+
+
+def test_territory_in_the_browser(
+    live_server: Any, browser: Any, people: dict[str, Any], tmp_path: Path
+) -> None:
+    """An ARS imports its regional list of perimeters in the browser, then sees the coverage map."""
+    from cpts.territory.models import Commune
+
+    lines = ["community,code"]
+    for code in (
+        Commune.objects.filter(departement_id="62", kind="commune")
+        .order_by("code")
+        .values_list("code", flat=True)[:300]
+    ):
+        lines.append(f"CPTS Artois,{code}")
+    lines += ["CPTS Lille,59350", "CPTS Roubaix,59512", "CPTS Lille,59512", "CPTS Amiens,80021"]
+    path = tmp_path / "hauts-de-france.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    session = Session(browser, live_server.url)
+    page = session.login("ars-hdf")
+    page.goto(f"{live_server.url}/territoire/import/")
+    page.get_by_label("Fichier des périmètres").set_input_files(str(path))
+    page.get_by_label("Date d'effet des périmètres").fill("2026-01-15")
+    page.get_by_role("button", name="Importer").click()
+    assert page.get_by_text("Fichier importé : 4 CPTS").is_visible()
+    page.goto(f"{live_server.url}/territoire/?on=2026-02-01")
+    assert page.get_by_role(
+        "img", name="Couverture de la population par les CPTS, par département"
+    ).is_visible()
+    assert page.get_by_role(
+        "cell", name="CPTS Lille, CPTS Roubaix"
+    ).is_visible()  # an overlap to settle
+    session.shot("territoire-couverture")
+    lille = people["nord"].__class__.objects.get(name="CPTS Lille")
+    page.goto(f"{live_server.url}/territoire/communautes/{lille.pk}/perimetre/")
+    assert page.get_by_role("cell", name="Lille", exact=True).is_visible()
+    session.shot("perimetre")
+    session.context.close()

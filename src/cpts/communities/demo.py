@@ -178,6 +178,39 @@ def _annex(contract, number: int, cpam: User, coordinator: User | None, today: d
         services.close_evaluation(contract, number, cpam, year.end)
 
 
+def _perimeters() -> None:
+    """Real communes for each community: in its département, in INSEE code order, until its
+    population is reached (Paris 18: the 18th arrondissement). Two neighbours share a commune, so
+    that the ARS has an overlap to settle. The population of each community then follows the legal
+    populations of its perimeter."""
+    from cpts.territory.models import Commune
+    from cpts.territory.perimeters import set_perimeter
+
+    used: set[str] = set()
+    first: dict[str, Commune] = {}
+    for community in Community.objects.order_by("pk"):
+        if community.departement_id == "75":
+            chosen = list(Commune.objects.filter(code="75118"))
+        else:
+            chosen, total = [], 0
+            candidates = Commune.objects.filter(
+                departement_id=community.departement_id, kind="commune"
+            ).order_by("code")
+            for commune in candidates.exclude(code__in=used):
+                if total and total + (commune.population or 0) > community.population:
+                    continue
+                chosen.append(commune)
+                total += commune.population or 0
+                if total >= community.population * 0.97:
+                    break
+        used |= {commune.code for commune in chosen}
+        if chosen:
+            first.setdefault(community.departement_id, chosen[0])
+            if community.name == "CPTS du Douaisis" and "59" in first:
+                chosen.append(first["59"])  # shared with CPTS Lille Métropole Nord
+            set_perimeter(community, chosen, dt.date(2024, 1, 1), "données de démonstration")
+
+
 @transaction.atomic
 def seed_demo(today: dt.date) -> dict[str, str]:
     """Create the demo; returns the logins (username -> role)."""
@@ -280,6 +313,7 @@ def seed_demo(today: dt.date) -> dict[str, str]:
         for number in range(1, min(current, duration) + 1):
             _annex(contract, number, cpam_user, coordinator, today)
 
+    _perimeters()
     declare_crisis(
         ars,
         dt.date(2025, 1, 20),

@@ -46,12 +46,17 @@ def coverage_map(rows: list[dict[str, Any]], names: dict[str, str], link: str = 
     paths = []
     for code, path in data["departements"].items():
         row = by_code.get(code)
-        if row is None:
+        if row is None:  # out of scope: drawn in grey, for context
+            paths.append(
+                format_html(
+                    '<path d="{}" fill="#e5e5e5" stroke="#ffffff" stroke-width="0.6"/>', path
+                )
+            )
             continue
         share = row["covered_share"]
         title = f"{names.get(code, code)} ({code}) : {share:.0%} de la population couverte"
         shape = format_html(
-            '<path d="{}" fill="{}" stroke="#ffffff" stroke-width="0.6"><title>{}</title></path>',
+            '<path d="{}" fill="{}" stroke="#3a3a3a" stroke-width="0.6"><title>{}</title></path>',
             path,
             shade(share),
             title,
