@@ -51,8 +51,9 @@ docs: install
 screenshots: install services
 	CPTS_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e
 
-bench: install
+bench: install services
 	$(BIN)/python benchmarks/bench_campaign.py
+	$(BIN)/python benchmarks/bench_territory.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -167,6 +167,11 @@ def test_geojson_with_arrondissements_and_overlaps(tmp_path: Path, geography: No
         ),
         ("broken.geojson", '{"type": "FeatureCollection", "features": [', ["GeoJSON illisible"]),
         ("list.xlsx", "x", ["format non reconnu"]),
+        (
+            "key.csv",
+            "community,code,finess\nCPTS A,75118,750712185\n",
+            ["ligne 2 : CPTS A : FINESS « 750712185 »"],
+        ),
     ],
 )
 def test_bad_files_are_refused_line_by_line_and_nothing_is_written(

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import transaction
 
+from cpts.communities.identifiers import finess_error
 from cpts.communities.models import Community
 
 from .models import Commune
@@ -268,13 +269,10 @@ def apply(
                 report.warnings.append(Problem(line, f"{entry.name} : {former[code]}"))
             communes[commune.code] = commune
         resolved[key] = list(communes.values())
-        if entry.finess and not (
-            len(entry.finess) == 9 and entry.finess[:2].isalnum() and entry.finess[2:].isdigit()
-        ):
+        problem = finess_error(entry.finess) if entry.finess else None
+        if problem:
             report.errors.append(
-                Problem(
-                    entry.lines[0], f"{entry.name} : numéro FINESS mal formé « {entry.finess} »"
-                )
+                Problem(entry.lines[0], f"{entry.name} : FINESS « {entry.finess} » : {problem}")
             )
     _check_identities(parsed, report)
     report.sort()
