@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Sum
 
-from cpts.aci import InvalidInput, Mission, Status, contract_year, default_tree, mission_deadlines
+from cpts.aci import InvalidInput, Status, contract_year, default_tree
 from cpts.aci.calendar import year_of
 from cpts.contracts import engine
 from cpts.contracts.models import Contract, Decision, Payment
@@ -112,26 +112,22 @@ def dashboard(community: Community, today: dt.date) -> Dashboard:
         return board
 
     board.contract = contract
-    commitments = {Mission(c.mission): c for c in contract.missions.all()}
-    started = {m: c.started_on for m, c in commitments.items() if c.started_on}
-    deployed = {m: c.deployed_on for m, c in commitments.items() if c.deployed_on}
-    for item in mission_deadlines(contract.signed_on, today, started, deployed):
-        if item.mission not in commitments:
-            continue
-        for what, due, status in (
-            ("Démarrage", item.start_due, item.start_status),
-            ("Déploiement", item.deployment_due, item.deployment_status),
-        ):
-            if status in (Status.PENDING, Status.OVERDUE):
-                board.deadlines.append(
-                    {"label": f"{what} : {item.mission.label}", "due": due, "status": status.label}
-                )
-                if status is Status.OVERDUE:
-                    board.todo.append(
-                        f"{what} de la mission « {item.mission.label} » en retard (échéance {due:%d/%m/%Y})."
-                    )
+    commitments = list(contract.missions.all())
+    for deadline in engine.open_deadlines(contract, today):
+        what = deadline.step.capitalize()
+        board.deadlines.append(
+            {
+                "label": f"{what} : {deadline.mission.label}",
+                "due": deadline.due,
+                "status": deadline.status.label,
+            }
+        )
+        if deadline.status is Status.OVERDUE:
+            board.todo.append(
+                f"{what} de la mission « {deadline.mission.label} » en retard (échéance {deadline.due:%d/%m/%Y})."
+            )
     board.deadlines.sort(key=lambda item: item["due"])
-    board.stage = 4 if not deployed or len(deployed) < len(commitments) else 5
+    board.stage = 4 if any(c.deployed_on is None for c in commitments) or not commitments else 5
     board.stage_label = STEPS[3] if board.stage == 4 else "Missions déployées"
     if today >= contract.signed_on:
         number = year_of(contract.signed_on, today)

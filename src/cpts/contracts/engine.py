@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -16,11 +17,13 @@ from cpts.aci import (
     GradedIndicator,
     Mission,
     MissionInput,
+    Status,
     TargetIndicator,
     Tier,
     compute_contract_year,
     contract_year,
     default_tree,
+    mission_deadlines,
 )
 from cpts.aci.financing import INCREASE, mission_exists
 from cpts.aci.indicators import Indicator as EngineIndicator
@@ -155,3 +158,31 @@ def full_variable_parts(contract: Contract, number: int) -> dict[str, Decimal]:
         for line in result.lines
         if line.code.endswith(".variable")
     }
+
+
+@dataclass(frozen=True)
+class OpenDeadline:
+    """A start or deployment deadline of a committed mission, not yet met."""
+
+    mission: Mission
+    step: str  # "démarrage" or "déploiement"
+    due: dt.date
+    status: Status
+
+
+def open_deadlines(contract: Contract, today: dt.date) -> list[OpenDeadline]:
+    """The deadlines of the contract's missions still to meet on ``today`` (pending or overdue)."""
+    commitments = {Mission(c.mission): c for c in contract.missions.all()}
+    started = {m: c.started_on for m, c in commitments.items() if c.started_on}
+    deployed = {m: c.deployed_on for m, c in commitments.items() if c.deployed_on}
+    result = []
+    for item in mission_deadlines(contract.signed_on, today, started, deployed):
+        if item.mission not in commitments:
+            continue
+        for step, due, status in (
+            ("démarrage", item.start_due, item.start_status),
+            ("déploiement", item.deployment_due, item.deployment_status),
+        ):
+            if status in (Status.PENDING, Status.OVERDUE):
+                result.append(OpenDeadline(item.mission, step, due, status))
+    return result

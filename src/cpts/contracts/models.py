@@ -40,6 +40,12 @@ class DecidedDocument(models.Model):
     class Meta:
         abstract = True
         ordering = ["-filed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="refused") | ~models.Q(refusal_reason=""),
+                name="%(class)s_refusal_has_reason",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} de {self.community} ({self.get_status_display()})"
@@ -51,12 +57,6 @@ class LetterOfIntent(DecidedDocument):
     class Meta(DecidedDocument.Meta):
         verbose_name = "lettre d'intention"
         verbose_name_plural = "lettres d'intention"
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(status="refused") | ~models.Q(refusal_reason=""),
-                name="letter_refusal_has_reason",
-            )
-        ]
 
 
 class HealthProject(DecidedDocument):
@@ -65,12 +65,6 @@ class HealthProject(DecidedDocument):
     class Meta(DecidedDocument.Meta):
         verbose_name = "projet de santé"
         verbose_name_plural = "projets de santé"
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(status="refused") | ~models.Q(refusal_reason=""),
-                name="health_project_refusal_has_reason",
-            )
-        ]
 
 
 class AcceleratorGrant(models.Model):

@@ -9,9 +9,10 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 from cpts.accounts.models import Role, User
-from cpts.aci import Mission, Status, mission_deadlines
+from cpts.aci import Status
 from cpts.communities.models import Community
 
+from .engine import open_deadlines
 from .models import AcceleratorGrant, Contract, Decision
 
 WINDOW_DAYS = 30
@@ -29,24 +30,10 @@ def due_soon(today: dt.date, window_days: int = WINDOW_DAYS) -> list[Reminder]:
     limit = today + dt.timedelta(days=window_days)
     reminders = []
     for contract in Contract.objects.filter(terminated_on__isnull=True).select_related("community"):
-        commitments = {Mission(c.mission): c for c in contract.missions.all()}
-        started = {m: c.started_on for m, c in commitments.items() if c.started_on}
-        deployed = {m: c.deployed_on for m, c in commitments.items() if c.deployed_on}
-        for item in mission_deadlines(contract.signed_on, today, started, deployed):
-            if item.mission not in commitments:
-                continue
-            for what, due, status in (
-                ("démarrage", item.start_due, item.start_status),
-                ("déploiement", item.deployment_due, item.deployment_status),
-            ):
-                if status is Status.PENDING and today <= due <= limit:
-                    reminders.append(
-                        Reminder(
-                            contract.community,
-                            due,
-                            f"{what} de la mission « {item.mission.label} »",
-                        )
-                    )
+        for deadline in open_deadlines(contract, today):
+            if deadline.status is Status.PENDING and today <= deadline.due <= limit:
+                label = f"{deadline.step} de la mission « {deadline.mission.label} »"
+                reminders.append(Reminder(contract.community, deadline.due, label))
     for grant in AcceleratorGrant.objects.select_related("community"):
         filed = grant.community.healthprojects.filter(
             status__in=[Decision.FILED, Decision.VALIDATED]
