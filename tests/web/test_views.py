@@ -96,3 +96,40 @@ def test_the_list_is_paginated_and_searchable(people: dict[str, Any], client: Cl
     page = client.get(reverse("communities:list"), {"q": "toulouse"}).content.decode()
     assert "CPTS Toulouse" in page
     assert "CPTS Nord" not in page
+
+
+def test_an_indicator_is_added_with_its_referent_member_only_from_the_community(
+    contracted: dict[str, Any], client: Client
+) -> None:
+    from cpts.communities.models import Member
+    from cpts.contracts.models import Indicator
+
+    ours = Member.objects.create(
+        community=contracted["nord"], kind="professional", name="Dr Ours", rpps="10000000017"
+    )
+    theirs = Member.objects.create(
+        community=contracted["pas_de_calais"],
+        kind="professional",
+        name="Dr Autre",
+        rpps="10000000025",
+    )
+    client.force_login(contracted["coordinator"])
+    url = reverse("communities:annex", args=[contracted["nord"].pk, 1])
+    data = {
+        "indicator-mission": "access",
+        "indicator-action": "Permanence de soins non programmés",
+        "indicator-label": "Créneaux ouverts au SAS",
+        "indicator-kind": "done",
+        "indicator-amount": "5000",
+        "indicator-deliverables": "Planning\nCompte rendu",
+    }
+    refused = client.post(url, {**data, "indicator-referent": theirs.pk})
+    assert "Sélectionnez un choix valide" in refused.content.decode()
+    assert not Indicator.objects.exists()
+    assert client.post(url, {**data, "indicator-referent": ours.pk}).status_code == 302
+    indicator = Indicator.objects.get()
+    assert indicator.referent == ours
+    assert list(indicator.deliverables.values_list("label", flat=True)) == [
+        "Planning",
+        "Compte rendu",
+    ]

@@ -10,6 +10,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from cpts.aci import Mission
+from cpts.communities.models import Member
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -125,6 +126,12 @@ class IndicatorForm(DsfrBaseForm):
         label="Mission", choices=[(m.value, m.label) for m in Mission if m is not Mission.CRISIS]
     )
     action = forms.CharField(label="Action", max_length=300)
+    referent = forms.ModelChoiceField(
+        label="Référent de l'action (membre)",
+        queryset=Member.objects.none(),
+        required=False,
+        empty_label="—",
+    )
     label = forms.CharField(label="Indicateur", max_length=300)
     kind = forms.ChoiceField(
         label="Nature",
@@ -152,6 +159,11 @@ class IndicatorForm(DsfrBaseForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
+
+    def __init__(self, *args: Any, community: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if community is not None:
+            self.fields["referent"].queryset = community.members.order_by("name")
 
     def clean_tiers(self) -> list[dict[str, str]]:
         tiers = []

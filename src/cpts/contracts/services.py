@@ -259,6 +259,7 @@ def add_indicator(contract: Contract, number: int, user: User, data: dict[str, A
             contract_year=number,
             mission=data["mission"],
             action=data["action"],
+            referent=data.get("referent"),
             label=data["label"],
             kind=data["kind"],
             amount=data["amount"],

@@ -288,7 +288,7 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     community = community_for(user, pk)
     current = _contract_or_404(community)
     may_edit = can(user, Action.FILE, community) or can(user, Action.EVALUATE, community)
-    add_form = IndicatorForm(request.POST or None, prefix="indicator")
+    add_form = IndicatorForm(request.POST or None, prefix="indicator", community=community)
     if request.method == "POST":
         if not may_edit:
             raise PermissionDenied
