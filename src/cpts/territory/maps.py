@@ -10,7 +10,7 @@ import json
 from functools import cache
 from typing import Any
 
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from .reference import DATA_DIR
@@ -39,44 +39,79 @@ def shade(share: float) -> str:
     return colour
 
 
-def coverage_map(rows: list[dict[str, Any]], names: dict[str, str], link: str = "") -> SafeString:
-    """SVG of the départements coloured by their covered share; each shape has its title."""
+def _france(
+    paint: dict[str, tuple[str, str]], title: str, description: str, max_width: int
+) -> SafeString:
+    """Every metropolitan département; those in ``paint`` (code -> colour, tooltip) in colour,
+    the others in grey for context."""
     data = shapes()
-    by_code = {row["departement"]: row for row in rows}
     paths = []
     for code, path in data["departements"].items():
-        row = by_code.get(code)
-        if row is None:  # out of scope: drawn in grey, for context
+        if code in paint:
+            colour, tooltip = paint[code]
+            paths.append(
+                format_html(
+                    '<path d="{}" fill="{}" stroke="#3a3a3a" stroke-width="0.6"><title>{}</title></path>',
+                    path,
+                    colour,
+                    tooltip,
+                )
+            )
+        else:
             paths.append(
                 format_html(
                     '<path d="{}" fill="#e5e5e5" stroke="#ffffff" stroke-width="0.6"/>', path
                 )
             )
-            continue
-        share = row["covered_share"]
-        title = f"{names.get(code, code)} ({code}) : {share:.0%} de la population couverte"
-        shape = format_html(
-            '<path d="{}" fill="{}" stroke="#3a3a3a" stroke-width="0.6"><title>{}</title></path>',
-            path,
-            shade(share),
-            title,
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="{}" role="img" aria-label="{}" '
+        'style="max-width:{}px;width:100%;height:auto"><title>{}</title><desc>{}</desc>{}</svg>',
+        data["viewBox"],
+        title,
+        max_width,
+        title,
+        description,
+        mark_safe("".join(paths)),
+    )
+
+
+def coverage_map(rows: list[dict[str, Any]], names: dict[str, str]) -> SafeString:
+    """The départements coloured by their covered share, with a legend."""
+    paint = {
+        row["departement"]: (
+            shade(row["covered_share"]),
+            f"{names.get(row['departement'], row['departement'])} ({row['departement']}) : "
+            f"{row['covered_share']:.0%} de la population couverte",
         )
-        if link:
-            shape = format_html(
-                '<a href="{}" aria-label="{}">{}</a>', link.replace("__code__", code), title, shape
-            )
-        paths.append(shape)
+        for row in rows
+    }
     legend = "".join(
         f'<rect x="{10 + index * 70}" y="0" width="20" height="12" fill="{colour}" stroke="#666"/>'
         f'<text x="{34 + index * 70}" y="10" font-size="10">{int(bound * 100)} %+</text>'
         for index, (bound, colour) in enumerate(SHADES)
     )
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{escape(data["viewBox"])}" role="img" '
-        'aria-labelledby="map-title map-desc" style="max-width:640px;width:100%;height:auto">'
-        '<title id="map-title">Couverture de la population par les CPTS, par département</title>'
-        '<desc id="map-desc">Plus le bleu est foncé, plus la part de la population couverte est grande. '
-        "Le tableau qui suit donne les mêmes chiffres.</desc>" + "".join(paths) + "</svg>"
-        f'<svg viewBox="0 0 380 14" style="max-width:380px;width:100%" aria-hidden="true">{legend}</svg>'
+    svg = _france(
+        paint,
+        "Couverture de la population par les CPTS, par département",
+        "Plus le bleu est foncé, plus la part de la population couverte est grande. "
+        "Le tableau qui suit donne les mêmes chiffres.",
+        640,
     )
-    return mark_safe(svg)
+    return mark_safe(
+        svg
+        + f'<svg viewBox="0 0 380 14" style="max-width:380px;width:100%" aria-hidden="true">{legend}</svg>'
+    )
+
+
+def perimeter_map(departements: dict[str, int], names: dict[str, str]) -> SafeString:
+    """The départements a perimeter lies in (with its number of communes), on the map of France."""
+    paint = {
+        code: ("#000091", f"{names.get(code, code)} ({code}) : {count} commune(s) du périmètre")
+        for code, count in departements.items()
+    }
+    return _france(
+        paint,
+        "Départements où se trouve le périmètre",
+        "Le tableau qui suit liste chaque commune du périmètre.",
+        360,
+    )

@@ -20,7 +20,7 @@ from cpts.aci import size_class
 from . import perimeters
 from .forms import CoverageFilterForm, PerimeterImportForm
 from .imports import import_perimeters
-from .maps import ATTRIBUTION, coverage_map
+from .maps import ATTRIBUTION, coverage_map, perimeter_map
 from .models import Commune, Departement, Region
 
 
@@ -98,6 +98,11 @@ def community_perimeter(request: HttpRequest, pk: int) -> HttpResponse:
                 }
             )
     contract = getattr(community, "contract", None)
+    by_departement: dict[str, int] = {}
+    if current is not None:
+        for code in current.communes.values_list("departement_id", flat=True):
+            by_departement[code] = by_departement.get(code, 0) + 1
+    names = dict(Departement.objects.filter(code__in=by_departement).values_list("code", "name"))
     return render(
         request,
         "territory/perimeter.html",
@@ -107,6 +112,8 @@ def community_perimeter(request: HttpRequest, pk: int) -> HttpResponse:
             "items": items,
             "versions": community.perimeters.all(),
             "size_class": size_class(community.population, day).value,
+            "map": perimeter_map(by_departement, names) if by_departement else None,
+            "attribution": ATTRIBUTION,
             "amendment": contract.amendment_needed if contract else "",
             "title": f"Périmètre — {community.name}",
         },
@@ -124,7 +131,10 @@ def import_view(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         suffix = Path(upload.name).suffix.lower()
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"import{suffix}"
+            stem = "".join(
+                char for char in Path(upload.name).stem if char.isalnum() or char in "-_"
+            )[:80]
+            path = Path(folder) / f"{stem or 'import'}{suffix}"  # the file's own name is the source
             path.write_bytes(upload.read())
             report = import_perimeters(
                 path, form.cleaned_data["valid_from"], dry_run=form.cleaned_data["dry_run"]
