@@ -74,3 +74,12 @@ def test_malformed_finess_numbers_are_refused(number: str) -> None:
 
 def test_missing_finess() -> None:
     assert finess_error("") == "Le numéro FINESS est obligatoire pour une structure."
+
+
+def test_the_check_digit_makes_a_valid_number() -> None:
+    from cpts.communities.identifiers import luhn_check_digit
+
+    assert luhn_check_digit("75071218") == "4"  # AP-HP, FINESS 750712184
+    assert luhn_check_digit("1010120123") == "3"
+    with pytest.raises(ValueError, match="not digits"):
+        luhn_check_digit("2A")

@@ -45,6 +45,14 @@ def luhn_is_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def luhn_check_digit(body: str) -> str:
+    """The Luhn check digit to append to ``body`` (digits only)."""
+    for digit in "0123456789":
+        if luhn_is_valid(body + digit):
+            return digit
+    raise ValueError(f"not digits: {body!r}")
+
+
 def normalize(value: object) -> str:
     """The identifier as typed, without spaces, dots or dashes, in capitals."""
     return re.sub(r"[\s.\-]", "", str(value or "")).upper()
