@@ -270,3 +270,30 @@ def test_a_manual_correction_needs_a_reason_and_is_audited(contracted: dict[str,
     assert history.count() == 2
     delta = history.last().diff_against(history.first())
     assert {change.field for change in delta.changes} == {"corrected_amount", "correction_reason"}
+
+
+def test_the_accelerator_checks_every_condition(people: dict[str, Any], client: Any) -> None:
+    from django.urls import reverse
+
+    nord = people["nord"]
+    letter = services.file_letter_of_intent(
+        nord, people["coordinator"], dt.date(2024, 1, 5), "Lettre"
+    )
+    services.decide_letter_of_intent(letter, people["ars"], True, "", dt.date(2024, 2, 1))
+    client.force_login(people["cpam"])
+    url = reverse("communities:accelerator", args=[nord.pk])
+    refused = client.post(
+        url, {"granted_on": "2024-03-01", "core_mission_started": "on"}
+    ).content.decode()
+    assert "Le projet doit être constitué en association." in refused
+    assert not Payment.objects.exists()
+    assert (
+        client.post(
+            url, {"granted_on": "2024-03-01", "association": "on", "core_mission_started": "on"}
+        ).status_code
+        == 302
+    )
+    assert (
+        Payment.objects.get(kind="accelerator").amount
+        == accelerator(nord.population, dt.date(2024, 3, 1)).amount
+    )

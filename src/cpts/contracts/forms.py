@@ -50,6 +50,10 @@ class DecisionForm(DsfrBaseForm):
 
 class GrantForm(DsfrBaseForm):
     granted_on = forms.DateField(label="Date d'octroi", widget=DATE, initial=today)
+    association = forms.BooleanField(label="Le projet est constitué en association", required=False)
+    core_mission_started = forms.BooleanField(
+        label="Le projet a démarré des actions d'une mission socle", required=False
+    )
 
 
 class SignContractForm(DsfrBaseForm):

@@ -92,17 +92,25 @@ def decide_letter_of_intent(
     _decide(letter, user, validate, reason, on)
 
 
-def grant_accelerator(community: Community, user: User, on: dt.date) -> AcceleratorGrant:
-    """Grant the accélérateur: eligibility and amount from the engine; the payment becomes due."""
+def grant_accelerator(
+    community: Community,
+    user: User,
+    on: dt.date,
+    *,
+    association: bool = True,
+    core_mission_started: bool = True,
+) -> AcceleratorGrant:
+    """Grant the accélérateur: eligibility (every condition of annex 6 of avenant 2) and amount
+    from the engine; the payment becomes due."""
     require(user, Action.GRANT, community)
     letter = community.letterofintents.filter(status=Decision.VALIDATED).first()
     result = accelerator(
         community.population,
         on,
-        association=True,
+        association=association,
         letter_of_intent_validated=letter is not None,
         contract_signed=hasattr(community, "contract"),
-        core_mission_started=True,
+        core_mission_started=core_mission_started,
     )
     if not result.eligible or result.health_project_due is None:
         raise RuleError("Accélérateur impossible : " + " ".join(result.reasons))

@@ -153,7 +153,13 @@ def accelerator_grant(request: HttpRequest, pk: int) -> HttpResponse:
         if _submit(
             request,
             form,
-            lambda d: services.grant_accelerator(community, user, d["granted_on"]),
+            lambda d: services.grant_accelerator(
+                community,
+                user,
+                d["granted_on"],
+                association=d["association"],
+                core_mission_started=d["core_mission_started"],
+            ),
             "Accélérateur accordé.",
         ):
             return redirect("communities:accelerator", pk=pk)

@@ -28,6 +28,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     """Coverage of the population today (or on a date), for the nation or a region."""
     user = current_user(request)
     form = CoverageFilterForm(request.GET or None)
+    if user.role == Role.ARS:  # an ARS sees its region only
+        del form.fields["region"]
     day = timezone.localdate()
     region = user.region_id if user.role == Role.ARS else None
     if form.is_valid():
