@@ -132,9 +132,10 @@ def import_populations(
 ) -> None:
     """Importe un fichier INSEE de populations légales (colonnes CODGEO ou DEP+CODCOM, et PMUN)."""
     django_setup()
+    from cpts.territory.populations import default_in_force
     from cpts.territory.populations import import_populations as run
 
-    in_force_from = _date(in_force, "in-force") if in_force else dt.date(year + 3, 1, 1)
+    in_force_from = _date(in_force, "in-force") if in_force else default_in_force(year)
     report = run(file, year, in_force_from)
     _report(report, output)
     if output != "json":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +26,7 @@ from cpts.accounts.access import (
     visible_communities,
 )
 from cpts.aci import InvalidInput, Mission, contract_year, default_tree
-from cpts.aci.money import euros_fr
+from cpts.aci.money import apply_ratio, euros_fr
 from cpts.communities.models import Community
 
 from . import engine, services
@@ -327,7 +328,8 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
         variable = lines.get(f"{code}.variable")
         secured = variable.amount if variable else Decimal(0)
         if increase is not None and variable is not None:
-            secured = secured + (variable.amount * increase.value).quantize(Decimal("0.01"))
+            # the increase on this variable part, rounded as the engine rounds
+            secured = secured + apply_ratio(variable.amount, Fraction(increase.value))
         missions.append(
             {
                 "code": code,

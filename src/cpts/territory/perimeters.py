@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 
 from cpts.aci import InvalidInput, contract_year, size_class
 from cpts.aci.calendar import year_of
@@ -62,28 +63,19 @@ def resolve_codes(codes: Iterable[str]) -> Resolution:
     """Current communes for INSEE codes: a former code maps to its current commune with a warning,
     an unknown code is an error."""
     wanted = [normalise_code(code) for code in codes]
-    current = Commune.objects.in_bulk([code for code in wanted if code])
-    missing = [code for code in wanted if code and code not in current]
-    former = {
-        item.code: item
-        for item in FormerCode.objects.filter(code__in=missing).select_related("commune")
-    }
+    known, former = resolve_map(wanted)
     result = Resolution()
     seen: set[str] = set()
     for code in wanted:
         if not code:
             result.errors.append("code INSEE vide")
             continue
-        commune = current.get(code)
-        if commune is None and code in former:
-            commune = former[code].commune
-            name = f" ({former[code].former_name})" if former[code].former_name else ""
-            result.warnings.append(
-                f"{code}{name} est un ancien code : remplacé par {commune.code} {commune.name}"
-            )
+        commune = known.get(code)
         if commune is None:
             result.errors.append(f"code INSEE inconnu : {code}")
             continue
+        if code in former:
+            result.warnings.append(former[code])
         if commune.code not in seen:
             seen.add(commune.code)
             result.communes.append(commune)
@@ -435,7 +427,7 @@ def communities_summary(day: dt.date, region: str | None = None) -> list[dict[st
     counts = dict(
         PerimeterItem.objects.filter(perimeter__in=perimeters)
         .values("perimeter_id")
-        .annotate(n=models_count())
+        .annotate(n=Count("id"))
         .values_list("perimeter_id", "n")
     )
     result = []
@@ -453,9 +445,3 @@ def communities_summary(day: dt.date, region: str | None = None) -> list[dict[st
             }
         )
     return result
-
-
-def models_count() -> Any:
-    from django.db.models import Count
-
-    return Count("id")

@@ -19,6 +19,13 @@ from .models import Commune, PopulationVintage
 from .perimeters import normalise_code, resolve_map
 from .reference import store_populations
 
+#: INSEE's legal populations of census year N come into force on 1 January of N + 3.
+IN_FORCE_AFTER_YEARS = 3
+
+
+def default_in_force(year: int) -> dt.date:
+    return dt.date(year + IN_FORCE_AFTER_YEARS, 1, 1)
+
 
 def import_populations(path: Path, year: int, in_force_from: dt.date) -> ImportReport:
     report = ImportReport()
