@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from cpts.cli import app
 from cpts.communities.models import Community
+from cpts.contracts import engine, services
 from cpts.territory import perimeters
 from cpts.territory.imports import import_perimeters
 from cpts.territory.models import Commune, Perimeter
@@ -197,9 +198,14 @@ def test_a_perimeter_change_that_changes_the_size_flags_the_contract(
     lille = Commune.objects.get(code="59350").population
     assert nord.population == lille
     contract = contracted["contract"]
-    contract.refresh_from_db()
-    assert "taille 3 → taille 4" in contract.amendment_needed
-    assert "Impact sur l'année contractuelle 3" in contract.amendment_needed
+    amendment = contract.amendments.get()  # proposed, never applied silently
+    assert (amendment.status, amendment.size_class, amendment.population) == ("proposed", 4, lille)
+    # years 2 and 3 started before the new perimeter: the amendment can concern year 4 at the
+    # earliest (2026-01-15), and the years before keep the terms of the signature
+    assert amendment.effective_from == dt.date(2026, 1, 15)
+    assert [row["number"] for row in amendment.impact] == [4, 5]
+    assert engine.year_facts(contract, 1).size_class == 3
+    assert "taille 3 → 4" in services.amendment_summary(amendment)
     second = write(
         tmp_path, "b.csv", "community,code\nCPTS Nord,59350\nCPTS Nord,59512\n"
     )  # + Roubaix
@@ -207,6 +213,11 @@ def test_a_perimeter_change_that_changes_the_size_flags_the_contract(
     assert (report.changed, report.unchanged) == (1, 0)
     versions = list(nord.perimeters.order_by("valid_from").values_list("valid_from", "valid_to"))
     assert versions == [(dt.date(2025, 2, 1), dt.date(2025, 9, 1)), (dt.date(2025, 9, 1), None)]
+    # the new proposal supersedes the first one
+    assert list(contract.amendments.order_by("pk").values_list("status", flat=True)) == [
+        "dismissed",
+        "proposed",
+    ]
     assert perimeters.coverage(dt.date(2025, 3, 1), departement="59")["covered_population"] == lille
 
 

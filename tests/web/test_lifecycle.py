@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 
-from cpts.accounts.access import visible_communities
 from cpts.aci import accelerator, payment_schedule
-from cpts.contracts import engine, services
+from cpts.contracts import engine, ledger, services
 from cpts.contracts.models import (
     Contract,
     Decision,
@@ -110,7 +109,7 @@ def start_all(contract: Contract, user: Any, day: dt.date) -> None:
 
 
 def run(people: dict[str, Any], day: dt.date) -> PaymentRun:
-    return services.run_payments(people["cpam"], day, visible_communities(people["cpam"]))
+    return ledger.run_payments(people["cpam"], day).run
 
 
 def test_payment_run_pays_what_the_engine_computes_and_never_twice(
@@ -138,7 +137,9 @@ def test_the_database_forbids_paying_the_same_thing_twice(contracted: dict[str, 
         paid.save()
 
 
-def test_a_payment_run_that_fails_halfway_writes_nothing(contracted: dict[str, Any]) -> None:
+def test_a_faulty_contract_is_skipped_with_its_reason_and_the_others_are_paid(
+    contracted: dict[str, Any],
+) -> None:
     from cpts.contracts.models import MissionCommitment
 
     contract = contracted["contract"]
@@ -149,10 +150,12 @@ def test_a_payment_run_that_fails_halfway_writes_nothing(contracted: dict[str, A
     MissionCommitment.objects.filter(contract=other, mission="access").update(
         started_on=dt.date(2023, 1, 1)
     )
-    with pytest.raises(services.PaymentRunError, match="Aucun versement"):
-        run(contracted, dt.date(2023, 7, 1))
-    assert not Payment.objects.exists()
-    assert not PaymentRun.objects.exists()
+    report = ledger.run_payments(contracted["cpam"], dt.date(2023, 7, 1))
+    assert [item["community"] for item in report.skipped] == ["CPTS Nord bis"]
+    assert "Aucun versement" in report.skipped[0]["reason"]
+    assert not Payment.objects.filter(contract=other).exists()  # all or nothing for that contract
+    assert Payment.objects.filter(contract=contract).count() == 2  # the other one is paid
+    assert PaymentRun.objects.get().skipped == report.skipped
 
 
 def _contract_for(people: dict[str, Any], name: str, signed: dt.date) -> Contract:
@@ -244,9 +247,12 @@ def test_crisis_declared_pays_the_crisis_part_once_per_twelve_months(
     assert again == []  # within twelve months of the first one
     _, later = declare_crisis(contracted["ars"], dt.date(2024, 11, 1), Typology.CLIMATE, "Canicule")
     assert [p.amount for p in later] == [Decimal("67500.00")]
-    paid = run(contracted, dt.date(2024, 11, 5))
+    run(contracted, dt.date(2024, 11, 5))
+    # the second crisis part is due on 1 Dec 2024: a run of 5 Nov does not pay it yet
+    assert Payment.objects.filter(kind="crisis", status="paid").count() == 1
+    paid = run(contracted, dt.date(2024, 12, 5))
     assert Payment.objects.filter(kind="crisis", status="paid").count() == 2
-    assert paid.payments_count >= 2
+    assert paid.payments_count == 1  # only the crisis part was left to pay
 
 
 def test_a_crisis_does_not_pay_a_community_whose_crisis_mission_has_not_started(
@@ -258,18 +264,26 @@ def test_a_crisis_does_not_pay_a_community_whose_crisis_mission_has_not_started(
     assert payments == []
 
 
-def test_a_manual_correction_needs_a_reason_and_is_audited(contracted: dict[str, Any]) -> None:
+def test_a_correction_is_a_new_entry_with_its_reason_and_author(
+    contracted: dict[str, Any],
+) -> None:
     run(contracted, dt.date(2023, 2, 1))
     payment = Payment.objects.get(kind="functioning")
     with pytest.raises(services.RuleError, match="motivée"):
-        services.correct_payment(payment, contracted["cpam"], Decimal(1), "")
-    services.correct_payment(
+        ledger.correct_payment(payment, contracted["cpam"], Decimal(1), "")
+    adjustment = ledger.correct_payment(
         payment, contracted["cpam"], Decimal("74000.00"), "Retenue pour dossier incomplet"
     )
-    history = payment.history.order_by("history_date")
-    assert history.count() == 2
-    delta = history.last().diff_against(history.first())
-    assert {change.field for change in delta.changes} == {"corrected_amount", "correction_reason"}
+    payment.refresh_from_db()
+    assert payment.amount == Decimal("75000.00")  # the paid entry never changes
+    assert (adjustment.kind, adjustment.amount, adjustment.corrects) == (
+        "adjustment",
+        Decimal("-1000.00"),
+        payment,
+    )
+    assert (adjustment.created_by, adjustment.status) == (contracted["cpam"], "due")
+    assert adjustment.history.get().history_user == contracted["cpam"]
+    assert ledger.entry_amount(payment) == Decimal("74000.00")
 
 
 def test_the_accelerator_checks_every_condition(people: dict[str, Any], client: Any) -> None:

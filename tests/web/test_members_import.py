@@ -312,9 +312,9 @@ def test_the_imported_members_feed_the_size4_increase(contracted: dict[str, Any]
     report = import_members(contracted["nord"], contracted["coordinator"], upload(csv_file(*GOOD)))
     assert report.ok
     # Members with no date of adhesion count from the start; the others from their date.
-    assert members_on(contract, dt.date(2023, 1, 31)) == 2
-    assert members_on(contract, dt.date(2023, 2, 15)) == 3
-    assert members_on(contract, dt.date(2023, 3, 1)) == 4
+    assert members_on(contract.community_id, dt.date(2023, 1, 31)) == 2
+    assert members_on(contract.community_id, dt.date(2023, 2, 15)) == 3
+    assert members_on(contract.community_id, dt.date(2023, 3, 1)) == 4
 
 
 def test_report_csv_quotes_messages_with_semicolons() -> None:

@@ -83,6 +83,18 @@ def community_for(user: User, pk: int) -> Community:
         raise Http404("CPTS introuvable") from None
 
 
+def payable_communities(user: User) -> QuerySet[Community]:
+    """The communities whose payments ``user`` may run or correct (a CPAM: its départements)."""
+    if not user.is_authenticated or Action.PAY not in ALLOWED.get(user.role, set()):
+        return Community.objects.none()
+    return visible_communities(user)
+
+
+def may_read_all_runs(user: User) -> bool:
+    """Payment runs are read by their author; every run by an administrator."""
+    return bool(user.is_authenticated and user.role == Role.ADMIN)
+
+
 def can(user: User, action: Action, community: Community | None = None) -> bool:
     """May ``user`` do ``action`` (on ``community``, which must be in its scope)?"""
     if not user.is_authenticated or action not in ALLOWED.get(user.role, set()):

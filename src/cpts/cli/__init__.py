@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import aci, territory
+from . import aci, lifecycle, territory
 
 app = typer.Typer(
     name="cpts",
@@ -15,5 +15,6 @@ app = typer.Typer(
 )
 aci.register(app)
 territory.register(app)
+lifecycle.register(app)
 
 __all__ = ["app"]

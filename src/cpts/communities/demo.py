@@ -311,8 +311,8 @@ def seed_demo(today: dt.date) -> dict[str, str]:
     declare_crisis(
         ars_occ, dt.date(2026, 7, 15), Typology.CLIMATE, "Canicule", "Vigilance rouge canicule.", []
     )
-    for cpam_user in (cpam, cpam_occ, cpam_idf):
-        from cpts.accounts.access import visible_communities
+    from cpts.contracts import ledger
 
-        services.run_payments(cpam_user, today, visible_communities(cpam_user))
+    for cpam_user in (cpam, cpam_occ, cpam_idf):
+        ledger.run_payments(cpam_user, today)
     return {user.username: user.get_role_display() for user in User.objects.order_by("pk")}

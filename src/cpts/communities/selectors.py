@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from cpts.aci import InvalidInput, Status, contract_year, default_tree
 from cpts.aci.calendar import year_of
@@ -39,6 +40,9 @@ class Dashboard:
     expected: Decimal | None = None
     paid: Decimal = Decimal(0)
     due: Decimal = Decimal(0)
+    to_recover: Decimal = Decimal(0)
+    contracts: list[Contract] = field(default_factory=list)
+    contract_status: str = ""
     size_class: int | None = None
     grid: str | None = None
     deadlines: list[dict[str, Any]] = field(default_factory=list)
@@ -48,8 +52,10 @@ class Dashboard:
 
 def community_state(community: Community) -> str:
     """A short label of where the community stands (for lists)."""
-    if hasattr(community, "contract"):
-        return "contrat signé"
+    contracts = list(community.contracts.all())
+    if contracts:
+        latest = max(contracts, key=lambda contract: contract.signed_on)
+        return f"contrat {latest.status_label_on(timezone.localdate())}"
     project = community.healthprojects.first()
     if project and project.status == Decision.VALIDATED:
         return "projet de santé validé"
@@ -68,7 +74,7 @@ def community_state(community: Community) -> str:
 def dashboard(community: Community, today: dt.date) -> Dashboard:
     letter = community.letterofintents.first()
     project = community.healthprojects.first()
-    contract = getattr(community, "contract", None)
+    contract = community.contracts.order_by("-signed_on").first()
     grant = getattr(community, "accelerator", None)
     stage = 1
     if letter and letter.status == Decision.VALIDATED:
@@ -85,10 +91,13 @@ def dashboard(community: Community, today: dt.date) -> Dashboard:
     )
     totals = Payment.objects.filter(community=community).aggregate(
         paid=Sum("amount", filter=models_q(status=Payment.Status.PAID)),
-        due=Sum("amount", filter=models_q(status=Payment.Status.DUE)),
+        due=Sum("amount", filter=models_q(status=Payment.Status.DUE, amount__gt=0)),
+        to_recover=Sum("amount", filter=models_q(status=Payment.Status.DUE, amount__lt=0)),
     )
     board.paid = totals["paid"] or Decimal(0)
     board.due = totals["due"] or Decimal(0)
+    board.to_recover = -(totals["to_recover"] or Decimal(0))
+    board.contracts = list(community.contracts.order_by("-signed_on"))
 
     if letter is None or letter.status == Decision.REFUSED:
         board.todo.append("Déposer une lettre d'intention auprès de l'ARS.")
@@ -100,6 +109,12 @@ def dashboard(community: Community, today: dt.date) -> Dashboard:
         board.todo.append("L'ARS doit valider ou refuser le projet de santé.")
     elif contract is None:
         board.todo.append("Signer le contrat tripartite (CPTS, CPAM, ARS).")
+    elif today >= contract.period_end:
+        board.todo.append(
+            f"Le contrat a pris fin le {contract.period_end:%d/%m/%Y} : signer un nouveau contrat."
+        )
+    if contract is not None and contract.amendments.filter(status="proposed").exists():
+        board.todo.append("Un avenant au contrat est à signer (voir la page du contrat).")
     if grant and not project:
         board.deadlines.append(
             {
@@ -112,6 +127,7 @@ def dashboard(community: Community, today: dt.date) -> Dashboard:
         return board
 
     board.contract = contract
+    board.contract_status = contract.status_label_on(today)
     commitments = list(contract.missions.all())
     for deadline in engine.open_deadlines(contract, today):
         what = deadline.step.capitalize()
@@ -129,7 +145,7 @@ def dashboard(community: Community, today: dt.date) -> Dashboard:
     board.deadlines.sort(key=lambda item: item["due"])
     board.stage = 4 if any(c.deployed_on is None for c in commitments) or not commitments else 5
     board.stage_label = STEPS[3] if board.stage == 4 else "Missions déployées"
-    if today >= contract.signed_on:
+    if contract.signed_on <= today < contract.period_end:
         number = year_of(contract.signed_on, today)
         duration = (
             default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
@@ -137,16 +153,12 @@ def dashboard(community: Community, today: dt.date) -> Dashboard:
         if number <= duration:
             year = contract_year(contract.signed_on, number)
             board.current_year, board.year_start, board.year_end = number, year.start, year.last_day
+            facts = engine.year_facts(contract, number)
+            board.size_class, board.grid = facts.size_class, facts.grid
             try:
-                result = engine.compute(contract, number)
+                board.expected = engine.year_total(contract, number)
             except InvalidInput as error:
                 board.error = error.message
-            else:
-                board.expected, board.size_class, board.grid = (
-                    result.total,
-                    result.size_class,
-                    result.grid,
-                )
     return board
 
 

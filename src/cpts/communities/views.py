@@ -35,10 +35,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def community_list(request: HttpRequest) -> HttpResponse:
-    communities = (
-        visible_communities(current_user(request))
-        .select_related("contract")
-        .prefetch_related("letterofintents", "healthprojects")
+    communities = visible_communities(current_user(request)).prefetch_related(
+        "contracts", "letterofintents", "healthprojects"
     )
     query = request.GET.get("q", "").strip()
     if query:

@@ -6,7 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from cpts.aci import (
@@ -30,14 +32,129 @@ from cpts.aci.indicators import Indicator as EngineIndicator
 from cpts.aci.money import apply_ratio
 from cpts.crises.models import HealthCrisis
 
-from .models import Contract, Indicator
+from .models import Amendment, Contract, ContractYear, Indicator
 
 
-def members_on(contract: Contract, day: dt.date) -> int:
+def members_on(community_id: int, day: dt.date) -> int:
     """Members who had adhered on ``day`` (the size-4 increase counts them)."""
-    return contract.community.members.filter(
-        Q(joined_on__isnull=True) | Q(joined_on__lte=day)
-    ).count()
+    from cpts.communities.models import Member
+
+    return (
+        Member.objects.filter(community_id=community_id)
+        .filter(Q(joined_on__isnull=True) | Q(joined_on__lte=day))
+        .count()
+    )
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the contract says on a day: population, size class, members (signature or amendment)."""
+
+    population: int
+    size_class: int
+    members: int
+    perimeter_id: int | None
+    amendment: Amendment | None
+
+
+def terms_on(contract: Contract, day: dt.date) -> Terms:
+    """The terms in force on ``day``: those of the signature, or of the latest amendment applied
+    with a date of effect on or before ``day``."""
+    amendment = (
+        contract.amendments.filter(status=Amendment.Status.APPLIED, effective_from__lte=day)
+        .order_by("-effective_from", "-pk")
+        .first()
+    )
+    if amendment is not None:
+        return Terms(
+            amendment.population,
+            amendment.size_class,
+            amendment.members,
+            amendment.perimeter_id,
+            amendment,
+        )
+    return Terms(
+        contract.population, contract.size_class, contract.members, contract.perimeter_id, None
+    )
+
+
+@dataclass(frozen=True)
+class YearFacts:
+    """The facts of a contract year: recorded (a :class:`ContractYear` row) once the year has
+    started and been recorded, projected from the terms in force on its first day before that."""
+
+    number: int
+    start: dt.date
+    end: dt.date
+    population: int
+    size_class: int
+    members: int
+    grid: str
+    perimeter_id: int | None
+    amendment_id: int | None
+    recorded: bool
+    total: Decimal | None = None  # the final total, once the evaluation is closed
+    result: dict[str, Any] | None = None
+
+
+def year_facts(contract: Contract, number: int) -> YearFacts:
+    recorded = next((year for year in contract.years.all() if year.number == number), None)
+    if recorded is not None:
+        return YearFacts(
+            recorded.number,
+            recorded.start,
+            recorded.end,
+            recorded.population,
+            recorded.size_class,
+            recorded.members,
+            recorded.grid,
+            recorded.perimeter_id,
+            recorded.amendment_id,
+            True,
+            recorded.total,
+            recorded.result,
+        )
+    year = contract_year(contract.signed_on, number)
+    terms = terms_on(contract, year.start)
+    return YearFacts(
+        number,
+        year.start,
+        year.end,
+        terms.population,
+        terms.size_class,
+        terms.members,
+        default_tree().at("agreement.grid_version", year.start).text(),
+        terms.perimeter_id,
+        terms.amendment.pk if terms.amendment else None,
+        False,
+    )
+
+
+def record_year(contract: Contract, number: int, user: Any = None) -> ContractYear:
+    """Record the facts of a contract year (once; a later call returns the recorded row)."""
+    existing = contract.years.filter(number=number).first()
+    if existing is not None:
+        return existing
+    facts = year_facts(contract, number)
+    row = ContractYear(
+        contract=contract,
+        number=number,
+        start=facts.start,
+        end=facts.end,
+        population=facts.population,
+        size_class=facts.size_class,
+        members=facts.members,
+        grid=facts.grid,
+        perimeter_id=facts.perimeter_id,
+        amendment_id=facts.amendment_id,
+    )
+    row._history_user = user  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:  # recorded at the same moment by another process
+        return contract.years.get(number=number)
+    return row
 
 
 def crisis_dates(contract: Contract) -> tuple[dt.date, ...]:
@@ -92,6 +209,7 @@ def engine_input(contract: Contract, number: int, *, final: bool = False) -> Con
     values recorded so far.
     """
     year = contract_year(contract.signed_on, number)
+    facts = year_facts(contract, number)
     tree = default_tree()
     indicators: dict[str, list[Indicator]] = {}
     for indicator in contract.indicators.filter(contract_year=number):
@@ -117,10 +235,10 @@ def engine_input(contract: Contract, number: int, *, final: bool = False) -> Con
             )  # no indicator in the annex: nothing to pay yet
         missions.append(MissionInput(mission, commitment.started_on, achievement))
     return ContractYearInput(
-        population=contract.community.population,
+        population=facts.population,
         signed=contract.signed_on,
         contract_year=number,
-        members=members_on(contract, year.start),
+        members=facts.members,
         missions=tuple(missions),
         crises=crisis_dates(contract),
     )
@@ -128,6 +246,14 @@ def engine_input(contract: Contract, number: int, *, final: bool = False) -> Con
 
 def compute(contract: Contract, number: int, *, final: bool = False) -> ContractYearResult:
     return compute_contract_year(engine_input(contract, number, final=final))
+
+
+def year_total(contract: Contract, number: int) -> Decimal:
+    """The year's total: kept once the evaluation is closed, else computed from its facts."""
+    facts = year_facts(contract, number)
+    if facts.total is not None:
+        return facts.total
+    return compute(contract, number).total
 
 
 def full_variable_parts(contract: Contract, number: int) -> dict[str, Decimal]:
@@ -140,12 +266,13 @@ def full_variable_parts(contract: Contract, number: int) -> dict[str, Decimal]:
         if commitment.mission != Mission.CRISIS.value
         and mission_exists(tree, Mission(commitment.mission), year.start)
     ]
+    facts = year_facts(contract, number)
     result = compute_contract_year(
         ContractYearInput(
-            population=contract.community.population,
+            population=facts.population,
             signed=contract.signed_on,
             contract_year=number,
-            members=members_on(contract, year.start),
+            members=facts.members,
             missions=tuple(MissionInput(mission) for mission in missions),
         )
     )

@@ -116,11 +116,33 @@ class PaymentRunForm(DsfrBaseForm):
 
 class CorrectionForm(DsfrBaseForm):
     amount = forms.DecimalField(
-        label="Montant corrigé (€)", max_digits=12, decimal_places=2, min_value=0
+        label="Montant exact de l'écriture (€)",
+        help_text="Une écriture de régularisation portera la différence ; l'écriture d'origine ne change pas.",
+        max_digits=12,
+        decimal_places=2,
     )
     reason = forms.CharField(
-        label="Motif de la correction", widget=forms.Textarea(attrs={"rows": 3})
+        label="Motif de la correction", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+
+
+class TerminationForm(DsfrBaseForm):
+    terminated_on = forms.DateField(label="Date de résiliation", widget=DATE, initial=today)
+    reason = forms.CharField(
+        label="Motif (par exemple : missions non démarrées dans les délais)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class AmendmentDecisionForm(DsfrBaseForm):
+    amendment = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        label="Décision",
+        choices=[("apply", "Avenant signé : l'appliquer"), ("dismiss", "Écarter")],
+        widget=forms.RadioSelect,
+    )
+    decided_on = forms.DateField(label="Date", widget=DATE, initial=today)
 
 
 class IndicatorForm(DsfrBaseForm):

@@ -6,6 +6,8 @@ Every amount comes from :mod:`cpts.aci` (see ``services.py``); nothing here comp
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -91,26 +93,209 @@ class AcceleratorGrant(models.Model):
 
 
 class Contract(models.Model):
-    """The three-party contract (CPTS, CPAM, ARS): adhesion to the ACI."""
+    """The three-party contract (CPTS, CPAM, ARS): adhesion to the ACI, for five years.
 
-    community = models.OneToOneField(Community, on_delete=models.PROTECT, related_name="contract")
+    A community has one contract after another (renewals); their periods never overlap (an
+    exclusion constraint in PostgreSQL, see migration 0004). The terms the amounts depend on
+    (population, size class, members) are recorded at the signature and change only through an
+    applied :class:`Amendment`.
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="contracts")
     signed_on = models.DateField("date de signature")
+    ends_on = models.DateField("fin du contrat (exclue)")
+    renews = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewed_by",
+        verbose_name="renouvelle le contrat",
+    )
     community_signatory = models.CharField("signataire pour la CPTS", max_length=200)
     cpam_signatory = models.CharField("signataire pour la CPAM", max_length=200)
     ars_signatory = models.CharField("signataire pour l'ARS", max_length=200)
-    terminated_on = models.DateField("date de résiliation", null=True, blank=True)
-    amendment_needed = models.TextField(
-        "avenant nécessaire",
+    # The terms recorded at the signature (then changed by amendments only).
+    population = models.PositiveIntegerField("population à la signature")
+    size_class = models.PositiveSmallIntegerField("taille à la signature")
+    members = models.PositiveIntegerField("membres à la signature")
+    perimeter = models.ForeignKey(
+        "territory.Perimeter",
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
-        help_text="Renseigné quand un changement de périmètre change la taille de la CPTS.",
+        related_name="+",
+        verbose_name="périmètre à la signature",
     )
+    terminated_on = models.DateField("date de résiliation", null=True, blank=True)
+    termination_reason = models.TextField("motif de la résiliation", blank=True)
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = "contrat"
+        ordering = ["community", "-signed_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("signed_on")),
+                name="contract_ends_after_signature",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(terminated_on__isnull=True)
+                | (
+                    models.Q(terminated_on__gte=models.F("signed_on"))
+                    & models.Q(terminated_on__lt=models.F("ends_on"))
+                    & ~models.Q(termination_reason="")
+                ),
+                name="contract_termination_within_period_with_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Contrat de {self.community} signé le {self.signed_on:%d/%m/%Y}"
+
+    @property
+    def period_end(self) -> dt.date:
+        """The day the contract stops (exclusive): its end, or its termination."""
+        return self.terminated_on or self.ends_on
+
+    def status_on(self, day: dt.date) -> str:
+        if self.terminated_on and day >= self.terminated_on:
+            return "terminated"
+        if day < self.signed_on:
+            return "signed"
+        if day >= self.ends_on:
+            return "ended"
+        return "active"
+
+    def status_label_on(self, day: dt.date) -> str:
+        return CONTRACT_STATUS_LABELS[self.status_on(day)]
+
+
+CONTRACT_STATUS_LABELS = {
+    "signed": "signé, pas encore commencé",
+    "active": "en cours",
+    "ended": "échu",
+    "terminated": "résilié",
+}
+
+
+class Amendment(models.Model):
+    """An amendment (avenant): new terms (population, size class, members) from a date of effect.
+
+    Proposed when a perimeter or the members change what the contract pays (size class, or the
+    increase of size 4); applied by the CPAM; the money impact on each year concerned is computed
+    by the engine and kept. A change of size class is never applied silently.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "proposé, à signer"
+        APPLIED = "applied", "signé et appliqué"
+        DISMISSED = "dismissed", "écarté"
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="amendments")
+    status = models.CharField(
+        "état", max_length=16, choices=Status.choices, default=Status.PROPOSED
+    )
+    proposed_on = models.DateField("proposé le")
+    cause = models.TextField("motif")
+    population = models.PositiveIntegerField("population")
+    size_class = models.PositiveSmallIntegerField("taille")
+    members = models.PositiveIntegerField("membres")
+    perimeter = models.ForeignKey(
+        "territory.Perimeter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="périmètre",
+    )
+    effective_from = models.DateField("date d'effet", null=True, blank=True)
+    impact = models.JSONField("impact financier par année", default=list, blank=True)
+    decided_on = models.DateField("date de décision", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "avenant"
+        ordering = ["contract", "-proposed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="applied")
+                | (
+                    models.Q(effective_from__isnull=False)
+                    & models.Q(decided_on__isnull=False)
+                    & models.Q(decided_by__isnull=False)
+                ),
+                name="applied_amendment_has_date_and_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Avenant au {self.contract} ({self.get_status_display()})"
+
+
+class ContractYear(models.Model):
+    """A contract year as a recorded fact: its dates and the facts its amounts are computed from,
+    fixed on its first day (the contract's terms in force that day, the grid in force that day).
+
+    A year's amounts are computed from this row, never from the community's current state; once
+    its evaluation is closed, its result is kept too (``result``, ``total``) and never changes.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="years")
+    number = models.PositiveSmallIntegerField("année contractuelle")
+    start = models.DateField("début")
+    end = models.DateField("fin (exclue)")
+    population = models.PositiveIntegerField("population")
+    size_class = models.PositiveSmallIntegerField("taille")
+    members = models.PositiveIntegerField("membres")
+    grid = models.CharField("grille", max_length=32)
+    perimeter = models.ForeignKey(
+        "territory.Perimeter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="périmètre",
+    )
+    amendment = models.ForeignKey(
+        Amendment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="years",
+        verbose_name="avenant en vigueur",
+    )
+    recorded_at = models.DateTimeField("enregistrée le", auto_now_add=True)
+    result = models.JSONField("résultat définitif", null=True, blank=True)
+    total = models.DecimalField(
+        "total définitif", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "année contractuelle"
+        verbose_name_plural = "années contractuelles"
+        ordering = ["contract", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "number"], name="contract_year_once"),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="contract_year_starts_at_one"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="contract_year_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(result__isnull=True) & models.Q(total__isnull=True))
+                | (models.Q(result__isnull=False) & models.Q(total__isnull=False)),
+                name="contract_year_result_with_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Année {self.number} du {self.contract}"
 
 
 class MissionCommitment(models.Model):
@@ -253,6 +438,7 @@ class Deliverable(models.Model):
     ticked = models.BooleanField("fourni", default=False)
     proof = models.FileField("justificatif", upload_to="proofs/%Y/", blank=True)
     uploaded_on = models.DateTimeField("déposé le", null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "livrable"
@@ -268,10 +454,17 @@ class PaymentKind(models.TextChoices):
     MISSION_START = "mission_start", "avance au démarrage d'une mission"
     CRISIS = "crisis", "part variable de crise"
     BALANCE = "balance", "solde"
+    RECOVERY = "recovery", "reprise sur avances (solde négatif)"
+    TERMINATION = "termination", "reversement après résiliation"
+    ADJUSTMENT = "adjustment", "écriture de régularisation"
     ACCELERATOR = "accelerator", "accélérateur"
 
 
-ONCE_A_YEAR = ["functioning", "advance", "crisis", "balance"]
+ONCE_A_YEAR = ["functioning", "advance", "crisis"]
+#: A year is settled once: by a balance (paid to the community) or a recovery (owed by it).
+SETTLEMENT = ["balance", "recovery"]
+#: Entries that may be negative (money owed by the community).
+SIGNED_KINDS = ["recovery", "termination", "adjustment"]
 
 
 class PaymentRun(models.Model):
@@ -282,8 +475,11 @@ class PaymentRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    payments_count = models.PositiveIntegerField("versements", default=0)
-    total = models.DecimalField("montant total", max_digits=14, decimal_places=2, default=0)
+    scope = models.CharField("périmètre de la campagne", max_length=300, blank=True)
+    payments_count = models.PositiveIntegerField("écritures", default=0)
+    total = models.DecimalField("montant net", max_digits=14, decimal_places=2, default=0)
+    skipped = models.JSONField("contrats écartés", default=list, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "campagne de paiement"
@@ -294,6 +490,10 @@ class PaymentRun(models.Model):
 
 
 class Payment(models.Model):
+    """An entry of the ledger of a community: what is due to it (positive) or owed by it
+    (negative). A paid entry is never edited (a PostgreSQL trigger refuses it, migration 0004):
+    a correction is a new ``adjustment`` entry; every total adds entries."""
+
     class Status(models.TextChoices):
         DUE = "due", "à verser"
         PAID = "paid", "versé"
@@ -305,11 +505,24 @@ class Payment(models.Model):
     contract_year = models.PositiveSmallIntegerField("année contractuelle", null=True, blank=True)
     kind = models.CharField("nature", max_length=16, choices=PaymentKind.choices)
     label = models.CharField("libellé", max_length=300)
-    amount = models.DecimalField("montant calculé", max_digits=12, decimal_places=2)
-    corrected_amount = models.DecimalField(
-        "montant corrigé", max_digits=12, decimal_places=2, null=True, blank=True
+    amount = models.DecimalField("montant", max_digits=12, decimal_places=2)
+    reason = models.TextField("motif", blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adjustments",
+        verbose_name="régularise l'écriture",
     )
-    correction_reason = models.TextField("motif de la correction", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="auteur",
+    )
     due_on = models.DateField("échéance")
     paid_on = models.DateField("date de versement", null=True, blank=True)
     status = models.CharField("état", max_length=8, choices=Status.choices, default=Status.DUE)
@@ -324,11 +537,17 @@ class Payment(models.Model):
         ordering = ["due_on", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(amount__gte=0), name="payment_amount_non_negative"
+                condition=models.Q(amount__gte=0) | models.Q(kind__in=SIGNED_KINDS),
+                name="payment_amount_non_negative_unless_signed",
             ),
             models.CheckConstraint(
-                condition=models.Q(corrected_amount__isnull=True) | ~models.Q(correction_reason=""),
-                name="payment_correction_has_reason",
+                condition=~models.Q(kind__in=["recovery", "termination"]) | models.Q(amount__lt=0),
+                name="recovery_is_negative",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="adjustment")
+                | (~models.Q(reason="") & models.Q(created_by__isnull=False)),
+                name="adjustment_has_reason_and_author",
             ),
             models.CheckConstraint(
                 condition=models.Q(status="due") | models.Q(paid_on__isnull=False),
@@ -341,7 +560,18 @@ class Payment(models.Model):
                 name="payment_once_a_year",
             ),
             models.UniqueConstraint(
+                fields=["contract", "contract_year"],
+                condition=models.Q(kind__in=SETTLEMENT),
+                name="year_settled_once",
+            ),
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=models.Q(kind="termination"),
+                name="termination_recovered_once",
+            ),
+            models.UniqueConstraint(
                 fields=["contract", "contract_year", "kind", "due_on"],
+                condition=models.Q(kind="mission_start"),
                 name="payment_once_per_due_date",
             ),
             models.UniqueConstraint(
@@ -355,5 +585,5 @@ class Payment(models.Model):
         return f"{self.label} — {self.community}"
 
     @property
-    def final_amount(self):  # type: ignore[no-untyped-def]
-        return self.corrected_amount if self.corrected_amount is not None else self.amount
+    def is_recovery(self) -> bool:
+        return self.amount < 0

@@ -7,6 +7,7 @@ nothing is written then. Money always comes from :mod:`cpts.aci` through ``engin
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -20,18 +21,25 @@ from cpts.aci import (
     InvalidInput,
     Mission,
     accelerator,
+    add_months,
+    compute_contract_year,
     contract_year,
     core_missions,
     default_tree,
-    payment_schedule,
+    size_class,
 )
-from cpts.aci.money import euros_fr
+from cpts.aci.calendar import year_of
+from cpts.aci.money import euros, euros_fr
+from cpts.aci.settlement import termination_recovery
 from cpts.communities.models import Community
+from cpts.territory.perimeters import current_perimeter, population_of
 
 from . import engine
 from .models import (
     AcceleratorGrant,
+    Amendment,
     Contract,
+    ContractYear,
     Decision,
     Deliverable,
     Evaluation,
@@ -41,7 +49,6 @@ from .models import (
     MissionCommitment,
     Payment,
     PaymentKind,
-    PaymentRun,
 )
 
 M = TypeVar("M", bound=Model)
@@ -109,7 +116,7 @@ def grant_accelerator(
         on,
         association=association,
         letter_of_intent_validated=letter is not None,
-        contract_signed=hasattr(community, "contract"),
+        contract_signed=community.contracts.exists(),
         core_mission_started=core_mission_started,
     )
     if not result.eligible or result.health_project_due is None:
@@ -162,6 +169,10 @@ def decide_health_project(
     _decide(project, user, validate, reason, on)
 
 
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
 def sign_contract(
     community: Community,
     user: User,
@@ -170,30 +181,290 @@ def sign_contract(
     cpam_signatory: str,
     ars_signatory: str,
 ) -> Contract:
-    """Record the signature of the three-party contract; the core missions are committed."""
+    """Record the signature of the three-party contract (a first one, or a renewal once the
+    previous one has ended): its terms are recorded as they stand that day (population of the
+    perimeter in force, size class, members), the core missions are committed, and contract
+    year 1 is recorded."""
     require(user, Action.SIGN, community)
     if not community.healthprojects.filter(status=Decision.VALIDATED).exists():
         raise RuleError("Le contrat se signe après la validation du projet de santé par l'ARS.")
-    if hasattr(community, "contract"):
-        raise RuleError("Cette CPTS a déjà signé son contrat.")
-    first = default_tree().parameter("agreement.grid_version").dates[0]
+    tree = default_tree()
+    first = tree.parameter("agreement.grid_version").dates[0]
     if signed_on < first:
         raise RuleError(f"L'ACI CPTS n'est en vigueur que depuis le {first:%d/%m/%Y}.")
+    if signed_on > _today():
+        raise RuleError("La date de signature ne peut pas être dans le futur.")
+    previous = community.contracts.order_by("-signed_on").first()
+    if previous is not None and signed_on < previous.period_end:
+        raise RuleError(
+            f"Le contrat en cours court jusqu'au {previous.period_end - dt.timedelta(days=1):%d/%m/%Y} : "
+            f"un nouveau contrat (renouvellement) commence le {previous.period_end:%d/%m/%Y} au plus tôt."
+        )
+    duration = tree.at("agreement.contract_duration_years", signed_on).integer()
+    perimeter = current_perimeter(community, signed_on)
+    population = (
+        population_of(perimeter.items.values_list("commune_id", flat=True), signed_on)
+        if perimeter is not None
+        else community.population
+    )
+    try:
+        size = size_class(population, signed_on).value
+    except InvalidInput as error:
+        raise RuleError(error.message) from error
     missions = core_missions(signed_on)
     with transaction.atomic():
         contract = save_audited(
             Contract(
                 community=community,
                 signed_on=signed_on,
+                ends_on=add_months(signed_on, 12 * duration),
+                renews=previous,
                 community_signatory=community_signatory,
                 cpam_signatory=cpam_signatory,
                 ars_signatory=ars_signatory,
+                population=population,
+                size_class=size,
+                members=engine.members_on(community.pk, signed_on),
+                perimeter=perimeter,
             ),
             user,
         )
         for mission in missions:
             save_audited(MissionCommitment(contract=contract, mission=mission.value), user)
+        record_year(contract, 1, user)
     return contract
+
+
+def record_year(contract: Contract, number: int, user: User | None) -> ContractYear:
+    """Record the facts of contract year ``number`` (its first day must have come)."""
+    year = contract_year(contract.signed_on, number)
+    if year.start > _today():
+        raise RuleError(f"L'année contractuelle {number} n'a pas commencé.")
+    return engine.record_year(contract, number, user)
+
+
+def current_contract(community: Community, day: dt.date | None = None) -> Contract | None:
+    """The contract in force on ``day`` (today by default), if any."""
+    day = day or _today()
+    return (
+        community.contracts.filter(signed_on__lte=day)
+        .exclude(terminated_on__lte=day)
+        .exclude(ends_on__lte=day)
+        .first()
+    )
+
+
+def terminate_contract(contract: Contract, user: User, on: dt.date, reason: str) -> Payment | None:
+    """Terminate a contract (missions not started or deployed in time): the sums advanced for the
+    current contract year are paid back pro rata temporis, as a recovery entry of the ledger."""
+    require(user, Action.SIGN, contract.community)
+    if contract.terminated_on is not None:
+        raise RuleError("Ce contrat est déjà résilié.")
+    if not reason.strip():
+        raise RuleError("Une résiliation doit être motivée.")
+    if not contract.signed_on <= on < contract.ends_on:
+        raise RuleError(
+            f"La résiliation se situe pendant le contrat ({contract.signed_on:%d/%m/%Y} – "
+            f"{contract.ends_on - dt.timedelta(days=1):%d/%m/%Y})."
+        )
+    if on > _today():
+        raise RuleError("La date de résiliation ne peut pas être dans le futur.")
+    number = year_of(contract.signed_on, on)
+    year = contract_year(contract.signed_on, number)
+    advanced = contract.payments.filter(contract_year=number).exclude(
+        kind__in=[PaymentKind.BALANCE, PaymentKind.RECOVERY]
+    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    recovery = termination_recovery(advanced, year, on)
+    with transaction.atomic():
+        contract.terminated_on = on
+        contract.termination_reason = reason.strip()
+        save_audited(contract, user)
+        if recovery.amount == 0:
+            return None
+        return save_audited(
+            Payment(
+                community=contract.community,
+                contract=contract,
+                contract_year=number,
+                kind=PaymentKind.TERMINATION,
+                label=f"Reversement après résiliation (année {number})",
+                amount=recovery.amount,
+                reason=reason.strip(),
+                created_by=user,
+                due_on=on,
+                explanation={"termination": recovery.to_dict()},
+            ),
+            user,
+        )
+
+
+# --- Amendments -----------------------------------------------------------------------------------
+
+
+def amendment_impact(
+    contract: Contract, effective_from: dt.date, population: int, members: int
+) -> list[dict[str, Any]]:
+    """For each contract year from ``effective_from``: its total under the terms in force, and
+    under the new terms (computed by the engine; missions and indicators as recorded today)."""
+    rows = []
+    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+    for number in range(1, duration + 1):
+        year = contract_year(contract.signed_on, number)
+        if year.start < effective_from or year.start >= contract.period_end:
+            continue
+        inputs = engine.engine_input(contract, number)
+        before = compute_contract_year(inputs).total
+        after = compute_contract_year(replace(inputs, population=population, members=members)).total
+        rows.append(
+            {
+                "number": number,
+                "start": year.start.isoformat(),
+                "before": euros(before),
+                "after": euros(after),
+                "delta": euros(after - before),
+            }
+        )
+    return rows
+
+
+def next_effective_date(contract: Contract, on: dt.date) -> dt.date | None:
+    """When an amendment signed on ``on`` takes effect (parameter ``agreement.amendment_effect``):
+    the start of the first contract year that begins on or after ``on`` and is not yet recorded."""
+    rule = default_tree().at("agreement.amendment_effect", on).text()
+    if rule != "next_contract_year":  # pragma: no cover - the only rule the texts allow today
+        raise RuleError(f"Règle d'effet des avenants inconnue : {rule}.")
+    recorded = set(contract.years.values_list("number", flat=True))
+    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+    for number in range(1, duration + 1):
+        year = contract_year(contract.signed_on, number)
+        if year.start >= on and number not in recorded and year.start < contract.period_end:
+            return year.start
+    return None
+
+
+def propose_amendment(
+    contract: Contract,
+    cause: str,
+    population: int,
+    members: int,
+    perimeter_id: int | None,
+    on: dt.date,
+    user: User | None = None,
+) -> Amendment | None:
+    """Propose an amendment when new facts change what the contract pays or its size class; the
+    proposals still open for the contract are superseded. Nothing when nothing would change."""
+    terms = engine.terms_on(contract, max(on, contract.signed_on))
+    new_size = size_class(population, on).value
+    effective = next_effective_date(contract, on)
+    impact = (
+        amendment_impact(contract, effective, population, members) if effective is not None else []
+    )
+    changes_money = any(Decimal(row["delta"]) != 0 for row in impact)
+    if new_size == terms.size_class and not changes_money:
+        return None
+    with transaction.atomic():
+        for stale in contract.amendments.filter(status=Amendment.Status.PROPOSED):
+            stale.status = Amendment.Status.DISMISSED
+            stale.decided_on = on
+            save_audited(stale, user)
+        return save_audited(
+            Amendment(
+                contract=contract,
+                proposed_on=on,
+                cause=cause,
+                population=population,
+                size_class=new_size,
+                members=members,
+                perimeter_id=perimeter_id,
+                effective_from=effective,
+                impact=impact,
+            ),
+            user,
+        )
+
+
+def amendment_summary(amendment: Amendment) -> str:
+    """One French sentence: what changes, from when, and the money impact per year."""
+    terms = engine.terms_on(amendment.contract, amendment.proposed_on)
+    text = (
+        f"Avenant à signer : population {terms.population:,} → {amendment.population:,} habitants, "
+        f"taille {terms.size_class} → {amendment.size_class}, membres {terms.members} → {amendment.members}"
+    ).replace(",", "\u202f")
+    if amendment.effective_from:
+        text += f", à compter du {amendment.effective_from:%d/%m/%Y}"
+    impacts = [
+        f"année {row['number']} : {euros_fr(Decimal(row['before']))} → {euros_fr(Decimal(row['after']))}"
+        for row in amendment.impact
+    ]
+    return text + (" (" + " ; ".join(impacts) + ")." if impacts else ".")
+
+
+def apply_amendment(amendment: Amendment, user: User, on: dt.date) -> Amendment:
+    """The CPAM records the signed amendment: its terms apply from the next contract year."""
+    require(user, Action.SIGN, amendment.contract.community)
+    if amendment.status != Amendment.Status.PROPOSED:
+        raise RuleError("Cet avenant a déjà fait l'objet d'une décision.")
+    if on < amendment.proposed_on or on > _today():
+        raise RuleError(
+            "La date de signature de l'avenant doit suivre sa proposition, sans être future."
+        )
+    contract = amendment.contract
+    effective = next_effective_date(contract, on)
+    if effective is None:
+        raise RuleError(
+            "Le contrat s'achève avant sa prochaine date anniversaire : les nouvelles données "
+            "seront reprises au renouvellement."
+        )
+    with transaction.atomic():
+        amendment.impact = amendment_impact(
+            contract, effective, amendment.population, amendment.members
+        )
+        amendment.effective_from = effective
+        amendment.status = Amendment.Status.APPLIED
+        amendment.decided_on = on
+        amendment.decided_by = user
+        save_audited(amendment, user)
+    return amendment
+
+
+def dismiss_amendment(amendment: Amendment, user: User, on: dt.date) -> None:
+    require(user, Action.SIGN, amendment.contract.community)
+    if amendment.status != Amendment.Status.PROPOSED:
+        raise RuleError("Cet avenant a déjà fait l'objet d'une décision.")
+    amendment.status = Amendment.Status.DISMISSED
+    amendment.decided_on = on
+    amendment.decided_by = user
+    save_audited(amendment, user)
+
+
+def open_contracts(community: Community, day: dt.date) -> QuerySet[Contract]:
+    """Contracts that have not ended nor been terminated on ``day``."""
+    return community.contracts.filter(ends_on__gt=day).exclude(terminated_on__lte=day)
+
+
+def propose_amendments_for(
+    community: Community,
+    cause: str,
+    day: dt.date,
+    population: int | None = None,
+    perimeter_id: int | None = None,
+) -> list[str]:
+    """New facts about ``community`` (a perimeter, members): an amendment proposal for each open
+    contract whose payments they would change; French sentences for reports."""
+    sentences = []
+    for contract in open_contracts(community, day):
+        terms = engine.terms_on(contract, max(day, contract.signed_on))
+        amendment = propose_amendment(
+            contract,
+            cause,
+            population if population is not None else terms.population,
+            engine.members_on(community.pk, day),
+            perimeter_id if perimeter_id is not None else terms.perimeter_id,
+            day,
+        )
+        if amendment is not None:
+            sentences.append(amendment_summary(amendment))
+    return sentences
 
 
 def record_mission(
@@ -289,10 +560,23 @@ def record_indicator(
     require(user, Action.FILE, indicator.contract.community)
     if _evaluation_closed(indicator.contract, indicator.contract_year):
         raise RuleError("L'évaluation de cette année est close.")
+    changed = indicator.measured_value != measured_value or indicator.done != done
     indicator.measured_value = measured_value
     indicator.done = done
     indicator.remarks = remarks
+    if changed:
+        _back_to_decision(indicator)
     save_audited(indicator, user)
+
+
+def _back_to_decision(indicator: Indicator) -> None:
+    """A value or a proof changed after the CPAM's verdict: the indicator goes back to it."""
+    if indicator.verdict == Indicator.Verdict.PENDING:
+        return
+    indicator.verdict = Indicator.Verdict.PENDING
+    indicator.verdict_reason = ""
+    indicator.decided_by = None
+    indicator.decided_on = None
 
 
 def update_deliverable(
@@ -302,11 +586,18 @@ def update_deliverable(
     require(user, Action.FILE, deliverable.indicator.contract.community)
     if _evaluation_closed(deliverable.indicator.contract, deliverable.indicator.contract_year):
         raise RuleError("L'évaluation de cette année est close.")
+    changed = deliverable.ticked != ticked or proof is not None
     deliverable.ticked = ticked
     if proof is not None:
         deliverable.proof = proof
         deliverable.uploaded_on = timezone.now()
-    deliverable.save()
+    with transaction.atomic():
+        save_audited(deliverable, user)
+        if changed:
+            indicator = deliverable.indicator
+            if indicator.verdict != Indicator.Verdict.PENDING:
+                _back_to_decision(indicator)
+                save_audited(indicator, user)
 
 
 def may_read_proofs(user: User, community: Community) -> bool:
@@ -370,133 +661,24 @@ def close_evaluation(contract: Contract, number: int, user: User, on: dt.date) -
     year = contract_year(contract.signed_on, number)
     if on < year.start:
         raise RuleError("L'évaluation d'une année ne peut pas être close avant son début.")
-    result = engine.compute(contract, number, final=True)
+    if on > _today():
+        raise RuleError("La date de clôture ne peut pas être dans le futur.")
     evaluation = Evaluation.objects.filter(
         contract=contract, contract_year=number
     ).first() or Evaluation(contract=contract, contract_year=number)
     if evaluation.status == Evaluation.Status.CLOSED:
         raise RuleError("Cette évaluation est déjà close.")
-    evaluation.status = Evaluation.Status.CLOSED
-    evaluation.closed_on = on
-    evaluation.closed_by = user
-    evaluation.result = result.to_dict()
-    save_audited(evaluation, user)
-    return evaluation
-
-
-# --- Payments -------------------------------------------------------------------------------------
-
-
-class PaymentRunError(RuleError):
-    pass
-
-
-def run_payments(user: User, run_on: dt.date, communities: QuerySet[Community]) -> PaymentRun:
-    """Pay everything due on ``run_on`` for the contracts of ``communities``: all or nothing.
-
-    Idempotent: what was already paid is never paid again (database constraints guarantee it).
-    The balance of a year is paid once its evaluation is closed: the year's total computed by the
-    engine from the accepted indicators, less everything already paid for that year.
-    """
-    require(user, Action.PAY)
     with transaction.atomic():
-        run = PaymentRun.objects.create(run_on=run_on, created_by=user)
-        paid: list[Payment] = []
-        contracts = (
-            Contract.objects.filter(
-                community__in=communities, signed_on__lte=run_on, terminated_on__isnull=True
-            )
-            .select_related("community__departement")
-            .prefetch_related("missions")
-        )
-        for contract in contracts:
-            paid += _pay_contract(contract, run, run_on)
-        for payment in Payment.objects.select_for_update().filter(
-            community__in=communities, status=Payment.Status.DUE
-        ):
-            payment.status = Payment.Status.PAID
-            payment.paid_on = run_on
-            payment.run = run
-            save_audited(payment, run.created_by)
-            paid.append(payment)
-        run.payments_count = len(paid)
-        run.total = sum((payment.final_amount for payment in paid), Decimal(0))
-        run.save()
-    return run
-
-
-def _pay_contract(contract: Contract, run: PaymentRun, run_on: dt.date) -> list[Payment]:
-    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
-    created = []
-    for number in range(1, duration + 1):
-        year = contract_year(contract.signed_on, number)
-        if year.start > run_on:
-            break
-        closed = _evaluation_closed(contract, number)
-        try:
-            plan = payment_schedule(engine.engine_input(contract, number, final=closed))
-        except InvalidInput as error:
-            raise PaymentRunError(
-                f"{contract.community} — année contractuelle {number} : {error.message} "
-                "Aucun versement n'a été enregistré."
-            ) from error
-        existing = list(contract.payments.filter(contract_year=number))
-        for scheduled in plan.payments:
-            if scheduled.due > run_on:
-                continue
-            if scheduled.kind == "balance":
-                if not closed:
-                    continue
-                already = sum(
-                    (
-                        payment.final_amount
-                        for payment in existing
-                        if payment.kind != PaymentKind.BALANCE
-                    ),
-                    Decimal(0),
-                )
-                amount = plan.result.total - already
-                if amount < 0:
-                    raise PaymentRunError(
-                        f"{contract.community} — année {number} : les versements ({euros_fr(already)}) dépassent "
-                        f"le total dû ({euros_fr(plan.result.total)}). Aucun versement n'a été enregistré."
-                    )
-            else:
-                amount = scheduled.amount
-            if any(
-                payment.kind == scheduled.kind
-                and (scheduled.kind != PaymentKind.MISSION_START or payment.due_on == scheduled.due)
-                for payment in existing
-            ):
-                continue
-            payment = save_audited(
-                Payment(
-                    community=contract.community,
-                    contract=contract,
-                    contract_year=number,
-                    kind=scheduled.kind,
-                    label=scheduled.label,
-                    amount=amount,
-                    due_on=scheduled.due,
-                    paid_on=run_on,
-                    status=Payment.Status.PAID,
-                    run=run,
-                    explanation={"payment": scheduled.to_dict(), "year": plan.result.to_dict()},
-                ),
-                run.created_by,
-            )
-            existing.append(payment)
-            created.append(payment)
-    return created
-
-
-def correct_payment(payment: Payment, user: User, amount: Decimal, reason: str) -> None:
-    """A manual correction of an amount: needs a reason, and is audited."""
-    require(user, Action.PAY, payment.community)
-    if not reason.strip():
-        raise RuleError("Une correction manuelle doit être motivée.")
-    if amount < 0:
-        raise RuleError("Un montant ne peut pas être négatif.")
-    payment.corrected_amount = amount
-    payment.correction_reason = reason.strip()
-    save_audited(payment, user)
+        row = record_year(contract, number, user)
+        contract.refresh_from_db()
+        result = engine.compute(contract, number, final=True)
+        evaluation.status = Evaluation.Status.CLOSED
+        evaluation.closed_on = on
+        evaluation.closed_by = user
+        evaluation.result = result.to_dict()
+        save_audited(evaluation, user)
+        # The year's final result is kept: it never changes again (a trigger guards it).
+        row.result = result.to_dict()
+        row.total = result.total
+        save_audited(row, user)
+    return evaluation

@@ -3,6 +3,7 @@ changes through :mod:`.services`, amounts from the rules engine."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -11,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Sum
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,16 +22,18 @@ from cpts.accounts.access import (
     can,
     community_for,
     current_user,
+    may_read_all_runs,
+    payable_communities,
     require,
-    visible_communities,
 )
-from cpts.aci import InvalidInput, Mission, contract_year, default_tree
-from cpts.aci.money import apply_ratio, euros_fr
+from cpts.aci import InvalidInput, Mission, default_tree
+from cpts.aci.money import apply_ratio
 from cpts.communities.models import Community
 
-from . import engine, services
+from . import engine, ledger, services
 from .forms import (
     AddMissionForm,
+    AmendmentDecisionForm,
     CloseEvaluationForm,
     CorrectionForm,
     DecisionForm,
@@ -44,8 +46,9 @@ from .forms import (
     MissionForm,
     PaymentRunForm,
     SignContractForm,
+    TerminationForm,
 )
-from .models import Decision, Deliverable, Evaluation, Payment, PaymentRun
+from .models import Decision, Deliverable, Evaluation, Payment, PaymentKind, PaymentRun
 
 
 def _submit(
@@ -64,7 +67,8 @@ def _submit(
 
 
 def _contract_or_404(community: Community) -> Any:
-    contract = getattr(community, "contract", None)
+    """The latest contract of the community (the one in force, or the last one)."""
+    contract = community.contracts.order_by("-signed_on").first()
     if contract is None:
         raise Http404("Pas de contrat")
     return contract
@@ -182,7 +186,9 @@ def accelerator_grant(request: HttpRequest, pk: int) -> HttpResponse:
             "grant": getattr(community, "accelerator", None),
             "preview": preview,
             "form": form
-            if can(user, Action.GRANT, community) and not hasattr(community, "accelerator")
+            if can(user, Action.GRANT, community)
+            and not hasattr(community, "accelerator")
+            and not community.contracts.exists()
             else None,
             "title": f"Accélérateur — {community.name}",
         },
@@ -190,12 +196,19 @@ def accelerator_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def contract(request: HttpRequest, pk: int) -> HttpResponse:
+    """The contracts of a community (the latest first), its missions, years, amendments."""
     user = current_user(request)
     community = community_for(user, pk)
-    current = getattr(community, "contract", None)
+    contracts = list(community.contracts.order_by("-signed_on"))
+    current = contracts[0] if contracts else None
+    today = timezone.localdate()
     action = request.POST.get("action") if request.method == "POST" else None
     sign_form = SignContractForm(request.POST if action == "sign" else None, prefix="sign")
     add_form = AddMissionForm(request.POST if action == "add_mission" else None, prefix="add")
+    end_form = TerminationForm(request.POST if action == "terminate" else None, prefix="end")
+    amendment_form = AmendmentDecisionForm(
+        request.POST if action == "amendment" else None, prefix="amendment"
+    )
     if action == "sign":
         require(user, Action.SIGN, community)
         if _submit(
@@ -223,38 +236,80 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "Mission ajoutée.",
         ):
             return redirect("communities:contract", pk=pk)
+    elif action == "terminate":
+        require(user, Action.SIGN, community)
+        if current is None:
+            raise Http404
+        if _submit(
+            request,
+            end_form,
+            lambda d: services.terminate_contract(current, user, d["terminated_on"], d["reason"]),
+            "Contrat résilié : les sommes à reverser figurent dans les versements.",
+        ):
+            return redirect("communities:contract", pk=pk)
+    elif action == "amendment":
+        require(user, Action.SIGN, community)
+        if current is None:
+            raise Http404
+
+        def decide(data: dict[str, Any]) -> None:
+            amendment = get_object_or_404(current.amendments, pk=data["amendment"])
+            if data["decision"] == "apply":
+                services.apply_amendment(amendment, user, data["decided_on"])
+            else:
+                services.dismiss_amendment(amendment, user, data["decided_on"])
+
+        if _submit(request, amendment_form, decide, "Décision sur l'avenant enregistrée."):
+            return redirect("communities:contract", pk=pk)
     elif action is not None:
         raise PermissionDenied
     years = []
+    amendments: list[dict[str, Any]] = []
     if current is not None:
         duration = (
             default_tree().at("agreement.contract_duration_years", current.signed_on).integer()
         )
-        today = timezone.localdate()
         for number in range(1, duration + 1):
-            year = contract_year(current.signed_on, number)
+            facts = engine.year_facts(current, number)
+            if facts.start >= current.period_end:
+                break
+            try:
+                total: Decimal | None = engine.year_total(current, number)
+            except InvalidInput:
+                total = None
             years.append(
                 {
                     "number": number,
-                    "start": year.start,
-                    "end": year.last_day,
-                    "current": year.start <= today < year.end,
+                    "start": facts.start,
+                    "end": facts.end - dt.timedelta(days=1),
+                    "current": facts.start <= today < facts.end,
+                    "facts": facts,
+                    "total": total,
                 }
             )
+        amendments = [
+            {"amendment": amendment, "summary": services.amendment_summary(amendment)}
+            for amendment in current.amendments.all()
+        ]
+    in_force = current is not None and today < current.period_end
+    may_sign = can(user, Action.SIGN, community)
     return render(
         request,
         "contracts/contract.html",
         {
             "community": community,
             "contract": current,
+            "contracts": contracts,
+            "status": current.status_label_on(today) if current else "",
             "missions": current.missions.all() if current else [],
             "years": years,
-            "sign_form": sign_form
-            if current is None and can(user, Action.SIGN, community)
-            else None,
+            "amendments": amendments,
+            "sign_form": sign_form if not in_force and may_sign else None,
             "add_form": add_form
-            if current is not None and can(user, Action.MISSIONS, community)
+            if in_force and current is not None and can(user, Action.MISSIONS, community)
             else None,
+            "end_form": end_form if in_force and may_sign else None,
+            "amendment_form": amendment_form if in_force and may_sign else None,
             "title": f"Contrat — {community.name}",
         },
     )
@@ -447,16 +502,17 @@ def close_evaluation(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 
 
 def payments(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ledger of a community: every entry, signed, and totals that add them all."""
     community = community_for(current_user(request), pk)
-    rows = community.payments.all()
-    totals = rows.aggregate(total=Sum("amount"))
+    rows = community.payments.select_related("created_by", "corrects").order_by("due_on", "pk")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "contracts/payments.html",
         {
             "community": community,
-            "payments": rows,
-            "total": totals["total"] or Decimal(0),
+            "page_obj": page,
+            "totals": ledger.totals(community.payments.all()),
             "title": f"Versements — {community.name}",
         },
     )
@@ -472,50 +528,63 @@ def payment_detail(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespon
         if _submit(
             request,
             form,
-            lambda d: services.correct_payment(payment, user, d["amount"], d["reason"]),
-            "Correction enregistrée.",
+            lambda d: ledger.correct_payment(payment, user, d["amount"], d["reason"]),
+            "Correction enregistrée : une écriture de régularisation sera versée ou recouvrée "
+            "par la prochaine campagne.",
         ):
             return redirect("communities:payment", pk=pk, payment_pk=payment_pk)
+    explanation = payment.explanation or {}
     return render(
         request,
         "contracts/payment.html",
         {
             "community": community,
             "payment": payment,
-            "year": payment.explanation.get("year"),
-            "scheduled": payment.explanation.get("payment"),
-            "form": form if can(user, Action.PAY, community) else None,
+            "adjustments": payment.adjustments.all(),
+            "final": ledger.entry_amount(payment),
+            "year": explanation.get("year"),
+            "scheduled": explanation.get("payment"),
+            "settlement": explanation.get("settlement"),
+            "termination": explanation.get("termination"),
+            "form": form
+            if can(user, Action.PAY, community) and payment.kind != PaymentKind.ADJUSTMENT
+            else None,
             "title": f"{payment.label} — {community.name}",
         },
     )
+
+
+def _runs_in_scope(user: Any) -> Any:
+    """Runs a user may read: its own (an administrator: all). A run's header (date, total,
+    skipped contracts) covers its author's whole scope, so another CPAM's run stays out of sight."""
+    runs = PaymentRun.objects.select_related("created_by")
+    return runs if may_read_all_runs(user) else runs.filter(created_by=user)
 
 
 def payment_runs(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     require(user, Action.PAY)
     form = PaymentRunForm(request.POST or None)
+    report = None
     if request.method == "POST" and form.is_valid():
         try:
-            run = services.run_payments(
-                user, form.cleaned_data["run_on"], visible_communities(user)
-            )
+            report = ledger.run_payments(user, form.cleaned_data["run_on"])
         except services.RuleError as error:
             form.add_error(None, str(error))
         else:
-            if run.payments_count:
-                messages.success(
-                    request,
-                    f"Campagne enregistrée : {run.payments_count} versement(s), {euros_fr(run.total)}.",
-                )
+            if report.paid:
+                messages.success(request, ledger.describe(report))
             else:
-                messages.info(request, "Rien à verser : tout ce qui était dû a déjà été versé.")
-            return redirect("contracts:payment_runs")
-    runs = (
-        PaymentRun.objects.filter(created_by=user)
-        if user.role != "admin"
-        else PaymentRun.objects.all()
-    )
-    page = Paginator(runs, 20).get_page(request.GET.get("page"))
+                messages.info(
+                    request, "Rien à verser : tout ce qui était dû à cette date a déjà été versé."
+                )
+            if report.skipped:
+                messages.warning(
+                    request,
+                    f"{len(report.skipped)} contrat(s) écarté(s) : voir le détail de la campagne.",
+                )
+            return redirect("contracts:payment_run", run_pk=report.run.pk)
+    page = Paginator(_runs_in_scope(user), 20).get_page(request.GET.get("page"))
     return render(
         request,
         "contracts/payment_runs.html",
@@ -526,12 +595,21 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
 def payment_run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
     user = current_user(request)
     require(user, Action.PAY)
-    run = get_object_or_404(PaymentRun, pk=run_pk)
-    rows = Payment.objects.filter(run=run, community__in=visible_communities(user)).select_related(
+    run = get_object_or_404(_runs_in_scope(user), pk=run_pk)
+    rows = Payment.objects.filter(run=run, community__in=payable_communities(user)).select_related(
         "community"
     )
+    page = Paginator(rows.order_by("community__name", "pk"), 100).get_page(request.GET.get("page"))
     return render(
-        request, "contracts/payment_run.html", {"run": run, "payments": rows, "title": str(run)}
+        request,
+        "contracts/payment_run.html",
+        {
+            "run": run,
+            "page_obj": page,
+            "totals": ledger.totals(rows),
+            "skipped": run.skipped,
+            "title": str(run),
+        },
     )
 
 

@@ -68,6 +68,7 @@ def _crisis_payments(crisis: HealthCrisis, user: User) -> list[Payment]:
     contracts = Contract.objects.filter(
         community__departement__region_id=crisis.region_id,
         signed_on__lte=crisis.declared_on,
+        ends_on__gt=crisis.declared_on,
         terminated_on__isnull=True,
         missions__mission=Mission.CRISIS.value,
         missions__started_on__lte=crisis.declared_on,

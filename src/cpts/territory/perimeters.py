@@ -17,12 +17,11 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count
 
-from cpts.aci import InvalidInput, contract_year, size_class
-from cpts.aci.calendar import year_of
-from cpts.aci.money import euros_fr
+from cpts.aci import size_class
 from cpts.communities.models import Community
 
 from .models import Commune, FormerCode, Perimeter, PerimeterItem, PopulationVintage
+from .signals import perimeter_changed
 
 
 class PerimeterError(Exception):
@@ -140,8 +139,9 @@ def set_perimeter(
 ) -> PerimeterChange:
     """Record a new version of the perimeter (nothing if it is the same set of codes).
 
-    The community's population follows; when the size class changes and the community has a
-    contract, the contract is flagged for an amendment with the money impact on the current year.
+    The community's population follows. Contracts are not touched here: the layers above listen
+    to :data:`perimeter_changed` and propose an amendment when the change alters what a contract
+    pays (a change of size class is never applied silently).
     """
     if not communes:
         raise PerimeterError(f"{community.name} : le périmètre est vide.")
@@ -149,7 +149,6 @@ def set_perimeter(
     current = current_perimeter(community)
     population = population_of(codes, valid_from)
     new_size = size_class(population, valid_from).value
-    # the size the community had until now (its contract was computed on it), perimeter or not
     old_size = size_class(community.population, valid_from).value if community.population else None
     if current is not None and set(current.items.values_list("commune_id", flat=True)) == codes:
         return PerimeterChange(community, False, population, new_size, old_size)
@@ -166,50 +165,17 @@ def set_perimeter(
     PerimeterItem.objects.bulk_create(
         PerimeterItem(perimeter=perimeter, commune=commune) for commune in communes
     )
-    previous_population = community.population
     community.population = population
     community.save(update_fields=["population"])
-    amendment = ""
-    if old_size is not None and old_size != new_size:
-        amendment = _flag_amendment(
-            community, previous_population, population, old_size, new_size, valid_from
-        )
+    answers = perimeter_changed.send(
+        sender=Perimeter,
+        community=community,
+        perimeter=perimeter,
+        population=population,
+        day=valid_from,
+    )
+    amendment = " ".join(str(answer) for _, answer in answers if answer)
     return PerimeterChange(community, True, population, new_size, old_size, amendment)
-
-
-def _flag_amendment(
-    community: Community, before: int, after: int, old_size: int, new_size: int, day: dt.date
-) -> str:
-    from cpts.contracts import engine
-    from cpts.contracts.models import Contract
-
-    contract = Contract.objects.filter(community=community).first()
-    if contract is None or day < contract.signed_on:
-        return ""
-    number = year_of(contract.signed_on, day)
-    impact = ""
-    try:
-        inputs = engine.engine_input(contract, number)
-        from dataclasses import replace
-
-        from cpts.aci import compute_contract_year
-
-        old_total = compute_contract_year(replace(inputs, population=before)).total
-        new_total = compute_contract_year(replace(inputs, population=after)).total
-        delta = new_total - old_total
-        impact = (
-            f" Impact sur l'année contractuelle {number} ({contract_year(contract.signed_on, number).start:%d/%m/%Y}) : "
-            f"{euros_fr(old_total)} → {euros_fr(new_total)} ({'+' if delta >= 0 else '−'}{euros_fr(abs(delta))})."
-        )
-    except InvalidInput:
-        impact = ""
-    text = (
-        f"Le périmètre du {day:%d/%m/%Y} fait passer la population de {before:,} à {after:,} habitants : "
-        f"taille {old_size} → taille {new_size}. Un avenant au contrat est nécessaire.{impact}"
-    ).replace(",", "\u202f")
-    contract.amendment_needed = text
-    contract.save(update_fields=["amendment_needed"])
-    return text
 
 
 # --- Coverage, overlaps, white zones --------------------------------------------------------------

@@ -99,7 +99,6 @@ def community_perimeter(request: HttpRequest, pk: int) -> HttpResponse:
                     "arrondissements": len(children.get(commune.code, [])),
                 }
             )
-    contract = getattr(community, "contract", None)
     by_departement: dict[str, int] = {}
     if current is not None:
         for code in current.communes.values_list("departement_id", flat=True):
@@ -116,7 +115,6 @@ def community_perimeter(request: HttpRequest, pk: int) -> HttpResponse:
             "size_class": size_class(community.population, day).value,
             "map": perimeter_map(by_departement, names) if by_departement else None,
             "attribution": ATTRIBUTION,
-            "amendment": contract.amendment_needed if contract else "",
             "title": f"Périmètre — {community.name}",
         },
     )
