@@ -110,3 +110,27 @@ def require(user: User, action: Action, community: Community | None = None) -> N
         raise Http404("CPTS introuvable")
     if not can(user, action, community):
         raise PermissionDenied("Votre rôle ne permet pas cette action.")
+
+
+#: The roles that may read who the members of a community are (names, RPPS and FINESS numbers).
+MEMBER_IDENTITY_ROLES = {Role.COORDINATOR, Role.CPAM, Role.ARS, Role.ADMIN}
+
+
+def may_read_member_identities(user: User, community: Community) -> bool:
+    """May ``user`` read the names and RPPS/FINESS numbers of ``community``'s members?
+
+    Everyone who sees the community sees its member *counts* (by kind and profession); the
+    identities are personal data (RGPD: minimisation), shown only to whom needs them to act:
+
+    * the coordinator of the community: it keeps the list and imports it;
+    * its CPAM: it pays, and checks the members behind the size 4 increase and the indicators;
+    * its ARS: it validates the community and its health project, who is in it included;
+    * an administrator: support and corrections.
+
+    The national viewer (statistics over every community) and the facilitator (who accompanies
+    the project, acts for no one) need counts only: they never see a name nor a number.
+    Out of scope is always no.
+    """
+    if not user.is_authenticated or not user.is_active or user.role not in MEMBER_IDENTITY_ROLES:
+        return False
+    return visible_communities(user).filter(pk=community.pk).exists()

@@ -14,11 +14,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
-from cpts.accounts.access import Action, can, community_for, current_user, require
+from cpts.accounts.access import (
+    Action,
+    can,
+    community_for,
+    current_user,
+    may_read_member_identities,
+    require,
+)
 from cpts.aci import default_tree
 
 from .members_import import MAX_BYTES, ImportReport, import_members
-from .models import Member
+from .models import Community, Member, Profession, StructureKind
 
 #: Session key of the last error report, per community.
 REPORT_KEY = "members_import_report_{pk}"
@@ -73,8 +80,11 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
     total = sum(counts.values())
     parameter = default_tree().maybe_at("increase.minimum_members", today)
     minimum = parameter.integer() if parameter is not None else None
-    page = Paginator(community.members.select_related("commune"), 50).get_page(
-        request.GET.get("page")
+    identities = may_read_member_identities(user, community)
+    page = (
+        Paginator(community.members.select_related("commune"), 50).get_page(request.GET.get("page"))
+        if identities
+        else None
     )
     return render(
         request,
@@ -82,6 +92,13 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "community": community,
             "page_obj": page,
+            "identities": identities,
+            "by_profession": _counts(
+                community, "profession", Member.Kind.PROFESSIONAL, Profession.choices
+            ),
+            "by_structure_kind": _counts(
+                community, "structure_kind", Member.Kind.STRUCTURE, StructureKind.choices
+            ),
             "total": total,
             "professionals": counts.get(Member.Kind.PROFESSIONAL, 0),
             "structures": counts.get(Member.Kind.STRUCTURE, 0),
@@ -94,6 +111,23 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
             "title": f"Membres — {community.name}",
         },
     )
+
+
+def _counts(
+    community: Community, field: str, kind: str, choices: list[tuple[str, str]]
+) -> list[tuple[str, int]]:
+    """Members of one kind counted by ``field`` (profession or type of structure), largest
+    first: what everyone who sees the community may see."""
+    labels = dict(choices)
+    counted = (
+        community.members.filter(kind=kind)
+        .order_by()
+        .values_list(field)
+        .annotate(n=Count("pk"))
+        .values_list(field, "n")
+    )
+    rows = [(str(labels.get(value, value)) if value else "non précisé", n) for value, n in counted]
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
 def import_report(request: HttpRequest, pk: int) -> HttpResponse:

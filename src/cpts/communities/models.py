@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from cpts.territory.models import Departement
 
@@ -29,6 +30,7 @@ class Community(models.Model):
         "population du territoire", help_text="Population légale des communes du périmètre"
     )
     created_on = models.DateField("date de création", null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "CPTS"
@@ -98,6 +100,7 @@ class Member(models.Model):
         verbose_name="commune d'exercice",
     )
     joined_on = models.DateField("date d'adhésion", null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "membre"

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from itertools import chain
-from typing import Any
-
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from cpts.accounts.access import Action, can, community_for, current_user, visible_communities
-from cpts.accounts.models import Role
-from cpts.contracts.models import (
-    AcceleratorGrant,
-    Contract,
-    Evaluation,
-    HealthProject,
-    Indicator,
-    LetterOfIntent,
-    MissionCommitment,
-    Payment,
+from cpts.accounts.access import (
+    Action,
+    can,
+    community_for,
+    current_user,
+    may_read_member_identities,
+    visible_communities,
 )
+from cpts.accounts.models import Role
 
+from .history import entries, trail
 from .selectors import community_state, dashboard
 
 
@@ -63,76 +58,20 @@ def community_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-AUDITED = (
-    LetterOfIntent,
-    HealthProject,
-    AcceleratorGrant,
-    Contract,
-    MissionCommitment,
-    Evaluation,
-    Indicator,
-    Payment,
-)
-
-
-def _readable(instance: Any, name: str, value: Any) -> Any:
-    """A value of the audit trail as people read it: the user's name rather than its id."""
-    field = instance._meta.get_field(name)
-    if value in (None, ""):
-        return None
-    if field.is_relation and field.related_model is not None:
-        related = field.related_model._default_manager.filter(pk=value).first()
-        return str(related) if related is not None else value
-    if field.choices:
-        return dict(field.flatchoices).get(value, value)
-    return value
-
-
 def community_history(request: HttpRequest, pk: int) -> HttpResponse:
-    """Who changed what, when, before and after (django-simple-history)."""
-    community = community_for(current_user(request), pk)
-    contract = getattr(community, "contract", None)
-    records = []
-    for model in AUDITED:
-        history = model.history.all()
-        if model in (LetterOfIntent, HealthProject, AcceleratorGrant, Contract, Payment):
-            history = history.filter(community_id=community.pk)
-        elif contract is None:
-            continue
-        else:
-            history = history.filter(contract_id=contract.pk)
-        records.append(history.select_related("history_user"))
-    entries = []
-    for record in sorted(chain.from_iterable(records), key=lambda r: r.history_date, reverse=True)[
-        :300
-    ]:
-        changes = []
-        previous = record.prev_record
-        if previous is not None:
-            delta = record.diff_against(previous)
-            changes = [
-                {
-                    "field": record.instance._meta.get_field(change.field).verbose_name,
-                    "old": _readable(record.instance, change.field, change.old),
-                    "new": _readable(record.instance, change.field, change.new),
-                }
-                for change in delta.changes
-            ]
-        entries.append(
-            {
-                "date": record.history_date,
-                "user": record.history_user,
-                "type": {"+": "création", "~": "modification", "-": "suppression"}[
-                    record.history_type
-                ],
-                "object": record.instance._meta.verbose_name,
-                "label": str(record.instance),
-                "changes": changes,
-            }
-        )
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    """Who changed what, when, before and after, over every row of the community's trail: the
+    database orders, counts and slices it (``history.trail``); only the page shown is read."""
+    user = current_user(request)
+    community = community_for(user, pk)
+    page = Paginator(trail(community), 50).get_page(request.GET.get("page"))
+    rows = entries(page.object_list, may_read_member_identities(user, community))
     return render(
         request,
         "communities/history.html",
-        {"community": community, "page_obj": page, "title": f"Historique — {community.name}"},
+        {
+            "community": community,
+            "page_obj": page,
+            "rows": rows,
+            "title": f"Historique — {community.name}",
+        },
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class Region(models.Model):
@@ -119,6 +120,7 @@ class Perimeter(models.Model):
     valid_to = models.DateField("jusqu'au (exclu)", null=True, blank=True)
     communes = models.ManyToManyField(Commune, through="PerimeterItem", related_name="perimeters")
     source = models.CharField("source", max_length=300, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "périmètre"
@@ -144,8 +146,13 @@ class Perimeter(models.Model):
 
 
 class PerimeterItem(models.Model):
+    """A commune of a perimeter version. Items are written once, with their version (a change of
+    perimeter is a new version); their history keeps which communes each version held, even after
+    a deletion, and the history page shows it on the version's row."""
+
     perimeter = models.ForeignKey(Perimeter, on_delete=models.CASCADE, related_name="items")
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
