@@ -145,18 +145,18 @@ def test_perimeter_versions_keep_their_communes_and_author_and_show_the_change(
     assert "ars-hdf" in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="WIRING: territory.perimeters.set_perimeter must write through the audited helpers",
-)
 def test_set_perimeter_leaves_the_history_of_its_communes(people: dict[str, Any]) -> None:
     from cpts.territory.perimeters import set_perimeter
 
     nord = people["nord"]
-    set_perimeter(nord, list(Commune.objects.filter(code__in=["59350"])), dt.date(2024, 1, 1))
+    set_perimeter(
+        nord,
+        list(Commune.objects.filter(code__in=["59350"])),
+        dt.date(2024, 1, 1),
+        user=people["ars"],
+    )
     perimeter = nord.perimeters.get()
-    assert perimeter.history.count() == 1
+    assert perimeter.history.get().history_user == people["ars"]
     items = PerimeterItem.history.filter(perimeter_id=perimeter.pk)
     assert list(items.values_list("commune_id", flat=True)) == ["59350"]
 

@@ -18,7 +18,9 @@ from django.db.models import IntegerField, Model, QuerySet, Value
 
 from cpts.contracts.models import (
     AcceleratorGrant,
+    Amendment,
     Contract,
+    ContractYear,
     Deliverable,
     Evaluation,
     HealthProject,
@@ -81,6 +83,8 @@ SOURCES: tuple[Source, ...] = (
     Source(HealthProject, _of_community),
     Source(AcceleratorGrant, _of_community),
     Source(Contract, _of_community),
+    Source(Amendment, _of_contracts),
+    Source(ContractYear, _of_contracts),
     Source(MissionCommitment, _of_contracts),
     Source(Evaluation, _of_contracts),
     Source(Indicator, _of_contracts),

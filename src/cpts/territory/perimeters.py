@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from cpts.aci import size_class
+from cpts.communities.audit import bulk_create_audited, save_audited
 from cpts.communities.models import Community
 
 from .models import Commune, FormerCode, Perimeter, PerimeterItem, PopulationVintage
@@ -135,7 +136,11 @@ def current_perimeter(community: Community, day: dt.date | None = None) -> Perim
 
 @transaction.atomic
 def set_perimeter(
-    community: Community, communes: list[Commune], valid_from: dt.date, source: str = ""
+    community: Community,
+    communes: list[Commune],
+    valid_from: dt.date,
+    source: str = "",
+    user: Any = None,
 ) -> PerimeterChange:
     """Record a new version of the perimeter (nothing if it is the same set of codes).
 
@@ -158,15 +163,17 @@ def set_perimeter(
                 f"{community.name} : le nouveau périmètre doit commencer après le {current.valid_from:%d/%m/%Y}."
             )
         current.valid_to = valid_from
-        current.save(update_fields=["valid_to"])
-    perimeter = Perimeter.objects.create(
-        community=community, valid_from=valid_from, source=source[:300]
+        save_audited(current, user, update_fields=["valid_to"])
+    perimeter = save_audited(
+        Perimeter(community=community, valid_from=valid_from, source=source[:300]), user
     )
-    PerimeterItem.objects.bulk_create(
-        PerimeterItem(perimeter=perimeter, commune=commune) for commune in communes
+    bulk_create_audited(
+        PerimeterItem,
+        (PerimeterItem(perimeter=perimeter, commune=commune) for commune in communes),
+        user,
     )
     community.population = population
-    community.save(update_fields=["population"])
+    save_audited(community, user, update_fields=["population"])
     answers = perimeter_changed.send(
         sender=Perimeter,
         community=community,
