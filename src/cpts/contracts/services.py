@@ -484,6 +484,16 @@ def record_mission(
         raise RuleError("Une mission est déployée après avoir démarré.")
     if deployed_on and started_on and deployed_on < started_on:
         raise RuleError("Le déploiement ne peut pas précéder le démarrage.")
+    previous = commitment.started_on
+    if (
+        previous is not None
+        and previous != started_on
+        and contract.payments.filter(kind=PaymentKind.MISSION_START, due_on=previous).exists()
+    ):
+        raise RuleError(
+            f"Le démarrage du {previous:%d/%m/%Y} a déjà donné lieu à une avance : il ne se "
+            "modifie plus ; une erreur se corrige par une écriture de régularisation."
+        )
     commitment.started_on = started_on
     commitment.deployed_on = deployed_on
     save_audited(commitment, user)

@@ -74,6 +74,15 @@ def _contract_or_404(community: Community) -> Any:
     return contract
 
 
+def _contract_for_year(community: Community, year: int) -> Any:
+    """The latest contract, if ``year`` is one of its contract years (any other number: 404)."""
+    contract = _contract_or_404(community)
+    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+    if not 1 <= year <= duration:
+        raise Http404("Année contractuelle introuvable")
+    return contract
+
+
 def _documents(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
@@ -348,7 +357,7 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     """The indicator annex of a contract year: progress per mission, and what is missing."""
     user = current_user(request)
     community = community_for(user, pk)
-    current = _contract_or_404(community)
+    current = _contract_for_year(community, year)
     may_edit = can(user, Action.FILE, community) or can(user, Action.EVALUATE, community)
     add_form = IndicatorForm(request.POST or None, prefix="indicator", community=community)
     if request.method == "POST":
@@ -422,7 +431,7 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 def indicator(request: HttpRequest, pk: int, year: int, indicator_pk: int) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
-    current = _contract_or_404(community)
+    current = _contract_for_year(community, year)
     item = get_object_or_404(current.indicators, pk=indicator_pk, contract_year=year)
     action = request.POST.get("action") if request.method == "POST" else None
     value_form = IndicatorValueForm(
@@ -487,7 +496,7 @@ def close_evaluation(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
     require(user, Action.EVALUATE, community)
-    current = _contract_or_404(community)
+    current = _contract_for_year(community, year)
     form = CloseEvaluationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -617,7 +626,7 @@ def deliverable(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -
     """Tick a deliverable and upload its proof (the community)."""
     user = current_user(request)
     community = community_for(user, pk)
-    current = _contract_or_404(community)
+    current = _contract_for_year(community, year)
     item = get_object_or_404(
         Deliverable, pk=deliverable_pk, indicator__contract=current, indicator__contract_year=year
     )
@@ -649,6 +658,7 @@ def proof(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -> File
     """Download a proof: only for the community, its CPAM and its ARS; anyone else gets a 404."""
     user = current_user(request)
     community = community_for(user, pk)
+    _contract_for_year(community, year)
     if not services.may_read_proofs(user, community):
         raise Http404("Justificatif introuvable")
     item = get_object_or_404(

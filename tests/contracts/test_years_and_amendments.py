@@ -1,0 +1,181 @@
+"""Contract years are recorded facts; perimeters and members change them only through an amendment;
+contracts follow one another; a termination recovers the advances pro rata temporis.
+
+Expected figures are computed by hand from the grid (domain page, sections 5.1 and 5.2): a size-3
+contract of the avenant-2 grid with no mission started pays its functioning, 75,000 €; size 4,
+90,000 €; the fixed part of access to care is 90,000 € in size 3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from cpts.cli.lifecycle import contracts_of
+from cpts.contracts import engine, ledger, services
+from cpts.contracts.models import Amendment, Contract, ContractYear, Payment
+from cpts.territory.models import Commune
+from cpts.territory.perimeters import set_perimeter
+
+pytestmark = pytest.mark.django_db
+
+LILLE = "59350"  # 236,710 inhabitants: size 4 alone
+
+
+def years(contract: Contract) -> dict[int, dict[str, Any]]:
+    data = contracts_of(contract.community)
+    (only,) = [
+        item for item in data["contracts"] if item["signed_on"] == contract.signed_on.isoformat()
+    ]
+    return {year["number"]: year for year in only["years"]}
+
+
+def test_a_later_perimeter_never_changes_a_past_year(contracted: dict[str, Any]) -> None:
+    """Finding 1: a perimeter dated 2025-02-01 changed the total of contract year 1 (2023)."""
+    contract = contracted["contract"]
+    before = years(contract)
+    assert [before[n]["total"] for n in range(1, 6)] == ["75000.00"] * 5
+    assert before[1]["recorded"] and before[1]["size_class"] == 3  # recorded at the signature
+
+    set_perimeter(contracted["nord"], [Commune.objects.get(code=LILLE)], dt.date(2025, 2, 1))
+    contracted["nord"].refresh_from_db()
+    assert contracted["nord"].population > 175_000  # the community's state did change...
+    after = years(contract)
+    assert after == before  # ...the contract's years did not: an amendment is proposed instead
+    amendment = contract.amendments.get()
+    assert (amendment.status, amendment.size_class) == ("proposed", 4)
+
+
+def test_an_applied_amendment_changes_the_years_after_its_date_of_effect_only(
+    contracted: dict[str, Any],
+) -> None:
+    contract = contracted["contract"]
+    set_perimeter(contracted["nord"], [Commune.objects.get(code=LILLE)], dt.date(2025, 2, 1))
+    amendment = contract.amendments.get()
+    with pytest.raises(PermissionDenied):  # the ARS does not sign it alone
+        services.apply_amendment(amendment, contracted["ars"], dt.date(2025, 3, 1))
+    services.apply_amendment(amendment, contracted["cpam"], dt.date(2025, 3, 1))
+    amendment.refresh_from_db()
+    # signed on 1 March 2025: takes effect at the next anniversary, 15 January 2026 (year 4)
+    assert (amendment.status, amendment.effective_from) == ("applied", dt.date(2026, 1, 15))
+    assert amendment.impact == [
+        {"number": 4, "start": "2026-01-15", "before": "75000.00", "after": "90000.00", "delta": "15000.00"},
+        {"number": 5, "start": "2027-01-15", "before": "75000.00", "after": "90000.00", "delta": "15000.00"},
+    ]  # fmt: skip
+    after = years(contract)
+    assert [after[n]["total"] for n in range(1, 6)] == ["75000.00"] * 3 + ["90000.00"] * 2
+    assert [after[n]["size_class"] for n in range(1, 6)] == [3, 3, 3, 4, 4]
+    with pytest.raises(services.RuleError, match="décision"):
+        services.apply_amendment(amendment, contracted["cpam"], dt.date(2025, 3, 2))
+    assert amendment.history.filter(history_user=contracted["cpam"]).exists()
+
+
+def test_a_recorded_year_keeps_its_facts_even_against_a_direct_update(
+    contracted: dict[str, Any],
+) -> None:
+    row = ContractYear.objects.get(contract=contracted["contract"], number=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ContractYear.objects.filter(pk=row.pk).update(population=250_000)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ContractYear.objects.filter(pk=row.pk).delete()
+
+
+def test_contract_year_numbers_start_at_one(contracted: dict[str, Any]) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ContractYear.objects.create(
+            contract=contracted["contract"], number=0, start=dt.date(2022, 1, 15),
+            end=dt.date(2023, 1, 15), population=1, size_class=1, members=0, grid="avenant-2",
+        )  # fmt: skip
+
+
+def _ready_to_sign(people: dict[str, Any], community: Any, day: dt.date) -> None:
+    letter = services.file_letter_of_intent(community, people["admin"], day, "L")
+    services.decide_letter_of_intent(letter, people["ars"], True, "", day)
+    project = services.file_health_project(community, people["admin"], day, "P")
+    services.decide_health_project(project, people["ars"], True, "", day)
+
+
+def test_contracts_follow_one_another_and_never_overlap(people: dict[str, Any]) -> None:
+    nord = people["nord"]
+    _ready_to_sign(people, nord, dt.date(2019, 8, 26))
+    first = services.sign_contract(nord, people["cpam"], dt.date(2019, 9, 1), "a", "b", "c")
+    assert first.ends_on == dt.date(2024, 9, 1)  # five years
+    with pytest.raises(services.RuleError, match="31/08/2024"):
+        services.sign_contract(nord, people["cpam"], dt.date(2024, 3, 1), "a", "b", "c")
+    second = services.sign_contract(nord, people["cpam"], dt.date(2024, 9, 1), "a", "b", "c")
+    assert second.renews == first
+    data = contracts_of(nord)
+    assert [(c["signed_on"], c["ends_on"], c["status"]) for c in data["contracts"]] == [
+        ("2019-09-01", "2024-08-31", "ended"),
+        ("2024-09-01", "2029-08-31", "active"),
+    ]
+    assert [len(c["years"]) for c in data["contracts"]] == [5, 5]
+    # the database refuses an overlap written behind the services' back
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contract.objects.create(
+            community=nord, signed_on=dt.date(2027, 1, 1), ends_on=dt.date(2032, 1, 1),
+            population=1, size_class=1, members=0,
+        )  # fmt: skip
+
+
+def test_a_termination_recovers_the_advances_pro_rata_temporis(contracted: dict[str, Any]) -> None:
+    contract, cpam = contracted["contract"], contracted["cpam"]
+    access = contract.missions.get(mission="access")
+    services.record_mission(access, cpam, dt.date(2023, 1, 15), None)
+    report = ledger.run_payments(cpam, dt.date(2023, 2, 1))
+    # functioning 75,000 at the signature + 75 % of the access fixed part (90,000) for a full year
+    assert report.run.total == Decimal("75000.00") + Decimal("67500.00")
+    with pytest.raises(services.RuleError, match="motivée"):
+        services.terminate_contract(contract, cpam, dt.date(2023, 7, 15), " ")
+    recovery = services.terminate_contract(
+        contract, cpam, dt.date(2023, 7, 15), "Missions non déployées dans les délais"
+    )
+    assert recovery is not None
+    # 184 days left of 365 (15 July 2023 -> 15 January 2024): 142,500 x 184 / 365 = 71,835.616...
+    assert (recovery.kind, recovery.amount, recovery.status) == (
+        "termination",
+        Decimal("-71835.62"),
+        "due",
+    )
+    booked = ledger.run_payments(cpam, dt.date(2023, 8, 1))
+    assert [(p.kind, p.amount) for p in booked.paid] == [("termination", Decimal("-71835.62"))]
+    totals = ledger.totals(Payment.objects.filter(community=contracted["nord"]))
+    assert totals.paid == Decimal("142500.00") - Decimal("71835.62")
+    assert totals.recovered == Decimal("71835.62")
+    # nothing more is advanced after the termination
+    assert ledger.run_payments(cpam, dt.date(2024, 2, 1)).paid == []
+    with pytest.raises(services.RuleError, match="déjà résilié"):
+        services.terminate_contract(contract, cpam, dt.date(2023, 8, 1), "encore")
+
+
+def test_a_paid_mission_start_cannot_move(contracted: dict[str, Any]) -> None:
+    contract, cpam = contracted["contract"], contracted["cpam"]
+    access = contract.missions.get(mission="access")
+    services.record_mission(access, cpam, dt.date(2023, 1, 15), None)
+    ledger.run_payments(cpam, dt.date(2023, 2, 1))
+    with pytest.raises(services.RuleError, match="régularisation"):
+        services.record_mission(access, cpam, dt.date(2023, 7, 15), None)
+
+
+def test_amendment_is_refused_when_the_contract_ends_before_the_next_anniversary(
+    contracted: dict[str, Any],
+) -> None:
+    contract = contracted["contract"]
+    amendment = Amendment.objects.create(
+        contract=contract, proposed_on=dt.date(2025, 2, 1), cause="test", population=250_000,
+        size_class=4, members=0,
+    )  # fmt: skip
+    ContractYear.objects.bulk_create(
+        ContractYear(
+            contract=contract, number=n, start=dt.date(2022 + n, 1, 15), end=dt.date(2023 + n, 1, 15),
+            population=100_000, size_class=3, members=0, grid="avenant-2",
+        )
+        for n in (2, 3, 4, 5)
+    )  # fmt: skip
+    with pytest.raises(services.RuleError, match="renouvellement"):
+        services.apply_amendment(amendment, contracted["cpam"], dt.date(2026, 2, 1))
