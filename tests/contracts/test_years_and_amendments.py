@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from cpts.cli.lifecycle import contracts_of
-from cpts.contracts import engine, ledger, services
+from cpts.contracts import ledger, services
 from cpts.contracts.models import Amendment, Contract, ContractYear, Payment
 from cpts.territory.models import Commune
 from cpts.territory.perimeters import set_perimeter
@@ -40,7 +40,8 @@ def test_a_later_perimeter_never_changes_a_past_year(contracted: dict[str, Any])
     contract = contracted["contract"]
     before = years(contract)
     assert [before[n]["total"] for n in range(1, 6)] == ["75000.00"] * 5
-    assert before[1]["recorded"] and before[1]["size_class"] == 3  # recorded at the signature
+    assert before[1]["recorded"]  # recorded at the signature
+    assert before[1]["size_class"] == 3
 
     set_perimeter(contracted["nord"], [Commune.objects.get(code=LILLE)], dt.date(2025, 2, 1))
     contracted["nord"].refresh_from_db()

@@ -83,10 +83,16 @@ def entry_amount(payment: Payment) -> Decimal:
     return payment.amount + adjustments
 
 
-def correct_payment(payment: Payment, user: User, amount: Decimal, reason: str) -> Payment:
-    """Correct an entry: a new adjusting entry brings it to ``amount``; it is paid (or recovered)
-    by the next run. The entry itself never changes."""
+def correct_payment(
+    payment: Payment, user: User, amount: Decimal, reason: str, on: dt.date | None = None
+) -> Payment:
+    """Correct an entry: a new adjusting entry, dated ``on`` (today by default), brings it to
+    ``amount``; it is paid (or recovered) by the next run dated on or after ``on``. The entry
+    itself never changes."""
     require(user, Action.PAY, payment.community)
+    on = on or timezone.localdate()
+    if on > timezone.localdate() or on < payment.due_on:
+        raise RuleError("La date d'une correction suit l'échéance de l'écriture, sans être future.")
     if not reason.strip():
         raise RuleError("Une correction manuelle doit être motivée.")
     if payment.kind == PaymentKind.ADJUSTMENT:
@@ -111,7 +117,7 @@ def correct_payment(payment: Payment, user: User, amount: Decimal, reason: str) 
                 reason=reason.strip(),
                 corrects=payment,
                 created_by=user,
-                due_on=timezone.localdate(),
+                due_on=on,
                 explanation={
                     "corrects": payment.pk,
                     "before": euros(entry_amount(locked)),
