@@ -308,9 +308,6 @@ def import_perimeter_data(
             Problem("fichier", f"format non reconnu « {suffix} » : .csv ou .geojson attendu")
         )
         return report
-    if report.errors:  # a malformed file: its lines are not worth resolving
-        report.sort()
-        return report
     return apply(parsed, valid_from, report, source=name, dry_run=dry_run, user=user)
 
 
