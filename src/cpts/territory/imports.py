@@ -22,7 +22,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from cpts.accounts.access import departements_out_of_scope, require_perimeter_import
+from cpts.accounts.access import (
+    departements_out_of_scope,
+    require_perimeter_import,
+    writable_region_ids,
+)
 from cpts.accounts.models import User
 from cpts.communities.identifiers import finess_error
 from cpts.communities.models import Community
@@ -394,8 +398,8 @@ def _check_scope(
     if not outside:
         return
     regions = ", ".join(
-        Region.objects.filter(departements__code__in=set(touched) - outside)
-        .distinct()
+        Region.objects.filter(code__in=writable_region_ids(user) or set())
+        .order_by("name")
         .values_list("name", flat=True)
     )
     where = f"hors de votre région ({regions})" if regions else "hors de votre région"
