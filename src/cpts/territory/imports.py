@@ -312,6 +312,8 @@ def import_perimeter_data(
             Problem("fichier", f"format non reconnu « {suffix} » : .csv ou .geojson attendu")
         )
         return report
+    if not parsed and not report.errors:
+        report.errors.append(Problem("fichier", "aucune ligne de périmètre après l'en-tête"))
     return apply(parsed, valid_from, report, source=name, dry_run=dry_run, user=user)
 
 
