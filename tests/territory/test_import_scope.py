@@ -21,7 +21,7 @@ from cpts.accounts import access
 from cpts.accounts.models import Role, User
 from cpts.cli import app
 from cpts.communities.models import Community
-from cpts.territory.models import Perimeter, PopulationVintage
+from cpts.territory.models import Perimeter, PerimeterItem, PopulationVintage
 
 pytestmark = pytest.mark.django_db
 
@@ -170,20 +170,45 @@ def test_without_as_the_command_line_acts_as_an_administrator(
 
 
 def test_the_author_of_a_change_made_with_as_is_recorded(
-    tmp_path: Path, contracted: dict[str, Any]
+    tmp_path: Path, people: dict[str, Any], client: Client
 ) -> None:
-    """CPTS Nord (contract signed 2023) takes Lille and Roubaix: size 3 -> 4, the contract is
-    flagged for an amendment, and its history names the ARS officer given by --as."""
+    """The audit trail names the user given by --as: the new community, the perimeter versions
+    and their communes, and the population of the community that changed."""
     path = tmp_path / "nord.csv"
-    path.write_text("community,code\nCPTS Nord,59350\nCPTS Nord,59512\n", encoding="utf-8")
+    path.write_text(
+        "community,code\nCPTS Nord,59350\nCPTS Nord,59512\nCPTS Somme,80021\n", encoding="utf-8"
+    )
     result = cli("import-perimeters", str(path), "--date", "2026-01-15", "--as", "ars-hdf")
     assert result.exit_code == 0, result.output
-    contract = contracted["contract"]
-    contract.refresh_from_db()
-    assert "Un avenant au contrat est nécessaire" in contract.amendment_needed
-    latest = contract.history.order_by("-history_date").first()
-    assert latest is not None
-    assert latest.history_user == contracted["ars"]
+    ars = people["ars"]
+    somme = Community.objects.get(name="CPTS Somme")
+    assert [(row.history_type, row.history_user) for row in somme.history.all()] == [
+        ("~", ars),  # its population
+        ("+", ars),
+    ]
+    nord = Community.objects.get(pk=people["nord"].pk)
+    assert nord.history.latest("history_date").history_user == ars
+    for perimeter in Perimeter.objects.all():
+        assert perimeter.history.get().history_user == ars
+        authors = set(
+            PerimeterItem.history.filter(perimeter_id=perimeter.pk).values_list(
+                "history_user", flat=True
+            )
+        )
+        assert authors == {ars.pk}
+    # and the browser records the signed-in user the same way
+    client.force_login(people["admin"])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.post(
+        reverse("territory:import"),
+        {
+            "valid_from": "2026-02-01",
+            "file": SimpleUploadedFile("p.csv", b"community,code\nCPTS Pas-de-Calais,62041\n"),
+        },
+    )
+    perimeter = Perimeter.objects.get(community=people["pas_de_calais"])
+    assert perimeter.history.get().history_user == people["admin"]
 
 
 def test_populations_are_imported_by_administrators_only(

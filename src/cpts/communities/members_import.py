@@ -26,6 +26,7 @@ from cpts.accounts.models import User
 from cpts.territory.files import MAX_NAME, FileError, csv_export, read_csv, read_xlsx
 from cpts.territory.models import Commune, FormerCode
 
+from .audit import bulk_create_audited
 from .identifiers import finess_error, normalize, rpps_error
 from .models import Community, Member, Profession, StructureKind
 
@@ -341,7 +342,7 @@ def import_members(community: Community, user: User, upload: File[Any]) -> Impor
         return report
     try:
         with transaction.atomic():
-            Member.objects.bulk_create(members, batch_size=1000)
+            bulk_create_audited(Member, members, user, batch_size=1000)
     except IntegrityError:  # a member added meanwhile by someone else
         report.error(0, "fichier", "Un membre du fichier vient d'être ajouté : recommencez.")
         return report

@@ -28,6 +28,7 @@ from cpts.accounts.access import (
     writable_region_ids,
 )
 from cpts.accounts.models import User
+from cpts.communities.audit import save_audited
 from cpts.communities.identifiers import finess_error
 from cpts.communities.models import Community
 
@@ -356,9 +357,9 @@ def apply(
     with transaction.atomic():
         for key, entry in parsed.items():
             try:
-                community, created = _community(entry, existing[key], resolved[key])
+                community, created = _community(entry, existing[key], resolved[key], user)
                 change: PerimeterChange = set_perimeter(
-                    community, resolved[key], valid_from, source
+                    community, resolved[key], valid_from, source, user=user
                 )
             except PerimeterError as error:
                 report.errors.append(Problem(entry.lines[0], str(error)))
@@ -479,15 +480,20 @@ def _seat(communes: list[Commune]) -> str:
 
 
 def _community(
-    entry: ParsedCommunity, community: Community | None, communes: list[Commune]
+    entry: ParsedCommunity,
+    community: Community | None,
+    communes: list[Commune],
+    user: User | None,
 ) -> tuple[Community, bool]:
-    """The community named in the file (found by :func:`_existing`), created if new."""
+    """The community named in the file (found by :func:`_existing`), created if new; the audit
+    trail records ``user`` as the author."""
     if community is not None:
         if entry.finess and not community.finess:
             community.finess = entry.finess
-            community.save(update_fields=["finess"])
+            save_audited(community, user, update_fields=["finess"])
         return community, False
+    new = Community(
+        name=entry.name, finess=entry.finess, departement_id=_seat(communes), population=0
+    )
     with transaction.atomic():
-        return Community.objects.create(
-            name=entry.name, finess=entry.finess, departement_id=_seat(communes), population=0
-        ), True
+        return save_audited(new, user), True
