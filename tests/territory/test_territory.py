@@ -185,7 +185,7 @@ def test_bad_files_are_refused_line_by_line_and_nothing_is_written(
         assert any(message in line for line in rendered), rendered
     assert not Community.objects.exists()
     assert not Perimeter.objects.exists()
-    assert report.as_csv().startswith("ligne;gravité;message")
+    assert report.as_csv().startswith("\ufeffligne;gravité;message")
 
 
 def test_a_perimeter_change_that_changes_the_size_flags_the_contract(

@@ -84,11 +84,6 @@ def test_a_member_changed_then_deleted_keeps_its_history(people: dict[str, Any])
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="WIRING: members_import.import_members must write through bulk_create_audited",
-)
 def test_the_member_import_leaves_history_with_its_author(people: dict[str, Any]) -> None:
     nord, coordinator = people["nord"], people["coordinator"]
     content = "type;nom;rpps;profession\nprofessionnel;Dr Martin;01234567897;médecin généraliste\n"

@@ -134,3 +134,68 @@ def may_read_member_identities(user: User, community: Community) -> bool:
     if not user.is_authenticated or not user.is_active or user.role not in MEMBER_IDENTITY_ROLES:
         return False
     return visible_communities(user).filter(pk=community.pk).exists()
+
+
+# --- Imports: who may write which part of the territory --------------------------------------------
+#
+# ``user`` is ``None`` for the command line run without ``--as``: whoever runs it holds the database,
+# so it acts as an administrator. Every other caller (the views, ``--as``) passes a real user.
+
+
+def writable_region_ids(user: User | None) -> set[str] | None:
+    """The regions whose perimeters ``user`` may import; ``None`` means every region
+    (administrators), an empty set none (every role but ARS and administrators)."""
+    if user is None:
+        return None
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    match user.role:
+        case Role.ADMIN:
+            return None
+        case Role.ARS:
+            return {user.region_id} if user.region_id else set()
+    return set()
+
+
+def writable_departements(user: User | None) -> set[str] | None:
+    """The départements whose perimeters ``user`` may import (those of its writable regions);
+    ``None`` means every département."""
+    from cpts.territory.models import Departement
+
+    regions = writable_region_ids(user)
+    if regions is None:
+        return None
+    return set(Departement.objects.filter(region_id__in=regions).values_list("code", flat=True))
+
+
+def departements_out_of_scope(user: User | None, codes: set[str]) -> set[str]:
+    """The départements among ``codes`` where ``user`` may not write perimeters: a file touching
+    one of them (a commune, or the seat of its community) is refused as a whole."""
+    allowed = writable_departements(user)
+    return set() if allowed is None else codes - allowed
+
+
+def require_perimeter_import(user: User | None) -> None:
+    """Refuse (403) the roles that may not import perimeters: ARS and administrators only. The
+    scope (an ARS: its region) is checked line by line with :func:`departements_out_of_scope`."""
+    if writable_region_ids(user) == set():
+        raise PermissionDenied(
+            "L'import des périmètres est réservé aux ARS (pour leur région) et à l'administration."
+        )
+
+
+def require_population_import(user: User | None) -> None:
+    """Legal populations are national reference data (INSEE): administrators only import them."""
+    if user is not None and not (
+        user.is_authenticated and user.is_active and user.role == Role.ADMIN
+    ):
+        raise PermissionDenied(
+            "L'import des populations légales (données nationales de référence) est réservé à "
+            "l'administration."
+        )
+
+
+def require_members_import(user: User, community: Community) -> None:
+    """Importing members is filing for the community: its coordinator or an administrator, for a
+    community in scope (404 out of scope, 403 for a role that may not file)."""
+    require(user, Action.FILE, community)

@@ -1,7 +1,9 @@
 """Commands of the territory and of the database: ``cpts setup``, ``cpts territory ...``.
 
 They work on the database named by ``DATABASE_URL`` (the SQLite file ``var/cpts.sqlite3`` by
-default).
+default). The imports take ``--as USERNAME``: that user's scope applies, exactly as in the browser
+(:mod:`cpts.accounts.access`), and the audit trail records that user as the author; without it,
+the command acts as an administrator.
 """
 
 from __future__ import annotations
@@ -10,12 +12,19 @@ import datetime as dt
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from cpts.accounts.models import User
 
 console = Console()
 errors = Console(stderr=True)
@@ -43,10 +52,7 @@ def _date(value: str | None, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        errors.print(
-            f"[red]Erreur[/] sur « {name} » : date invalide « {value} » (attendu AAAA-MM-JJ)."
-        )
-        raise typer.Exit(2) from None
+        raise _fail(f"sur « {name} » : date invalide « {value} » (attendu AAAA-MM-JJ).") from None
 
 
 def _print_json(data: Any) -> None:
@@ -69,16 +75,60 @@ def setup() -> None:
     )
 
 
+def _fail(message: str) -> typer.Exit:
+    """Print one French message on stderr; the caller raises the exit (code 2)."""
+    errors.print(f"[red]Erreur[/] {escape(message)}", soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _user(username: str | None) -> User | None:
+    """The active user named by ``--as`` (``None`` without it: the command acts as an
+    administrator)."""
+    if username is None:
+        return None
+    from cpts.accounts.models import User
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise _fail(f"utilisateur « {username} » inconnu ou désactivé (option --as).")
+    return user
+
+
+@contextmanager
+def _author(user: User | None) -> Iterator[None]:
+    """Record ``user`` as the author of every audited change made meanwhile (django-simple-history
+    reads the user of the current request; on the command line there is none, so we give one).
+    Refusals of :mod:`cpts.accounts.access` become one French message and exit code 2."""
+    from types import SimpleNamespace
+
+    from django.core.exceptions import PermissionDenied
+    from simple_history.models import HistoricalRecords
+
+    previous = getattr(HistoricalRecords.context, "request", None)
+    if user is not None:
+        HistoricalRecords.context.request = SimpleNamespace(user=user)
+    try:
+        yield
+    except PermissionDenied as error:
+        raise _fail(f"{error} ({user.username if user else 'administration'}).") from None
+    finally:
+        if user is not None:
+            if previous is None:
+                del HistoricalRecords.context.request
+            else:
+                HistoricalRecords.context.request = previous
+
+
 def _report(report: Any, output: str) -> None:
     if output == "json":
         _print_json(report.to_dict())
     else:
         for problem in report.errors:
-            errors.print(f"[red]Erreur[/] {problem}", soft_wrap=True)
+            errors.print(f"[red]Erreur[/] {escape(str(problem))}", soft_wrap=True)
         for problem in report.warnings:
-            console.print(f"[yellow]Avertissement[/] {problem}", soft_wrap=True)
+            console.print(f"[yellow]Avertissement[/] {escape(str(problem))}", soft_wrap=True)
         for text in report.amendments:
-            console.print(f"[bold]Avenant[/] {text}", soft_wrap=True)
+            console.print(f"[bold]Avenant[/] {escape(text)}", soft_wrap=True)
     if not report.ok:
         if output != "json":
             errors.print(f"{len(report.errors)} erreur(s) : rien n'a été enregistré.")
@@ -101,12 +151,23 @@ def import_perimeters(
         bool, typer.Option("--dry-run", help="Vérifier sans rien enregistrer.")
     ] = False,
     output: Annotated[str, typer.Option("--format", help="text ou json")] = "text",
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Importer au nom de cet utilisateur (identifiant) : son périmètre d'action "
+            "s'applique, comme dans le navigateur, et il est l'auteur des modifications.",
+        ),
+    ] = None,
 ) -> None:
     """Importe les périmètres d'une liste régionale (CSV community,code[,finess] ou GeoJSON)."""
     django_setup()
     from cpts.territory.imports import import_perimeters as run
 
-    report = run(file, _date(on, "date"), dry_run=dry_run)
+    day = _date(on, "date")
+    user = _user(as_user)
+    with _author(user):
+        report = run(file, day, dry_run=dry_run, user=user)
     _report(report, output)
     if output != "json":
         verb = "vérifiées" if dry_run else "importées"
@@ -129,14 +190,26 @@ def import_populations(
         ),
     ] = None,
     output: Annotated[str, typer.Option("--format")] = "text",
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Importer au nom de cet utilisateur (identifiant) : son périmètre d'action "
+            "s'applique, comme dans le navigateur, et il est l'auteur des modifications.",
+        ),
+    ] = None,
 ) -> None:
     """Importe un fichier INSEE de populations légales (colonnes CODGEO ou DEP+CODCOM, et PMUN)."""
     django_setup()
-    from cpts.territory.populations import default_in_force
+    from cpts.territory.populations import YEARS, default_in_force
     from cpts.territory.populations import import_populations as run
 
+    if year not in YEARS:
+        raise _fail(f"millésime {year} invalide (entre {YEARS[0]} et {YEARS[-1]}).")
     in_force_from = _date(in_force, "in-force") if in_force else default_in_force(year)
-    report = run(file, year, in_force_from)
+    user = _user(as_user)
+    with _author(user):
+        report = run(file, year, in_force_from, user=user)
     _report(report, output)
     if output != "json":
         console.print(
@@ -201,7 +274,7 @@ def communities(
         table.add_column(column)
     for row in rows:
         table.add_row(
-            row["name"],
+            escape(row["name"]),
             f"{row['population']:,}".replace(",", "\u202f"),
             str(row["size_class"]),
             str(row["codes"]),

@@ -3,15 +3,16 @@
 Every line is checked and every problem collected; if there is one, nothing is written and the
 report names each bad line (header = line 1, as in the spreadsheet) and why. The member count
 feeds the size-4 increase (``cpts.contracts.engine.members_on``).
+
+The file is read by :mod:`cpts.territory.files` (UTF-8 only, NUL bytes refused, RFC 4180 quotes,
+an Excel file's uncompressed size bounded before openpyxl opens it); who may import is decided by
+:func:`cpts.accounts.access.require_members_import`.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +21,12 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cpts.accounts.access import Action, require
+from cpts.accounts.access import require_members_import
 from cpts.accounts.models import User
+from cpts.territory.files import MAX_NAME, FileError, csv_export, read_csv, read_xlsx
 from cpts.territory.models import Commune, FormerCode
 
+from .audit import bulk_create_audited
 from .identifiers import finess_error, normalize, rpps_error
 from .models import Community, Member, Profession, StructureKind
 
@@ -88,18 +91,12 @@ class ImportReport:
         self.warnings.append(Problem(line, column, message))
 
     def to_csv(self) -> str:
-        """The errors as a CSV file (``ligne;champ;erreur``) that opens in a spreadsheet."""
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["ligne", "champ", "erreur"])
-        writer.writerows(
-            [problem.line or "", problem.column, problem.message] for problem in self.errors
+        """The errors as a CSV file (``ligne;champ;erreur``) that opens in a spreadsheet, every
+        cell that could run as a formula neutralised."""
+        return csv_export(
+            ["ligne", "champ", "erreur"],
+            ([problem.line or "", problem.column, problem.message] for problem in self.errors),
         )
-        return "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8
-
-
-class FileError(Exception):
-    """The file as a whole cannot be read; the message is for the user, in French."""
 
 
 def _key(text: object) -> str:
@@ -135,34 +132,15 @@ def _cell(value: Any) -> str | dt.date:
 
 
 def _csv_rows(data: bytes) -> Iterator[list[str | dt.date]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise FileError(
-            "Le fichier CSV doit être encodé en UTF-8 (dans Excel : « Enregistrer sous » > "
-            "« CSV UTF-8 »)."
-        ) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            yield [cell.strip() for cell in row]
-    except csv.Error as error:
-        raise FileError(f"Le fichier CSV est mal formé : {error}.") from None
+    header, rows = read_csv(data)
+    yield [cell.strip() for cell in header]
+    for row in rows:
+        yield [cell.strip() for cell in row.cells]
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[str | dt.date]]:
-    from openpyxl import load_workbook  # type: ignore[import-untyped]
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise FileError("Le classeur Excel est illisible ou endommagé.") from None
-    try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            yield [_cell(value) for value in row]
-    finally:
-        workbook.close()
+    for row in read_xlsx(data):
+        yield [_cell(value) for value in row]
 
 
 def read_rows(name: str, data: bytes) -> list[tuple[int, dict[str, str | dt.date]]]:
@@ -199,6 +177,8 @@ def read_rows(name: str, data: bytes) -> list[tuple[int, dict[str, str | dt.date
         }
         if not cells:
             continue  # an empty line
+        if any("\x00" in value for value in cells.values() if isinstance(value, str)):
+            raise FileError(f"Ligne {number} : une cellule contient un caractère nul (octet 0).")
         if len(lines) == MAX_ROWS:
             raise FileError(f"Le fichier dépasse {MAX_ROWS} lignes de membres : découpez-le.")
         lines.append((number, cells))
@@ -264,8 +244,8 @@ def check_lines(
         member = Member(community=community, kind=kind, name=_text(cells, "nom"))
         if not member.name:
             report.error(line, "nom", "Le nom est obligatoire.")
-        elif len(member.name) > 200:
-            report.error(line, "nom", "Le nom dépasse 200 caractères.")
+        elif len(member.name) > MAX_NAME:
+            report.error(line, "nom", f"Le nom dépasse {MAX_NAME} caractères ({len(member.name)}).")
         if kind == Member.Kind.PROFESSIONAL:
             identifier, column, existing = normalize(_text(cells, "rpps")), "rpps", existing_rpps
             problem = rpps_error(identifier)
@@ -347,7 +327,7 @@ def check_lines(
 
 def import_members(community: Community, user: User, upload: File[Any]) -> ImportReport:
     """Check the whole file, then create all its members in one transaction, or none."""
-    require(user, Action.FILE, community)
+    require_members_import(user, community)
     report = ImportReport()
     if upload.size is not None and upload.size > MAX_BYTES:
         report.error(0, "fichier", "Le fichier dépasse 5 Mo : découpez-le en plusieurs fichiers.")
@@ -362,7 +342,7 @@ def import_members(community: Community, user: User, upload: File[Any]) -> Impor
         return report
     try:
         with transaction.atomic():
-            Member.objects.bulk_create(members, batch_size=1000)
+            bulk_create_audited(Member, members, user, batch_size=1000)
     except IntegrityError:  # a member added meanwhile by someone else
         report.error(0, "fichier", "Un membre du fichier vient d'être ajouté : recommencez.")
         return report

@@ -3,47 +3,43 @@
 Accepted columns: the commune's INSEE code (``CODGEO``, ``COM`` with 5 characters, or ``DEP`` +
 ``CODCOM``) and the population municipale (``PMUN``, or ``population``). All or nothing: an
 unknown code stops the import; a former code is added to its current commune with a warning.
+
+Legal populations are national reference data: only administrators import them (the rule lives in
+:func:`cpts.accounts.access.require_population_import`). The file is read by :mod:`.files`: UTF-8
+only (Latin-1 is refused with a message telling how to save as UTF-8), NUL bytes refused.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 
 from django.db import transaction
 
-from .imports import ImportReport, Problem, _key
+from cpts.accounts.access import require_population_import
+from cpts.accounts.models import User
+
+from .files import FileError, read_csv
+from .imports import MAX_BYTES, ImportReport, Problem, _key
 from .models import Commune, PopulationVintage
 from .perimeters import normalise_code, resolve_map
 from .reference import store_populations
 
 #: INSEE's legal populations of census year N come into force on 1 January of N + 3.
 IN_FORCE_AFTER_YEARS = 3
+#: Years of census a vintage may have, and the largest population of a commune (Paris: 2.1 M).
+YEARS = range(1800, 2201)
+MAX_POPULATION = 10_000_000
 
 
 def default_in_force(year: int) -> dt.date:
     return dt.date(year + IN_FORCE_AFTER_YEARS, 1, 1)
 
 
-def import_populations(path: Path, year: int, in_force_from: dt.date) -> ImportReport:
-    report = ImportReport()
-    raw = path.read_bytes()
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        content = raw.decode("latin-1")
-    lines = content.splitlines()
-    if not lines:
-        report.errors.append(Problem(1, "fichier vide"))
-        return report
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(content), dialect)
-    header = [_key(name) for name in next(reader)]
+def _rows(data: bytes, report: ImportReport) -> list[tuple[int, str, int]]:
+    """The (line, code, population) of every readable line; problems go to ``report``."""
+    head, reader = read_csv(data)
+    header = [_key(name) for name in head]
 
     def column(*names: str) -> int | None:
         return next((header.index(name) for name in names if name in header), None)
@@ -58,9 +54,10 @@ def import_populations(path: Path, year: int, in_force_from: dt.date) -> ImportR
     pop_col = column("pmun", "population", "populationmunicipale")
     if pop_col is None or (code_col is None and (dep_col is None or com_col is None)):
         report.errors.append(Problem(1, "colonnes attendues : CODGEO (ou DEP et CODCOM) et PMUN"))
-        return report
+        return []
     rows: list[tuple[int, str, int]] = []
-    for number, row in enumerate(reader, start=2):
+    for line in reader:
+        number, row = line.line, line.cells
         if not any(cell.strip() for cell in row):
             continue
         try:
@@ -70,16 +67,52 @@ def import_populations(path: Path, year: int, in_force_from: dt.date) -> ImportR
                 if dep_col is None or com_col is None:
                     raise ValueError("no code")
                 code = row[dep_col].strip().zfill(2) + row[com_col].strip().zfill(3)
-            population = int(
-                row[pop_col].replace(" ", "").replace("\u202f", "").replace("\xa0", "")
-            )
+            text = row[pop_col].replace(" ", "").replace("\u202f", "").replace("\xa0", "")
+            population = int(text) if len(text) <= 12 else -1
         except (IndexError, ValueError):
             report.errors.append(Problem(number, "ligne illisible : code ou population manquant"))
             continue
-        if population < 0:
-            report.errors.append(Problem(number, f"{code} : population négative"))
+        if len(code) > 10:
+            report.errors.append(Problem(number, f"code INSEE trop long ({len(code)} caractères)"))
+            continue
+        if population < 0 or population > MAX_POPULATION:
+            report.errors.append(
+                Problem(
+                    number,
+                    f"{code} : population « {row[pop_col].strip()[:20]} » invalide "
+                    f"(un nombre entre 0 et {MAX_POPULATION:,})".replace(",", "\u202f"),
+                )
+            )
             continue
         rows.append((number, code, population))
+    return rows
+
+
+def import_populations(
+    path: Path, year: int, in_force_from: dt.date, *, user: User | None = None
+) -> ImportReport:
+    """Check the whole file, then record the vintage ``year`` in one transaction, or nothing.
+
+    ``user`` is who imports (``None``: the command line without ``--as``, an administrator);
+    raises ``PermissionDenied`` for anyone else.
+    """
+    require_population_import(user)
+    report = ImportReport()
+    if year not in YEARS:
+        report.errors.append(
+            Problem("fichier", f"millésime {year} invalide (entre {YEARS[0]} et {YEARS[-1]})")
+        )
+        return report
+    if path.stat().st_size > MAX_BYTES:
+        report.errors.append(
+            Problem("fichier", f"fichier trop volumineux ({MAX_BYTES // 1024 // 1024} Mo au plus)")
+        )
+        return report
+    try:
+        rows = _rows(path.read_bytes(), report)
+    except FileError as error:
+        report.errors.append(Problem("fichier", str(error)))
+        return report
     known, former = resolve_map(code for _, code, _ in rows)
     populations: dict[str, int] = {}
     for number, code, population in rows:

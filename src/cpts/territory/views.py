@@ -3,23 +3,22 @@ and the import of a regional perimeter file."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from cpts.accounts.access import community_for, current_user
+from cpts.accounts.access import community_for, current_user, require_perimeter_import
 from cpts.accounts.models import Role
 from cpts.aci import size_class
 
 from . import perimeters
+from .files import csv_export
 from .forms import CoverageFilterForm, PerimeterImportForm
-from .imports import import_perimeters
+from .imports import import_perimeter_data
 from .maps import ATTRIBUTION, coverage_map, perimeter_map
 from .models import Commune, Departement, Region
 
@@ -121,24 +120,23 @@ def community_perimeter(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def import_view(request: HttpRequest) -> HttpResponse:
-    """Import a regional list of perimeters (ARS, administrators): all or nothing."""
+    """Import a regional list of perimeters (an ARS for its region, administrators): all or
+    nothing. Who may import what is decided in :mod:`cpts.accounts.access`."""
     user = current_user(request)
-    if user.role not in (Role.ARS, Role.ADMIN):
-        raise PermissionDenied("Import réservé aux ARS.")
+    require_perimeter_import(user)
     form = PerimeterImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()
-        with tempfile.TemporaryDirectory() as folder:
-            stem = "".join(
-                char for char in Path(upload.name).stem if char.isalnum() or char in "-_"
-            )[:80]
-            path = Path(folder) / f"{stem or 'import'}{suffix}"  # the file's own name is the source
-            path.write_bytes(upload.read())
-            report = import_perimeters(
-                path, form.cleaned_data["valid_from"], dry_run=form.cleaned_data["dry_run"]
-            )
+        name = Path(upload.name or "")
+        stem = "".join(char for char in name.stem if char.isalnum() or char in "-_")[:80]
+        report = import_perimeter_data(
+            upload.read(),
+            f"{stem or 'import'}{name.suffix.lower()}",  # the file's own name is the source
+            form.cleaned_data["valid_from"],
+            dry_run=form.cleaned_data["dry_run"],
+            user=user,
+        )
         if report.ok:
             verb = "vérifié" if form.cleaned_data["dry_run"] else "importé"
             messages.success(
@@ -155,8 +153,11 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 
 def import_report(request: HttpRequest) -> HttpResponse:
+    """The last import's report, as CSV (``ligne;gravité;message``, cells neutralised)."""
     current_user(request)
-    content = request.session.get("perimeter_report", "ligne;gravité;message\n")
-    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
+    content = request.session.get("perimeter_report") or csv_export(
+        ["ligne", "gravité", "message"], []
+    )
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="rapport-import-perimetres.csv"'
     return response
