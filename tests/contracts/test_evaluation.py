@@ -105,9 +105,13 @@ def shifted_parameters(tmp_path: Path) -> Iterator[Any]:
         aci_parameters.load_tree = lambda directory=target: original(directory)  # type: ignore[assignment]
         aci_parameters.default_tree.cache_clear()
 
+    def restore() -> None:
+        aci_parameters.load_tree = original
+        aci_parameters.default_tree.cache_clear()
+
+    install.restore = restore  # type: ignore[attr-defined]
     yield install
-    aci_parameters.load_tree = original
-    aci_parameters.default_tree.cache_clear()
+    restore()
 
 
 COMMUNES = ["59350", "59512", "59599", "59009", "59017", "59183", "62041", "59606"]
@@ -139,6 +143,7 @@ def test_no_change_after_a_years_end_moves_its_total(
     even once an amendment is applied, year 1 totals what it did: 200,000 €."""
     contract, nord = accepted["contract"], accepted["nord"]
     year_end = dt.date(2024, 1, 15)
+    shifted_parameters.restore()  # the shipped parameters (an earlier example changed them)
     with transaction.atomic():
         services.close_evaluation(contract, 1, accepted["cpam"], dt.date(2024, 1, 20))
         set_perimeter(

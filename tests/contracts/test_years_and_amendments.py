@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from cpts.cli.lifecycle import contracts_of
-from cpts.contracts import ledger, services
+from cpts.contracts import engine, ledger, services
 from cpts.contracts.models import Amendment, Contract, ContractYear, Payment
 from cpts.territory.models import Commune
 from cpts.territory.perimeters import set_perimeter
@@ -180,3 +180,36 @@ def test_amendment_is_refused_when_the_contract_ends_before_the_next_anniversary
     )  # fmt: skip
     with pytest.raises(services.RuleError, match="renouvellement"):
         services.apply_amendment(amendment, contracted["cpam"], dt.date(2026, 2, 1))
+
+
+def test_members_crossing_one_hundred_propose_the_increase(
+    people: dict[str, Any], make_community: Any
+) -> None:
+    """Size 4 with 99 members, access started at the signature: the 100th member, imported,
+    proposes an amendment (the + 10 % on missions), never applied silently."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cpts.communities.members_import import import_members
+
+    lens = make_community("CPTS Lens", "62", population=200_000, members=99)
+    _ready_to_sign(people, lens, dt.date(2023, 1, 2))
+    contract = services.sign_contract(lens, people["admin"], dt.date(2023, 1, 15), "a", "b", "c")
+    services.record_mission(
+        contract.missions.get(mission="access"), people["admin"], dt.date(2023, 1, 15), None
+    )
+    assert (contract.size_class, contract.members) == (4, 99)
+    coordinator = people["admin"]
+    upload = SimpleUploadedFile(
+        "membres.csv",
+        "type;nom;rpps;profession\nprofessionnel;Dr Centième;10000000140;médecin généraliste\n".encode(),
+    )
+    report = import_members(lens, coordinator, upload)
+    assert report.ok, report.errors
+    amendment = contract.amendments.get()
+    assert (amendment.status, amendment.members, amendment.size_class) == ("proposed", 100, 4)
+    for row in amendment.impact:
+        before, after = Decimal(row["before"]), Decimal(row["after"])
+        # + 10 % of the mission lines (everything but the 90,000 € of functioning)
+        assert after - before == ((before - Decimal(90000)) / 10).quantize(Decimal("0.01"))
+        assert after > before
+    assert engine.year_facts(contract, 1).members == 99  # year 1 keeps its facts

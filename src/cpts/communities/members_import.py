@@ -29,6 +29,7 @@ from cpts.territory.models import Commune, FormerCode
 from .audit import bulk_create_audited
 from .identifiers import finess_error, normalize, rpps_error
 from .models import Community, Member, Profession, StructureKind
+from .signals import members_changed
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -347,4 +348,10 @@ def import_members(community: Community, user: User, upload: File[Any]) -> Impor
         report.error(0, "fichier", "Un membre du fichier vient d'être ajouté : recommencez.")
         return report
     report.created = len(members)
+    # the contracts above listen, and propose an amendment if the count changes what they pay
+    for _, answer in members_changed.send(
+        sender=Member, community=community, day=timezone.localdate()
+    ):
+        if answer:
+            report.warn(0, "contrat", str(answer))
     return report

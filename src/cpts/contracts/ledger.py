@@ -372,7 +372,10 @@ def _book_due_entries(
 def describe(report: RunReport) -> str:
     """One French sentence for the screen and the command line."""
     count = len(report.paid)
-    text = f"Campagne du {report.run.run_on:%d/%m/%Y} : {count} écriture(s), net {euros_fr(report.run.total)}."
+    text = (
+        f"Campagne enregistrée (au {report.run.run_on:%d/%m/%Y}) : {count} écriture(s), "
+        f"net {euros_fr(report.run.total)}."
+    )
     if report.skipped:
         text += f" {len(report.skipped)} contrat(s) écarté(s)."
     return text

@@ -590,9 +590,12 @@ def payment_runs(request: HttpRequest) -> HttpResponse:
             if report.skipped:
                 messages.warning(
                     request,
-                    f"{len(report.skipped)} contrat(s) écarté(s) : voir le détail de la campagne.",
+                    f"{len(report.skipped)} contrat(s) écarté(s) : "
+                    + " ; ".join(
+                        f"{item['community']} — {item['reason']}" for item in report.skipped
+                    ),
                 )
-            return redirect("contracts:payment_run", run_pk=report.run.pk)
+            return redirect("contracts:payment_runs")
     page = Paginator(_runs_in_scope(user), 20).get_page(request.GET.get("page"))
     return render(
         request,
