@@ -213,3 +213,18 @@ def test_members_crossing_one_hundred_propose_the_increase(
         assert after - before == ((before - Decimal(90000)) / 10).quantize(Decimal("0.01"))
         assert after > before
     assert engine.year_facts(contract, 1).members == 99  # year 1 keeps its facts
+
+
+@pytest.mark.parametrize("year", [0, 6, 99999])
+def test_a_contract_year_out_of_range_is_a_404_not_a_500(
+    contracted: dict[str, Any], year: int
+) -> None:
+    """Finding 10: /annexe/99999/ answered 500."""
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(contracted["cpam"])
+    pk = contracted["nord"].pk
+    assert client.get(reverse("communities:annex", args=[pk, year])).status_code == 404
+    assert client.post(reverse("communities:close_evaluation", args=[pk, year])).status_code == 404

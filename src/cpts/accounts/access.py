@@ -90,6 +90,30 @@ def payable_communities(user: User) -> QuerySet[Community]:
     return visible_communities(user)
 
 
+def may_read_proofs(user: User, community: Community) -> bool:
+    """Proofs are readable by the community itself, its CPAM and its ARS (and administrators)."""
+    if user.role not in (Role.COORDINATOR, Role.CPAM, Role.ARS, Role.ADMIN):
+        return False
+    return visible_communities(user).filter(pk=community.pk).exists()
+
+
+def coverage_region(user: User) -> str | None:
+    """The region a user's coverage pages are limited to (an ARS: its own), or None for all."""
+    return user.region_id if user.role == Role.ARS else None
+
+
+def crisis_regions(user: User) -> set[str] | None:
+    """The regions whose declared crises ``user`` may read (None: every region)."""
+    match user.role:
+        case Role.ARS:
+            return {user.region_id} if user.region_id else set()
+        case Role.CPAM:
+            return set(user.departements.values_list("region_id", flat=True))
+        case Role.COORDINATOR | Role.FACILITATOR:
+            return set(visible_communities(user).values_list("departement__region_id", flat=True))
+    return None
+
+
 def may_read_all_runs(user: User) -> bool:
     """Payment runs are read by their author; every run by an administrator."""
     return bool(user.is_authenticated and user.role == Role.ADMIN)

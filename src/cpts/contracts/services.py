@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Model, QuerySet, Sum
 from django.utils import timezone
 
-from cpts.accounts.access import Action, can, require, visible_communities
+from cpts.accounts.access import Action, can, require
 from cpts.accounts.models import User
 from cpts.aci import (
     InvalidInput,
@@ -608,15 +608,6 @@ def update_deliverable(
             if indicator.verdict != Indicator.Verdict.PENDING:
                 _back_to_decision(indicator)
                 save_audited(indicator, user)
-
-
-def may_read_proofs(user: User, community: Community) -> bool:
-    """Proofs are readable by the community itself, its CPAM and its ARS (and administrators)."""
-    from cpts.accounts.models import Role
-
-    if user.role not in (Role.COORDINATOR, Role.CPAM, Role.ARS, Role.ADMIN):
-        return False
-    return visible_communities(user).filter(pk=community.pk).exists()
 
 
 def decide_indicator(

@@ -23,6 +23,7 @@ from cpts.accounts.access import (
     community_for,
     current_user,
     may_read_all_runs,
+    may_read_proofs,
     payable_communities,
     require,
 )
@@ -486,7 +487,7 @@ def indicator(request: HttpRequest, pk: int, year: int, indicator_pk: int) -> Ht
             "value_form": value_form if can(user, Action.FILE, community) else None,
             "verdict_form": verdict_form if can(user, Action.EVALUATE, community) else None,
             "can_file": can(user, Action.FILE, community),
-            "can_read_proofs": services.may_read_proofs(user, community),
+            "can_read_proofs": may_read_proofs(user, community),
             "title": f"{item.label} — {community.name}",
         },
     )
@@ -662,7 +663,7 @@ def proof(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -> File
     user = current_user(request)
     community = community_for(user, pk)
     _contract_for_year(community, year)
-    if not services.may_read_proofs(user, community):
+    if not may_read_proofs(user, community):
         raise Http404("Justificatif introuvable")
     item = get_object_or_404(
         Deliverable,

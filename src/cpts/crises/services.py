@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q
 
-from cpts.accounts.access import Action, require
-from cpts.accounts.models import Role, User
+from cpts.accounts.access import Action, require, writable_region_ids
+from cpts.accounts.models import User
 from cpts.aci import Mission, default_tree
 from cpts.aci.calendar import year_of
 from cpts.aci.schedule import payment_schedule
@@ -33,16 +33,12 @@ def declare_crisis(
 ) -> tuple[HealthCrisis, list[Payment]]:
     """The ARS characterises a crisis in its region (or some of its départements)."""
     require(user, Action.DECIDE)
-    if (
-        user.role != Role.ADMIN and user.region_id is None
-    ):  # pragma: no cover - a constraint forbids it
-        raise RuleError("Un agent d'ARS est rattaché à une région.")
     departements = list(departements)
-    region_id = (
-        user.region_id
-        if user.role == Role.ARS
-        else (departements[0].region_id if departements else None)
-    )
+    allowed = writable_region_ids(user)  # an ARS: its region; an administrator: every region
+    if allowed is None:
+        region_id = departements[0].region_id if departements else None
+    else:
+        region_id = next(iter(allowed), None)
     if region_id is None:
         raise RuleError("Indiquez les départements concernés.")
     if any(departement.region_id != region_id for departement in departements):

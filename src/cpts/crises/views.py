@@ -6,12 +6,10 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from cpts.accounts.access import Action, can, community_for, current_user, require
-from cpts.accounts.models import Role
+from cpts.accounts.access import Action, can, community_for, crisis_regions, current_user, require
 from cpts.aci.money import euros_fr
 from cpts.contracts.services import RuleError
 
@@ -24,17 +22,9 @@ from .services import declare_crisis
 def crisis_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     crises = HealthCrisis.objects.select_related("region").prefetch_related("departements")
-    match user.role:
-        case Role.ARS:
-            crises = crises.filter(region_id=user.region_id)
-        case Role.CPAM:
-            crises = crises.filter(Q(region__departements__in=user.departements.all())).distinct()
-        case Role.COORDINATOR | Role.FACILITATOR:
-            communities = (
-                [user.community] if user.role == Role.COORDINATOR else list(user.accompanied.all())
-            )
-            regions = {c.departement.region_id for c in communities if c is not None}
-            crises = crises.filter(region_id__in=regions)
+    regions = crisis_regions(user)
+    if regions is not None:
+        crises = crises.filter(region_id__in=regions)
     form = None
     if can(user, Action.DECIDE):
         form = DeclareCrisisForm(request.POST or None, region_id=getattr(user, "region_id", None))

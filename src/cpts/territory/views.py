@@ -11,8 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from cpts.accounts.access import community_for, current_user, require_perimeter_import
-from cpts.accounts.models import Role
+from cpts.accounts.access import (
+    community_for,
+    coverage_region,
+    current_user,
+    require_perimeter_import,
+)
 from cpts.aci import size_class
 
 from . import perimeters
@@ -27,10 +31,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     """Coverage of the population today (or on a date), for the nation or a region."""
     user = current_user(request)
     form = CoverageFilterForm(request.GET or None)
-    if user.role == Role.ARS:  # an ARS sees its region only
+    region = coverage_region(user)
+    if region is not None:  # an ARS sees its region only
         del form.fields["region"]
     day = timezone.localdate()
-    region = user.region_id if user.role == Role.ARS else None
     if form.is_valid():
         day = form.cleaned_data.get("on") or day
         region = region or (
