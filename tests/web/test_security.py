@@ -1,5 +1,5 @@
 """Safe by default: DEBUG off and a secret key required, login throttling, strong passwords and
-their change, short sessions, and a clean
+their change, short sessions, a Content-Security-Policy that the pages respect, and a clean
 ``manage.py check --deploy`` with the production settings.
 
 The settings themselves are proven in subprocesses that import ``cpts.settings`` as production
@@ -12,6 +12,7 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEST_DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cpts")
 
 
-def run_with_settings(
-    code: str, tmp_path: Path, **env: str
-) -> subprocess.CompletedProcess[str]:
+def run_with_settings(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """Run Python code in a fresh process on ``cpts.settings`` with exactly the given variables
     (none of DEBUG, SECRET_KEY, ALLOWED_HOSTS... is inherited)."""
     inherited = {
@@ -130,6 +129,7 @@ def test_check_deploy_is_clean_with_the_production_settings(tmp_path: Path) -> N
 
 # --- Login throttling ----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def agent(geography: None) -> User:
     return User.objects.create_user(
@@ -160,7 +160,10 @@ def test_login_is_locked_after_five_failures_for_that_username_and_address(
     assert "_auth_user_id" not in client.session
     # Another address is not locked (username and address together), nor another username.
     other = Client()
-    assert login(other, "agent-cpam", "bon-mot-de-passe-2026", REMOTE_ADDR="10.1.2.3").status_code == 302
+    assert (
+        login(other, "agent-cpam", "bon-mot-de-passe-2026", REMOTE_ADDR="10.1.2.3").status_code
+        == 302
+    )
 
 
 def test_a_success_resets_the_failure_count(agent: User, client: Client) -> None:
@@ -269,3 +272,100 @@ def test_sessions_last_a_working_day_at_most_and_end_with_the_browser(
     assert cookie["expires"] == ""  # a browser-session cookie
     assert cookie["httponly"]
     assert client.session.get_expiry_age() <= 8 * 60 * 60
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------------
+
+
+def test_the_csp_header_is_on_every_page(agent: User, client: Client) -> None:
+    pages = [reverse("login")]
+    for url in pages:
+        policy = client.get(url)["Content-Security-Policy"]
+        assert "default-src 'self'" in policy
+        assert "script-src 'self'" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy
+        assert "unsafe-eval" not in policy
+    client.force_login(agent)
+    for url in (reverse("communities:list"), reverse("password_change")):
+        assert "script-src 'self'" in client.get(url)["Content-Security-Policy"]
+    assert "Content-Security-Policy" in client.get("/nexiste-pas/")
+
+
+# --- The pages respect the policy, in a real browser ---------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`
+  );
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM, beside Playwright's loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_main_pages_show_no_csp_violation(
+    live_server: Any, browser: Any, contracted: dict[str, Any]
+) -> None:
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.add_init_script(RECORD_VIOLATIONS)
+    console: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            console.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    violations: list[str] = []
+
+    def visit(path: str) -> None:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None
+        assert response.status == 200, path
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        page.wait_for_load_state("networkidle")
+        violations.extend(f"{path}: {v}" for v in page.evaluate("window.__cspViolations"))
+
+    visit("/connexion/")
+    page.get_by_label("Identifiant").fill("coord")
+    page.get_by_label("Mot de passe").fill("pw-for-tests")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+    nord = contracted["nord"].pk
+    for path in (
+        "/",
+        f"/communautes/{nord}/",
+        f"/communautes/{nord}/contrat/",
+        f"/communautes/{nord}/annexe/1/",
+        f"/communautes/{nord}/versements/",
+        f"/communautes/{nord}/membres/",
+        f"/communautes/{nord}/historique/",
+        "/communautes/",
+        "/territoire/",
+        f"/territoire/communautes/{nord}/perimetre/",
+        "/crises/",
+        "/mot-de-passe/",
+    ):
+        visit(path)
+    context.close()
+    assert violations == [], "\n".join(violations)
+    assert console == [], "\n".join(console)
