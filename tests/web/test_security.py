@@ -30,24 +30,28 @@ ROOT = Path(__file__).resolve().parents[2]
 TEST_DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cpts")
 
 
-def run_with_settings(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run Python code in a fresh process on ``cpts.settings`` with exactly the given variables
+def settings_env(tmp_path: Path, **env: str) -> dict[str, str]:
+    """The environment of a fresh process on ``cpts.settings`` with exactly the given variables
     (none of DEBUG, SECRET_KEY, ALLOWED_HOSTS... is inherited)."""
     inherited = {
         key: value
         for key, value in os.environ.items()
         if key in {"PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV"}
     }
+    return {
+        **inherited,
+        "DJANGO_SETTINGS_MODULE": "cpts.settings",
+        "CPTS_HOME": str(tmp_path),
+        "DATABASE_URL": TEST_DATABASE_URL,
+        **env,
+    }
+
+
+def run_with_settings(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={
-            **inherited,
-            "DJANGO_SETTINGS_MODULE": "cpts.settings",
-            "CPTS_HOME": str(tmp_path),
-            "DATABASE_URL": TEST_DATABASE_URL,
-            **env,
-        },
+        env=settings_env(tmp_path, **env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -108,16 +112,12 @@ def test_check_deploy_is_clean_with_the_production_settings(tmp_path: Path) -> N
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={
-            "PATH": os.environ["PATH"],
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "DJANGO_SETTINGS_MODULE": "cpts.settings",
-            "CPTS_HOME": str(tmp_path),
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(64),
-            "ALLOWED_HOSTS": "cpts-pilote.example.gouv.fr",
-            "DATABASE_URL": TEST_DATABASE_URL,
-        },
+        env=settings_env(
+            tmp_path,
+            DEBUG="0",
+            SECRET_KEY=secrets.token_urlsafe(64),
+            ALLOWED_HOSTS="cpts-pilote.example.gouv.fr",
+        ),
         capture_output=True,
         text=True,
         timeout=120,
@@ -199,7 +199,14 @@ def test_the_demo_password_passes_the_validators(agent: User) -> None:
     from cpts.communities.demo import PASSWORD
 
     validate_password(PASSWORD, agent)
-    for username in ("coordination", "cpam", "ars", "national", "facilitation", "admin"):
+    for username in (
+        "coordination",
+        "cpam-occitanie",
+        "ars-idf",
+        "national",
+        "facilitateur",
+        "admin",
+    ):
         validate_password(PASSWORD, User(username=username))
 
 
