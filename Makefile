@@ -21,6 +21,9 @@ install: $(STAMP)
 services:
 	bash scripts/ensure-services.sh
 
+# Only the demo runs with DEBUG on (and a random key of its own, kept in var/demo-secret-key).
+demo-data demo: export DEBUG := 1
+
 demo-data: install
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py load_territory

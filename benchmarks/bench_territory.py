@@ -31,7 +31,7 @@ from typing import Any
 
 DATABASE = "cpts_bench"
 os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpts.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpts.settings_test")  # plain HTTP, own key
 
 
 def ensure_database() -> None:

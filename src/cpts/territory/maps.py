@@ -65,7 +65,7 @@ def _france(
             )
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="{}" role="img" aria-label="{}" '
-        'style="max-width:{}px;width:100%;height:auto"><title>{}</title><desc>{}</desc>{}</svg>',
+        'width="{}" class="cpts-map"><title>{}</title><desc>{}</desc>{}</svg>',
         data["viewBox"],
         title,
         max_width,
@@ -99,7 +99,7 @@ def coverage_map(rows: list[dict[str, Any]], names: dict[str, str]) -> SafeStrin
     )
     return mark_safe(
         svg
-        + f'<svg viewBox="0 0 380 14" style="max-width:380px;width:100%" aria-hidden="true">{legend}</svg>'
+        + f'<svg viewBox="0 0 380 14" width="380" class="cpts-map" aria-hidden="true">{legend}</svg>'
     )
 
 
