@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from cpts.aci import payment_schedule
 from cpts.contracts import engine
@@ -84,8 +85,8 @@ def test_main_journey(live_server: Any, browser: Any, people: dict[str, Any]) ->
     page.get_by_label("Date de la décision").fill("2022-06-01")
     session.shot("lettre-intention-decision")
     page.get_by_role("button", name="Enregistrer la décision").click()
-    assert page.get_by_text("Décision enregistrée.").is_visible()
-    assert page.get_by_text("validé", exact=True).is_visible()
+    expect(page.get_by_text("Décision enregistrée.")).to_be_visible()
+    expect(page.get_by_text("validé", exact=True)).to_be_visible()
 
     # 2. The coordinator files the health project; the ARS validates it.
     page = session.login("coord")
@@ -93,7 +94,7 @@ def test_main_journey(live_server: Any, browser: Any, people: dict[str, Any]) ->
     page.get_by_label("Date de dépôt").fill("2022-09-01")
     page.get_by_label("Résumé").fill("Diagnostic territorial et actions sur les missions socles.")
     page.get_by_role("button", name="Déposer").click()
-    assert page.get_by_text("Projet de santé déposé(e).").is_visible()
+    expect(page.get_by_text("Projet de santé déposé(e).")).to_be_visible()
     page = session.login("ars-hdf")
     page.goto(f"{base}/projet-de-sante/")
     page.get_by_label("Valider").check(force=True)  # DSFR draws the control on its label
@@ -108,7 +109,7 @@ def test_main_journey(live_server: Any, browser: Any, people: dict[str, Any]) ->
     page.get_by_label("Signataire pour la CPAM").fill("M. Durand, directeur")
     page.get_by_label("Signataire pour l'ARS").fill("Mme Petit, directrice générale")
     page.get_by_role("button", name="Enregistrer la signature").click()
-    assert page.get_by_text("Contrat signé : les missions socles").is_visible()
+    expect(page.get_by_text("Contrat signé : les missions socles")).to_be_visible()
     page.get_by_role("link", name="Détail de la mission Accès aux soins").click()
     page.get_by_label("Date de démarrage").fill("2023-01-15")
     page.get_by_role("button", name="Enregistrer").click()
@@ -127,7 +128,7 @@ def test_main_journey(live_server: Any, browser: Any, people: dict[str, Any]) ->
     page.get_by_label("Plus bas est mieux").check(force=True)  # DSFR draws the control on its label
     page.get_by_label("Paliers").fill("objectif:50:18000\nintermédiaire:100:12000\nsocle:219:6000")
     page.get_by_role("button", name="Ajouter l'indicateur").click()
-    assert page.get_by_text("Indicateur ajouté à l'annexe.").is_visible()
+    expect(page.get_by_text("Indicateur ajouté à l'annexe.")).to_be_visible()
     page.get_by_text("Ajouter un indicateur à l'annexe").click()
     page.get_by_label("Mission").select_option("access")
     page.get_by_role("textbox", name="Action").fill(
@@ -138,7 +139,7 @@ def test_main_journey(live_server: Any, browser: Any, people: dict[str, Any]) ->
     page.get_by_label("Montant si atteint").fill("17000")
     page.get_by_label("Objectif (cible)").fill("40")
     page.get_by_role("button", name="Ajouter l'indicateur").click()
-    assert page.get_by_text("Indicateur ajouté à l'annexe.").is_visible()
+    expect(page.get_by_text("Indicateur ajouté à l'annexe.")).to_be_visible()
 
     page = session.login("coord")
     page.goto(f"{base}/annexe/1/")
@@ -158,17 +159,17 @@ def test_main_journey(live_server: Any, browser: Any, people: dict[str, Any]) ->
     session.shot("annexe-des-indicateurs")
     page.get_by_label("Date de clôture").fill("2024-01-20")
     page.get_by_role("button", name="Clôturer l'évaluation de l'année 1").click()
-    assert page.get_by_text("Évaluation close").first.is_visible()
+    expect(page.get_by_text("Évaluation close").first).to_be_visible()
 
     # 5. The payment run pays exactly what the engine computed; run again, it pays nothing.
     page.goto(f"{live_server.url}/contrats/campagnes/")
     page.get_by_label("Date de la campagne").fill("2024-01-25")
     page.get_by_role("button", name="Lancer la campagne").click()
-    assert page.get_by_text("Campagne enregistrée").is_visible()
+    expect(page.get_by_text("Campagne enregistrée")).to_be_visible()
     session.shot("campagne-de-paiement")
     page.get_by_label("Date de la campagne").fill("2024-01-25")
     page.get_by_role("button", name="Lancer la campagne").click()
-    assert page.get_by_text("Rien à verser").is_visible()
+    expect(page.get_by_text("Rien à verser")).to_be_visible()
 
     contract = Contract.objects.get(community=nord)
     final = engine.compute(contract, 1, final=True)
@@ -185,7 +186,7 @@ def test_main_journey(live_server: Any, browser: Any, people: dict[str, Any]) ->
     session.shot("tableau-de-bord")
     page.goto(f"{base}/versements/")
     page.get_by_role("link", name="Solde de l'année, après l'évaluation annuelle").click()
-    assert page.get_by_text("Explication du moteur de règles").is_visible()
+    expect(page.get_by_text("Explication du moteur de règles")).to_be_visible()
     session.shot("versement-explique")
     page.goto(f"{base}/historique/")
     session.shot("historique")
@@ -216,17 +217,15 @@ def test_territory_in_the_browser(
     page.get_by_label("Fichier des périmètres").set_input_files(str(path))
     page.get_by_label("Date d'effet des périmètres").fill("2026-01-15")
     page.get_by_role("button", name="Importer").click()
-    assert page.get_by_text("Fichier importé : 4 CPTS").is_visible()
+    expect(page.get_by_text("Fichier importé : 4 CPTS")).to_be_visible()
     page.goto(f"{live_server.url}/territoire/?on=2026-02-01")
-    assert page.get_by_role(
-        "img", name="Couverture de la population par les CPTS, par département"
-    ).is_visible()
-    assert page.get_by_role(
-        "cell", name="CPTS Lille, CPTS Roubaix"
-    ).is_visible()  # an overlap to settle
+    expect(
+        page.get_by_role("img", name="Couverture de la population par les CPTS, par département")
+    ).to_be_visible()
+    expect(page.get_by_role("cell", name="CPTS Lille, CPTS Roubaix")).to_be_visible()  # an overlap
     session.shot("territoire-couverture")
     lille = people["nord"].__class__.objects.get(name="CPTS Lille")
     page.goto(f"{live_server.url}/territoire/communautes/{lille.pk}/perimetre/")
-    assert page.get_by_role("cell", name="Lille", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="Lille", exact=True)).to_be_visible()
     session.shot("perimetre")
     session.context.close()
