@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from typer.testing import CliRunner
 
 from cpts.cli import app
@@ -200,10 +201,15 @@ def test_a_perimeter_change_that_changes_the_size_flags_the_contract(
     contract = contracted["contract"]
     amendment = contract.amendments.get()  # proposed, never applied silently
     assert (amendment.status, amendment.size_class, amendment.population) == ("proposed", 4, lille)
-    # years 2 and 3 started before the new perimeter: the amendment can concern year 4 at the
-    # earliest (2026-01-15), and the years before keep the terms of the signature
-    assert amendment.effective_from == dt.date(2026, 1, 15)
-    assert [row["number"] for row in amendment.impact] == [4, 5]
+    # an amendment is never retroactive: signed today, it would take effect on the next
+    # anniversary (a 15 January), in the contract (until 14 Jan 2028): today, 25 Nov 2026, year 5
+    today = timezone.localdate()
+    anniversary = dt.date(today.year + (today > dt.date(today.year, 1, 15)), 1, 15)
+    expected = anniversary if anniversary < dt.date(2028, 1, 15) else None
+    assert amendment.effective_from == expected
+    assert [row["number"] for row in amendment.impact] == (
+        [anniversary.year - 2022] if expected else []
+    )
     assert engine.year_facts(contract, 1).size_class == 3
     assert "taille 3 → 4" in services.amendment_summary(amendment)
     second = write(

@@ -29,7 +29,9 @@ def due_soon(today: dt.date, window_days: int = WINDOW_DAYS) -> list[Reminder]:
     """Deadlines not yet met that fall between ``today`` and ``today + window_days``."""
     limit = today + dt.timedelta(days=window_days)
     reminders = []
-    for contract in Contract.objects.filter(terminated_on__isnull=True).select_related("community"):
+    for contract in Contract.objects.filter(
+        terminated_on__isnull=True, signed_on__lte=today, ends_on__gt=today
+    ).select_related("community"):
         for deadline in open_deadlines(contract, today):
             if deadline.status is Status.PENDING and today <= deadline.due <= limit:
                 label = f"{deadline.step} de la mission « {deadline.mission.label} »"

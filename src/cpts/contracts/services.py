@@ -355,7 +355,8 @@ def propose_amendment(
     proposals still open for the contract are superseded. Nothing when nothing would change."""
     terms = engine.terms_on(contract, max(on, contract.signed_on))
     new_size = size_class(population, on).value
-    effective = next_effective_date(contract, on)
+    # if signed right away: an amendment is never retroactive
+    effective = next_effective_date(contract, max(on, _today()))
     impact = (
         amendment_impact(contract, effective, population, members) if effective is not None else []
     )
@@ -438,7 +439,9 @@ def dismiss_amendment(amendment: Amendment, user: User, on: dt.date) -> None:
 
 
 def open_contracts(community: Community, day: dt.date) -> QuerySet[Contract]:
-    """Contracts that have not ended nor been terminated on ``day``."""
+    """Contracts that have not ended nor been terminated on ``day`` nor today (an amendment is
+    never retroactive: a contract already over needs none)."""
+    day = max(day, _today())
     return community.contracts.filter(ends_on__gt=day).exclude(terminated_on__lte=day)
 
 
