@@ -11,6 +11,27 @@ import pytest
 from cpts.accounts.models import Role, User
 from cpts.communities.models import Community, Member
 
+_STARTED_DEVDB = pytest.StashKey[bool]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start this checkout's embedded PostgreSQL server if the settings use it and it is down."""
+    from django.conf import settings
+
+    from cpts import devdb
+
+    if settings.DATABASES["default"]["HOST"] == str(devdb.data_dir()) and not devdb.is_running():
+        devdb.start(database=None)
+        config.stash[_STARTED_DEVDB] = True
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave the machine as found: stop the embedded server if this session started it."""
+    if config.stash.get(_STARTED_DEVDB, False):
+        from cpts import devdb
+
+        devdb.stop()
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:

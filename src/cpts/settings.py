@@ -3,8 +3,8 @@
 Safe by default: ``DEBUG`` is off unless ``DEBUG=1`` (only ``make demo`` sets it), and the
 application refuses to start without ``SECRET_KEY`` when ``DEBUG`` is off. Everything that differs
 between the demo, the tests and production comes from the environment; the README's "Production
-settings" section lists every variable: ``DATABASE_URL`` (SQLite file by default for the
-zero-setup demo; PostgreSQL in production and for the test suite), ``SECRET_KEY``, ``DEBUG``,
+settings" section lists every variable: ``DATABASE_URL`` (PostgreSQL only, everywhere; with
+``DEBUG=1`` it defaults to the demo's embedded server, :mod:`cpts.devdb`), ``SECRET_KEY``, ``DEBUG``,
 ``ALLOWED_HOSTS``, ``CSRF_TRUSTED_ORIGINS``, ``SECURE_PROXY_SSL_HEADER``, ``EMAIL_BACKEND`` and
 the ``EMAIL_*`` of the SMTP server, ``DEFAULT_FROM_EMAIL``, ``CPTS_HOME``.
 """
@@ -15,10 +15,13 @@ import datetime as dt
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from cpts import devdb
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(os.environ.get("CPTS_HOME", Path.cwd()))
@@ -54,10 +57,29 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+
+def database_settings(url: str) -> dict[str, Any]:
+    """PostgreSQL only: its constraints and triggers hold rules that no other engine would keep."""
+    if not url:
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be set: postgres://user:password@host:5432/name (only the demo, "
+            "with DEBUG=1, has a default: its embedded server in var/postgres)"
+        )
+    database = dj_database_url.parse(url, conn_max_age=60)
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        scheme = url.split(":", 1)[0]
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must name a PostgreSQL server (postgres://...), not {scheme!r}: "
+            "CPTS Pilote runs on PostgreSQL only"
+        )
+    return dict(database)
+
+
+# The demo (DEBUG=1) defaults to its embedded server in var/postgres, started by `make demo`
+# (`python -m cpts.devdb start`); everything else names its server in DATABASE_URL.
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'cpts.sqlite3'}"),
-        conn_max_age=60,
+    "default": database_settings(
+        os.environ.get("DATABASE_URL") or (devdb.database_url(VAR_DIR) if DEBUG else "")
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,4 +1,8 @@
-"""Settings for the test suite: PostgreSQL, as in production (127.0.0.1:5432, trust auth).
+"""Settings for the test suite: PostgreSQL, as in production.
+
+``DATABASE_URL`` names the server if set (CI may point it at a real one); by default the suite
+runs on this checkout's embedded server (:mod:`cpts.devdb`, var/postgres), which
+``tests/conftest.py`` starts if it is down. Django creates its ``test_cpts`` database there.
 
 The suite runs with DEBUG off, as production does, and with production's settings except HTTPS:
 the test client and the browser tests speak plain HTTP to a local server.
@@ -8,7 +12,9 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cpts")
+from cpts import devdb
+
+os.environ.setdefault("DATABASE_URL", devdb.database_url())
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "x" * 50)  # never used outside the tests
 
 from cpts.settings import *  # noqa: F403
