@@ -1,7 +1,7 @@
 """Commands of the territory and of the database: ``cpts setup``, ``cpts territory ...``.
 
-They work on the database named by ``DATABASE_URL`` (the SQLite file ``var/cpts.sqlite3`` by
-default). The imports take ``--as USERNAME``: that user's scope applies, exactly as in the browser
+They work on the database named by ``DATABASE_URL`` (with ``DEBUG=1`` and no ``DATABASE_URL``:
+the demo's embedded server, :mod:`cpts.devdb`). The imports take ``--as USERNAME``: that user's scope applies, exactly as in the browser
 (:mod:`cpts.accounts.access`), and the audit trail records that user as the author; without it,
 the command acts as an administrator.
 """
