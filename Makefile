@@ -8,6 +8,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+DEMO_PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: install services demo-db demo-stop demo demo-data simulate test lint typecheck pytest docs screenshots bench clean
@@ -43,8 +44,8 @@ demo-data: demo-db
 	$(BIN)/python manage.py seed_demo
 
 demo: demo-data
-	@echo "CPTS Pilote : http://127.0.0.1:8000/ (Ctrl-C pour arrêter)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "CPTS Pilote : http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C pour arrêter)"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
 simulate: install
 	$(BIN)/cpts demo
