@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from cpts.aci import contract_year
 from cpts.cli.lifecycle import contracts_of
 from cpts.contracts import engine, ledger, services
 from cpts.contracts.models import Amendment, Contract, ContractYear, Payment
@@ -53,27 +55,53 @@ def test_a_later_perimeter_never_changes_a_past_year(contracted: dict[str, Any])
 
 
 def test_an_applied_amendment_changes_the_years_after_its_date_of_effect_only(
+    people: dict[str, Any],
+) -> None:
+    """A contract signed a month ago (size 3, 100,000 inhabitants); a perimeter of size 4
+    arrives today: the amendment, signed today, takes effect at the first anniversary."""
+    today = timezone.localdate()
+    signed = today - dt.timedelta(days=30)
+    nord = people["nord"]
+    _ready_to_sign(people, nord, signed - dt.timedelta(days=10))
+    contract = services.sign_contract(nord, people["cpam"], signed, "a", "b", "c")
+    set_perimeter(nord, [Commune.objects.get(code=LILLE)], today, user=people["ars"])
+    amendment = contract.amendments.get()
+    assert amendment.history.get().history_user == people["ars"]  # the import's author
+    with pytest.raises(PermissionDenied):  # the ARS does not sign it alone
+        services.apply_amendment(amendment, people["ars"], today)
+    services.apply_amendment(amendment, people["cpam"], today)
+    amendment.refresh_from_db()
+    anniversary = contract_year(signed, 2).start
+    assert (amendment.status, amendment.effective_from) == ("applied", anniversary)
+    assert [(row["number"], row["before"], row["after"]) for row in amendment.impact] == [
+        (number, "75000.00", "90000.00") for number in (2, 3, 4, 5)
+    ]
+    after = years(contract)
+    assert [after[n]["total"] for n in range(1, 6)] == ["75000.00"] + ["90000.00"] * 4
+    assert [after[n]["size_class"] for n in range(1, 6)] == [3, 4, 4, 4, 4]
+    with pytest.raises(services.RuleError, match="décision"):
+        services.apply_amendment(amendment, people["cpam"], today)
+    assert amendment.history.filter(history_user=people["cpam"]).exists()
+
+
+def test_an_amendment_recorded_late_never_rewrites_a_started_year(
     contracted: dict[str, Any],
 ) -> None:
+    """Review: a proposal dated 1 June 2023, applied « on 1 June 2023 » with no run in between,
+    rewrote years 2 to 4 (2024-2026)."""
     contract = contracted["contract"]
-    set_perimeter(contracted["nord"], [Commune.objects.get(code=LILLE)], dt.date(2025, 2, 1))
-    amendment = contract.amendments.get()
-    with pytest.raises(PermissionDenied):  # the ARS does not sign it alone
-        services.apply_amendment(amendment, contracted["ars"], dt.date(2025, 3, 1))
-    services.apply_amendment(amendment, contracted["cpam"], dt.date(2025, 3, 1))
+    amendment = services.propose_amendment(
+        contract, "Périmètre", 250_000, 0, None, dt.date(2023, 6, 1), contracted["cpam"]
+    )
+    assert amendment is not None
+    services.apply_amendment(amendment, contracted["cpam"], dt.date(2023, 6, 1))
     amendment.refresh_from_db()
-    # signed on 1 March 2025: takes effect at the next anniversary, 15 January 2026 (year 4)
-    assert (amendment.status, amendment.effective_from) == ("applied", dt.date(2026, 1, 15))
-    assert amendment.impact == [
-        {"number": 4, "start": "2026-01-15", "before": "75000.00", "after": "90000.00", "delta": "15000.00"},
-        {"number": 5, "start": "2027-01-15", "before": "75000.00", "after": "90000.00", "delta": "15000.00"},
-    ]  # fmt: skip
-    after = years(contract)
-    assert [after[n]["total"] for n in range(1, 6)] == ["75000.00"] * 3 + ["90000.00"] * 2
-    assert [after[n]["size_class"] for n in range(1, 6)] == [3, 3, 3, 4, 4]
-    with pytest.raises(services.RuleError, match="décision"):
-        services.apply_amendment(amendment, contracted["cpam"], dt.date(2025, 3, 2))
-    assert amendment.history.filter(history_user=contracted["cpam"]).exists()
+    assert amendment.effective_from is None or amendment.effective_from > timezone.localdate()
+    totals = years(contract)
+    for number in range(1, 6):
+        if contract_year(contract.signed_on, number).start <= timezone.localdate():
+            assert totals[number]["total"] == "75000.00"
+            assert totals[number]["size_class"] == 3
 
 
 def test_a_recorded_year_keeps_its_facts_even_against_a_direct_update(

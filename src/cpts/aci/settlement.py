@@ -82,6 +82,7 @@ class TerminationRecovery:
 
     amount: Decimal  # negative: owed by the community
     advanced: Decimal
+    later: Decimal  # paid for the contract years after the one of the termination
     ratio: Fraction
     terminated_on: dt.date
     year: ContractYear
@@ -92,6 +93,7 @@ class TerminationRecovery:
         return {
             "amount": euros(self.amount),
             "advanced": euros(self.advanced),
+            "later": euros(self.later),
             "ratio": fraction_text(self.ratio),
             "terminated_on": self.terminated_on.isoformat(),
             "contract_year": self.year.number,
@@ -107,8 +109,10 @@ def termination_recovery(
     year: ContractYear,
     terminated_on: dt.date,
     tree: ParameterTree | None = None,
+    later: Decimal = ZERO,
 ) -> TerminationRecovery:
-    """Advances of ``year`` paid back pro rata of the time left after ``terminated_on``."""
+    """Advances of ``year`` paid back pro rata of the time left after ``terminated_on``; and
+    everything paid for the years after it (``later``: a termination recorded late), in full."""
     tree = tree or default_tree()
     if terminated_on not in year:
         raise InvalidInput(
@@ -117,21 +121,28 @@ def termination_recovery(
             f"La résiliation du {terminated_on:%d/%m/%Y} n'est pas dans l'année contractuelle "
             f"{year.number} ({year.start:%d/%m/%Y} – {year.last_day:%d/%m/%Y}).",
         )
-    if advanced < ZERO:
+    if advanced < ZERO or later < ZERO:
         raise InvalidInput("advanced", "non_negative", "Les avances ne peuvent être négatives.")
     parameter = tree.at("payment.termination_recovery_pro_rata", terminated_on)
     left = (year.end - terminated_on).days
     ratio = Fraction(left, year.days) if parameter.boolean() else Fraction(1)
-    amount = -apply_ratio(advanced, ratio)
+    amount = -apply_ratio(advanced, ratio) - later
+    after = (
+        f" Versé pour les années suivantes, reversé en totalité : {euros_fr(later)}."
+        if later
+        else ""
+    )
     return TerminationRecovery(
         amount=amount,
         advanced=advanced,
+        later=later,
         ratio=ratio,
         terminated_on=terminated_on,
         year=year,
         reference=parameter.reference_text,
         explanation=(
             f"Avances de l'année {year.number} : {euros_fr(advanced)} × {left} jours restants / "
-            f"{year.days} jours = {euros_fr(-amount)} à reverser ({parameter.path})."
+            f"{year.days} jours = {euros_fr(apply_ratio(advanced, ratio))} à reverser "
+            f"({parameter.path}).{after} Total à reverser : {euros_fr(-amount)}."
         ),
     )

@@ -34,10 +34,23 @@ territory_app = typer.Typer(
 
 
 def django_setup() -> None:
+    """Load the Django settings; a missing setting is one French message and exit code 2."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpts.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except (ImproperlyConfigured, RuntimeError) as error:
+        errors.print(
+            f"[red]Erreur[/] configuration incomplète : {escape(str(error))}. Sur la base de démonstration, "
+            "préfixez la commande par DEBUG=1 ; en production, définissez SECRET_KEY et "
+            "DATABASE_URL (voir le README).",
+            soft_wrap=True,
+            highlight=False,
+            markup=True,
+        )
+        raise typer.Exit(2) from None
 
 
 def _today() -> dt.date:

@@ -350,7 +350,7 @@ def import_members(community: Community, user: User, upload: File[Any]) -> Impor
     report.created = len(members)
     # the contracts above listen, and propose an amendment if the count changes what they pay
     for _, answer in members_changed.send(
-        sender=Member, community=community, day=timezone.localdate()
+        sender=Member, community=community, day=timezone.localdate(), user=user
     ):
         if answer:
             report.warn(0, "contrat", str(answer))

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from cpts.aci import InvalidInput, Status, contract_year, default_tree
@@ -89,14 +88,10 @@ def dashboard(community: Community, today: dt.date) -> Dashboard:
         project=project,
         accelerator=grant,
     )
-    totals = Payment.objects.filter(community=community).aggregate(
-        paid=Sum("amount", filter=models_q(status=Payment.Status.PAID)),
-        due=Sum("amount", filter=models_q(status=Payment.Status.DUE, amount__gt=0)),
-        to_recover=Sum("amount", filter=models_q(status=Payment.Status.DUE, amount__lt=0)),
-    )
-    board.paid = totals["paid"] or Decimal(0)
-    board.due = totals["due"] or Decimal(0)
-    board.to_recover = -(totals["to_recover"] or Decimal(0))
+    from cpts.contracts.ledger import totals
+
+    money = totals(Payment.objects.filter(community=community))
+    board.paid, board.due, board.to_recover = money.paid, money.due, money.to_recover
     board.contracts = list(community.contracts.order_by("-signed_on"))
 
     if letter is None or letter.status == Decision.REFUSED:
@@ -166,9 +161,3 @@ def _status(due: dt.date, done: dt.date | None, today: dt.date) -> str:
     if done:
         return "fait"
     return "en retard" if today > due else "à faire"
-
-
-def models_q(**kwargs: Any) -> Any:
-    from django.db.models import Q
-
-    return Q(**kwargs)

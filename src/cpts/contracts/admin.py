@@ -37,7 +37,16 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
         return False
 
 
-for model in (Payment, PaymentRun, ContractYear, Evaluation, Amendment, AcceleratorGrant):
+# Indicators too: a value changed behind the services would keep the CPAM's verdict.
+for model in (
+    Payment,
+    PaymentRun,
+    ContractYear,
+    Evaluation,
+    Amendment,
+    AcceleratorGrant,
+    Indicator,
+):
     admin.site.register(model, ReadOnlyAdmin)
 
 
@@ -61,11 +70,6 @@ class ContractAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
-    readonly_fields = ("verdict", "verdict_reason", "decided_by", "decided_on", "amount")
 
 
 admin.site.register(LetterOfIntent, SimpleHistoryAdmin)

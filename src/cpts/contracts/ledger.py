@@ -18,23 +18,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from cpts.accounts.access import Action, payable_communities, require
 from cpts.accounts.models import User
-from cpts.aci import InvalidInput, contract_year, default_tree, payment_schedule
+from cpts.aci import InvalidInput, contract_year, default_tree, grid_maximum, payment_schedule
 from cpts.aci.money import euros, euros_fr
 from cpts.aci.settlement import settle_year
 from cpts.communities.models import Community
 
 from . import engine
+from .locks import Busy, lock_money
 from .models import Contract, Payment, PaymentKind, PaymentRun
 from .services import RuleError, record_year, save_audited
-
-#: Key of the PostgreSQL advisory lock that serialises payment runs.
-RUN_LOCK = 0x43505453  # "CPTS"
 
 
 class PaymentRunError(RuleError):
@@ -49,14 +47,15 @@ class SkipContract(Exception):
 class Totals:
     """What a set of entries adds up to: paid (net of recoveries booked), still due, owed back."""
 
-    paid: Decimal = Decimal(0)
-    due: Decimal = Decimal(0)
+    paid: Decimal = Decimal(0)  # every booked entry, recoveries included (net)
+    due: Decimal = Decimal(0)  # positive entries not yet paid
     to_recover: Decimal = Decimal(0)  # negative entries not yet booked (a positive figure)
     recovered: Decimal = Decimal(0)  # negative entries booked (a positive figure)
 
     @property
     def net(self) -> Decimal:
-        return self.paid + self.due
+        """What the community keeps once everything due is paid and recovered."""
+        return self.paid + self.due - self.to_recover
 
 
 def totals(entries: QuerySet[Payment]) -> Totals:
@@ -65,7 +64,7 @@ def totals(entries: QuerySet[Payment]) -> Totals:
 
     row = entries.aggregate(
         paid=Sum("amount", filter=Q(status=Payment.Status.PAID)),
-        due=Sum("amount", filter=Q(status=Payment.Status.DUE)),
+        due=Sum("amount", filter=Q(status=Payment.Status.DUE, amount__gt=0)),
         to_recover=Sum("amount", filter=Q(status=Payment.Status.DUE, amount__lt=0)),
         recovered=Sum("amount", filter=Q(status=Payment.Status.PAID, amount__lt=0)),
     )
@@ -101,6 +100,12 @@ def correct_payment(
         raise RuleError(
             "Ce versement ne peut pas devenir négatif : une reprise est une écriture à part."
         )
+    ceiling = _ceiling(payment)
+    if abs(amount) > ceiling:
+        raise RuleError(
+            f"Le montant dépasse ce que l'accord permet pour cette écriture ({euros_fr(ceiling)}) : "
+            "vérifiez la saisie."
+        )
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         delta = amount - entry_amount(locked)
@@ -129,6 +134,15 @@ def correct_payment(
         )
 
 
+def _ceiling(payment: Payment) -> Decimal:
+    """The most an entry can amount to: a year's maximum under the grid (its size class, grid
+    and members as recorded) for an entry of a contract year; the accélérateur as granted."""
+    if payment.contract_id is None or payment.contract_year is None:
+        return payment.amount  # the accélérateur: a fixed amount, corrected downwards only
+    facts = engine.year_facts(payment.contract, payment.contract_year)  # type: ignore[arg-type]
+    return grid_maximum(facts.size_class, facts.start, facts.members)
+
+
 @dataclass
 class RunReport:
     run: PaymentRun
@@ -151,20 +165,6 @@ class RunReport:
             "skipped": self.skipped,
             "total": euros(self.run.total),
         }
-
-
-def _lock_runs() -> None:
-    """Only one run at a time: a second one is refused at once, with a clear message."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [RUN_LOCK])
-        (acquired,) = cursor.fetchone()
-    if not acquired:
-        raise PaymentRunError(
-            "Une autre campagne de paiement est en cours. Attendez qu'elle se termine, puis "
-            "relancez la vôtre : ce qu'elle aura versé ne sera pas versé deux fois."
-        )
 
 
 def check_run_date(run_on: dt.date, today: dt.date | None = None) -> None:
@@ -198,9 +198,12 @@ def run_payments(
         scope = scope.filter(pk__in=communities.values("pk"))
     try:
         with transaction.atomic():
-            _lock_runs()
-            run = PaymentRun.objects.create(
-                run_on=run_on, created_by=user, scope=_scope_label(user)
+            try:
+                lock_money()  # one run (or termination) at a time
+            except Busy as error:
+                raise PaymentRunError(str(error)) from error
+            run = save_audited(
+                PaymentRun(run_on=run_on, created_by=user, scope=_scope_label(user)), user
             )
             report = RunReport(run)
             contracts = (

@@ -9,7 +9,13 @@ from cpts.communities.models import Community
 
 
 def perimeter_changed(
-    sender: Any, community: Community, perimeter: Any, population: int, day: dt.date, **kwargs: Any
+    sender: Any,
+    community: Community,
+    perimeter: Any,
+    population: int,
+    day: dt.date,
+    user: Any = None,
+    **kwargs: Any,
 ) -> str:
     from .services import propose_amendments_for
 
@@ -20,11 +26,16 @@ def perimeter_changed(
             day,
             population=population,
             perimeter_id=perimeter.pk,
+            user=user,
         )
     )
 
 
-def members_changed(sender: Any, community: Community, day: dt.date, **kwargs: Any) -> str:
+def members_changed(
+    sender: Any, community: Community, day: dt.date, user: Any = None, **kwargs: Any
+) -> str:
     from .services import propose_amendments_for
 
-    return " ".join(propose_amendments_for(community, f"Membres modifiés le {day:%d/%m/%Y}", day))
+    return " ".join(
+        propose_amendments_for(community, f"Membres modifiés le {day:%d/%m/%Y}", day, user=user)
+    )

@@ -11,13 +11,14 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet, Sum
 from django.utils import timezone
 
 from cpts.accounts.access import Action, can, require
 from cpts.accounts.models import User
 from cpts.aci import (
+    AciError,
     InvalidInput,
     Mission,
     accelerator,
@@ -35,6 +36,7 @@ from cpts.communities.models import Community
 from cpts.territory.perimeters import current_perimeter, population_of
 
 from . import engine
+from .locks import Busy, lock_money
 from .models import (
     AcceleratorGrant,
     Amendment,
@@ -65,10 +67,23 @@ def save_audited(instance: M, user: User | None) -> M:
     return instance
 
 
+def check_day(day: dt.date, what: str, first: dt.date | None = None) -> None:
+    """A date of the lifecycle lies between the agreement's entry into force (or ``first``) and
+    today; anything else is refused with a French message naming it."""
+    first = first or default_tree().parameter("agreement.grid_version").dates[0]
+    today = _today()
+    if not first <= day <= today:
+        raise RuleError(
+            f"{what} : la date doit être comprise entre le {first:%d/%m/%Y} et aujourd'hui "
+            f"({today:%d/%m/%Y})."
+        )
+
+
 def file_letter_of_intent(
     community: Community, user: User, filed_on: dt.date, summary: str
 ) -> LetterOfIntent:
     require(user, Action.FILE, community)
+    check_day(filed_on, "Date de dépôt")
     if community.letterofintents.filter(status__in=[Decision.FILED, Decision.VALIDATED]).exists():
         raise RuleError("Une lettre d'intention est déjà déposée ou validée pour cette CPTS.")
     return save_audited(
@@ -80,6 +95,7 @@ def _decide(
     document: LetterOfIntent | HealthProject, user: User, validate: bool, reason: str, on: dt.date
 ) -> None:
     require(user, Action.DECIDE, document.community)
+    check_day(on, "Date de la décision")
     if document.status != Decision.FILED:
         raise RuleError("Ce document a déjà fait l'objet d'une décision.")
     if not validate and not reason.strip():
@@ -110,15 +126,19 @@ def grant_accelerator(
     """Grant the accélérateur: eligibility (every condition of annex 6 of avenant 2) and amount
     from the engine; the payment becomes due."""
     require(user, Action.GRANT, community)
+    check_day(on, "Date d'octroi", default_tree().parameter("accelerator.amount.size_1").dates[0])
     letter = community.letterofintents.filter(status=Decision.VALIDATED).first()
-    result = accelerator(
-        community.population,
-        on,
-        association=association,
-        letter_of_intent_validated=letter is not None,
-        contract_signed=community.contracts.exists(),
-        core_mission_started=core_mission_started,
-    )
+    try:
+        result = accelerator(
+            community.population,
+            on,
+            association=association,
+            letter_of_intent_validated=letter is not None,
+            contract_signed=community.contracts.exists(),
+            core_mission_started=core_mission_started,
+        )
+    except AciError as error:
+        raise RuleError(f"Accélérateur impossible : {error}") from error
     if not result.eligible or result.health_project_due is None:
         raise RuleError("Accélérateur impossible : " + " ".join(result.reasons))
     if hasattr(community, "accelerator"):
@@ -154,6 +174,7 @@ def file_health_project(
     community: Community, user: User, filed_on: dt.date, summary: str
 ) -> HealthProject:
     require(user, Action.FILE, community)
+    check_day(filed_on, "Date de dépôt")
     if not community.letterofintents.filter(status=Decision.VALIDATED).exists():
         raise RuleError("Le projet de santé suit une lettre d'intention validée par l'ARS.")
     if community.healthprojects.filter(status__in=[Decision.FILED, Decision.VALIDATED]).exists():
@@ -256,46 +277,66 @@ def current_contract(community: Community, day: dt.date | None = None) -> Contra
 
 def terminate_contract(contract: Contract, user: User, on: dt.date, reason: str) -> Payment | None:
     """Terminate a contract (missions not started or deployed in time): the sums advanced for the
-    current contract year are paid back pro rata temporis, as a recovery entry of the ledger."""
+    contract year of the termination are paid back pro rata temporis, and anything paid for the
+    years after it (a termination recorded late) in full, as one recovery entry of the ledger.
+
+    Payment runs and terminations take one lock: a run never pays a contract being terminated."""
     require(user, Action.SIGN, contract.community)
-    if contract.terminated_on is not None:
-        raise RuleError("Ce contrat est déjà résilié.")
     if not reason.strip():
         raise RuleError("Une résiliation doit être motivée.")
-    if not contract.signed_on <= on < contract.ends_on:
-        raise RuleError(
-            f"La résiliation se situe pendant le contrat ({contract.signed_on:%d/%m/%Y} – "
-            f"{contract.ends_on - dt.timedelta(days=1):%d/%m/%Y})."
-        )
     if on > _today():
         raise RuleError("La date de résiliation ne peut pas être dans le futur.")
-    number = year_of(contract.signed_on, on)
-    year = contract_year(contract.signed_on, number)
-    advanced = contract.payments.filter(contract_year=number).exclude(
-        kind__in=[PaymentKind.BALANCE, PaymentKind.RECOVERY]
-    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    recovery = termination_recovery(advanced, year, on)
-    with transaction.atomic():
-        contract.terminated_on = on
-        contract.termination_reason = reason.strip()
-        save_audited(contract, user)
-        if recovery.amount == 0:
-            return None
-        return save_audited(
-            Payment(
-                community=contract.community,
-                contract=contract,
-                contract_year=number,
-                kind=PaymentKind.TERMINATION,
-                label=f"Reversement après résiliation (année {number})",
-                amount=recovery.amount,
-                reason=reason.strip(),
-                created_by=user,
-                due_on=on,
-                explanation={"termination": recovery.to_dict()},
-            ),
-            user,
-        )
+    try:
+        with transaction.atomic():
+            lock_money()
+            contract = Contract.objects.select_for_update().get(pk=contract.pk)
+            if contract.terminated_on is not None:
+                raise RuleError("Ce contrat est déjà résilié.")
+            if not contract.signed_on <= on < contract.ends_on:
+                raise RuleError(
+                    f"La résiliation se situe pendant le contrat ({contract.signed_on:%d/%m/%Y} – "
+                    f"{contract.ends_on - dt.timedelta(days=1):%d/%m/%Y})."
+                )
+            number = year_of(contract.signed_on, on)
+            entries = contract.payments.exclude(
+                kind__in=[PaymentKind.BALANCE, PaymentKind.RECOVERY]
+            )
+            advanced = entries.filter(contract_year=number).aggregate(total=Sum("amount"))[
+                "total"
+            ] or Decimal(0)
+            later = entries.filter(contract_year__gt=number).aggregate(total=Sum("amount"))[
+                "total"
+            ] or Decimal(0)
+            recovery = termination_recovery(
+                max(advanced, Decimal(0)),
+                contract_year(contract.signed_on, number),
+                on,
+                later=max(later, Decimal(0)),
+            )
+            contract.terminated_on = on
+            contract.termination_reason = reason.strip()
+            save_audited(contract, user)
+            if recovery.amount == 0:
+                return None
+            return save_audited(
+                Payment(
+                    community=contract.community,
+                    contract=contract,
+                    contract_year=number,
+                    kind=PaymentKind.TERMINATION,
+                    label=f"Reversement après résiliation (année {number})",
+                    amount=recovery.amount,
+                    reason=reason.strip(),
+                    created_by=user,
+                    due_on=on,
+                    explanation={"termination": recovery.to_dict()},
+                ),
+                user,
+            )
+    except Busy as error:
+        raise RuleError(str(error)) from error
+    except IntegrityError as error:  # terminated at the same moment by someone else
+        raise RuleError("Ce contrat vient d'être résilié par ailleurs.") from error
 
 
 # --- Amendments -----------------------------------------------------------------------------------
@@ -365,8 +406,9 @@ def propose_amendment(
         return None
     with transaction.atomic():
         for stale in contract.amendments.filter(status=Amendment.Status.PROPOSED):
-            stale.status = Amendment.Status.DISMISSED
-            stale.decided_on = on
+            stale.status = Amendment.Status.DISMISSED  # superseded by the new proposal
+            stale.decided_on = _today()
+            stale.decided_by = user
             save_audited(stale, user)
         return save_audited(
             Amendment(
@@ -385,38 +427,50 @@ def propose_amendment(
 
 
 def amendment_summary(amendment: Amendment) -> str:
-    """One French sentence: what changes, from when, and the money impact per year."""
-    terms = engine.terms_on(amendment.contract, amendment.proposed_on)
+    """One French sentence: what changes, from when, and the money impact per year. For a
+    proposal, as if it were signed today (its date of effect and impact are computed afresh)."""
+    contract = amendment.contract
+    terms = engine.terms_on(contract, max(amendment.proposed_on, contract.signed_on))
+    effective, impact = amendment.effective_from, amendment.impact
+    if amendment.status == Amendment.Status.PROPOSED:
+        effective = next_effective_date(contract, max(amendment.proposed_on, _today()))
+        impact = (
+            amendment_impact(contract, effective, amendment.population, amendment.members)
+            if effective
+            else []
+        )
     text = (
-        f"Avenant à signer : population {terms.population:,} → {amendment.population:,} habitants, "
+        f"Population {terms.population:,} → {amendment.population:,} habitants, "
         f"taille {terms.size_class} → {amendment.size_class}, membres {terms.members} → {amendment.members}"
     ).replace(",", "\u202f")
-    if amendment.effective_from:
-        text += f", à compter du {amendment.effective_from:%d/%m/%Y}"
+    if effective:
+        text += f", à compter du {effective:%d/%m/%Y}"
+    elif amendment.status == Amendment.Status.PROPOSED:
+        text += " ; le contrat s'achève avant sa prochaine date anniversaire"
     impacts = [
         f"année {row['number']} : {euros_fr(Decimal(row['before']))} → {euros_fr(Decimal(row['after']))}"
-        for row in amendment.impact
+        for row in impact
     ]
     return text + (" (" + " ; ".join(impacts) + ")." if impacts else ".")
 
 
 def apply_amendment(amendment: Amendment, user: User, on: dt.date) -> Amendment:
-    """The CPAM records the signed amendment: its terms apply from the next contract year."""
+    """The CPAM records the amendment signed on ``on``: its terms apply from the next anniversary
+    that has not come yet (never to a year already started, even when recorded late)."""
     require(user, Action.SIGN, amendment.contract.community)
-    if amendment.status != Amendment.Status.PROPOSED:
-        raise RuleError("Cet avenant a déjà fait l'objet d'une décision.")
     if on < amendment.proposed_on or on > _today():
         raise RuleError(
             "La date de signature de l'avenant doit suivre sa proposition, sans être future."
         )
-    contract = amendment.contract
-    effective = next_effective_date(contract, on)
-    if effective is None:
-        raise RuleError(
-            "Le contrat s'achève avant sa prochaine date anniversaire : les nouvelles données "
-            "seront reprises au renouvellement."
-        )
     with transaction.atomic():
+        amendment = _locked_proposal(amendment)
+        contract = amendment.contract
+        effective = next_effective_date(contract, max(on, _today()))
+        if effective is None:
+            raise RuleError(
+                "Le contrat s'achève avant sa prochaine date anniversaire : les nouvelles données "
+                "seront reprises au renouvellement."
+            )
         amendment.impact = amendment_impact(
             contract, effective, amendment.population, amendment.members
         )
@@ -428,14 +482,24 @@ def apply_amendment(amendment: Amendment, user: User, on: dt.date) -> Amendment:
     return amendment
 
 
+def _locked_proposal(amendment: Amendment) -> Amendment:
+    """The amendment, locked until the end of the transaction, if it still awaits a decision."""
+    locked = Amendment.objects.select_for_update().select_related("contract").get(pk=amendment.pk)
+    if locked.status != Amendment.Status.PROPOSED:
+        raise RuleError("Cet avenant a déjà fait l'objet d'une décision.")
+    return locked
+
+
 def dismiss_amendment(amendment: Amendment, user: User, on: dt.date) -> None:
     require(user, Action.SIGN, amendment.contract.community)
-    if amendment.status != Amendment.Status.PROPOSED:
-        raise RuleError("Cet avenant a déjà fait l'objet d'une décision.")
-    amendment.status = Amendment.Status.DISMISSED
-    amendment.decided_on = on
-    amendment.decided_by = user
-    save_audited(amendment, user)
+    if on < amendment.proposed_on or on > _today():
+        raise RuleError("La date de la décision doit suivre la proposition, sans être future.")
+    with transaction.atomic():
+        amendment = _locked_proposal(amendment)
+        amendment.status = Amendment.Status.DISMISSED
+        amendment.decided_on = on
+        amendment.decided_by = user
+        save_audited(amendment, user)
 
 
 def open_contracts(community: Community, day: dt.date) -> QuerySet[Contract]:
@@ -451,6 +515,7 @@ def propose_amendments_for(
     day: dt.date,
     population: int | None = None,
     perimeter_id: int | None = None,
+    user: User | None = None,
 ) -> list[str]:
     """New facts about ``community`` (a perimeter, members): an amendment proposal for each open
     contract whose payments they would change; French sentences for reports."""
@@ -464,6 +529,7 @@ def propose_amendments_for(
             engine.members_on(community.pk, day),
             perimeter_id if perimeter_id is not None else terms.perimeter_id,
             day,
+            user,
         )
         if amendment is not None:
             sentences.append(amendment_summary(amendment))
@@ -478,6 +544,9 @@ def record_mission(
 ) -> None:
     require(user, Action.MISSIONS, commitment.contract.community)
     contract = commitment.contract
+    for day, what in ((started_on, "Date de démarrage"), (deployed_on, "Date de déploiement")):
+        if day is not None:
+            check_day(day, what)
     if started_on and started_on < contract.signed_on:
         raise RuleError("Une mission ne peut pas démarrer avant la signature du contrat.")
     exists_from = default_tree().parameter(f"missions.core.{commitment.mission}").dates[0]
@@ -617,6 +686,7 @@ def decide_indicator(
     indicator: Indicator, user: User, accept: bool, reason: str, on: dt.date
 ) -> None:
     require(user, Action.EVALUATE, indicator.contract.community)
+    check_day(on, "Date de la décision")
     if _evaluation_closed(indicator.contract, indicator.contract_year):
         raise RuleError("L'évaluation de cette année est close.")
     if not accept and not reason.strip():

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from cpts.accounts.access import (
@@ -49,7 +50,15 @@ from .forms import (
     SignContractForm,
     TerminationForm,
 )
-from .models import Decision, Deliverable, Evaluation, Payment, PaymentKind, PaymentRun
+from .models import (
+    Amendment,
+    Decision,
+    Deliverable,
+    Evaluation,
+    Payment,
+    PaymentKind,
+    PaymentRun,
+)
 
 
 def _submit(
@@ -67,17 +76,34 @@ def _submit(
     return True
 
 
-def _contract_or_404(community: Community) -> Any:
-    """The latest contract of the community (the one in force, or the last one)."""
+def _contract_or_404(community: Community, request: HttpRequest | None = None) -> Any:
+    """The contract chosen by ``?contrat=<id>`` among the community's, or its latest one (the
+    one in force, or the last one); anything else is a 404."""
+    chosen = request.GET.get("contrat", "") if request is not None else ""
+    if chosen:
+        if not chosen.isdigit() or len(chosen) > 18:
+            raise Http404("Pas de contrat")
+        return get_object_or_404(community.contracts, pk=int(chosen))
     contract = community.contracts.order_by("-signed_on").first()
     if contract is None:
         raise Http404("Pas de contrat")
     return contract
 
 
-def _contract_for_year(community: Community, year: int) -> Any:
-    """The latest contract, if ``year`` is one of its contract years (any other number: 404)."""
-    contract = _contract_or_404(community)
+def _contract_query(contract: Any) -> str:
+    """The query string that names ``contract`` when it is not its community's latest."""
+    latest = contract.community.contracts.order_by("-signed_on").values_list("pk", flat=True)[:1]
+    return "" if contract.pk in list(latest) else f"?contrat={contract.pk}"
+
+
+def _to(name: str, contract: Any, **kwargs: Any) -> HttpResponse:
+    """A redirect to ``name`` that keeps naming ``contract``."""
+    return redirect(reverse(name, kwargs=kwargs) + _contract_query(contract))
+
+
+def _contract_for_year(community: Community, year: int, request: HttpRequest) -> Any:
+    """The chosen contract, if ``year`` is one of its contract years (any other number: 404)."""
+    contract = _contract_or_404(community, request)
     duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
     if not 1 <= year <= duration:
         raise Http404("Année contractuelle introuvable")
@@ -186,7 +212,7 @@ def accelerator_grant(request: HttpRequest, pk: int) -> HttpResponse:
         letter_of_intent_validated=community.letterofintents.filter(
             status=Decision.VALIDATED
         ).exists(),
-        contract_signed=hasattr(community, "contract"),
+        contract_signed=community.contracts.exists(),
     )
     return render(
         request,
@@ -210,15 +236,15 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
     contracts = list(community.contracts.order_by("-signed_on"))
-    current = contracts[0] if contracts else None
+    latest = contracts[0] if contracts else None
+    current = _contract_or_404(community, request) if request.GET.get("contrat") else latest
     today = timezone.localdate()
     action = request.POST.get("action") if request.method == "POST" else None
     sign_form = SignContractForm(request.POST if action == "sign" else None, prefix="sign")
     add_form = AddMissionForm(request.POST if action == "add_mission" else None, prefix="add")
     end_form = TerminationForm(request.POST if action == "terminate" else None, prefix="end")
-    amendment_form = AmendmentDecisionForm(
-        request.POST if action == "amendment" else None, prefix="amendment"
-    )
+    posted_amendment = request.POST.get("amendment-amendment") if action == "amendment" else None
+    bound: AmendmentDecisionForm | None = None
     if action == "sign":
         require(user, Action.SIGN, community)
         if _submit(
@@ -261,6 +287,7 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
         require(user, Action.SIGN, community)
         if current is None:
             raise Http404
+        bound = AmendmentDecisionForm(request.POST, prefix="amendment")
 
         def decide(data: dict[str, Any]) -> None:
             amendment = get_object_or_404(current.amendments, pk=data["amendment"])
@@ -269,7 +296,7 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 services.dismiss_amendment(amendment, user, data["decided_on"])
 
-        if _submit(request, amendment_form, decide, "Décision sur l'avenant enregistrée."):
+        if _submit(request, bound, decide, "Décision sur l'avenant enregistrée."):
             return redirect("communities:contract", pk=pk)
     elif action is not None:
         raise PermissionDenied
@@ -297,11 +324,25 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
                     "total": total,
                 }
             )
-        amendments = [
-            {"amendment": amendment, "summary": services.amendment_summary(amendment)}
-            for amendment in current.amendments.all()
-        ]
+        for amendment in current.amendments.all():
+            form = None
+            if amendment.status == Amendment.Status.PROPOSED and can(user, Action.SIGN, community):
+                form = (
+                    bound
+                    if bound is not None and posted_amendment == str(amendment.pk)
+                    else AmendmentDecisionForm(
+                        prefix="amendment", initial={"amendment": amendment.pk}
+                    )
+                )
+            amendments.append(
+                {
+                    "amendment": amendment,
+                    "summary": services.amendment_summary(amendment),
+                    "form": form,
+                }
+            )
     in_force = current is not None and today < current.period_end
+    latest_in_force = latest is not None and today < latest.period_end
     may_sign = can(user, Action.SIGN, community)
     return render(
         request,
@@ -314,12 +355,12 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "missions": current.missions.all() if current else [],
             "years": years,
             "amendments": amendments,
-            "sign_form": sign_form if not in_force and may_sign else None,
+            "sign_form": sign_form if not latest_in_force and may_sign else None,
+            "contract_query": _contract_query(current) if current else "",
             "add_form": add_form
             if in_force and current is not None and can(user, Action.MISSIONS, community)
             else None,
             "end_form": end_form if in_force and may_sign else None,
-            "amendment_form": amendment_form if in_force and may_sign else None,
             "title": f"Contrat — {community.name}",
         },
     )
@@ -328,7 +369,8 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
 def mission(request: HttpRequest, pk: int, mission_pk: int) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
-    commitment = get_object_or_404(_contract_or_404(community).missions, pk=mission_pk)
+    current = _contract_or_404(community, request)
+    commitment = get_object_or_404(current.missions, pk=mission_pk)
     form = MissionForm(
         request.POST or None,
         initial={"started_on": commitment.started_on, "deployed_on": commitment.deployed_on},
@@ -341,7 +383,7 @@ def mission(request: HttpRequest, pk: int, mission_pk: int) -> HttpResponse:
             lambda d: services.record_mission(commitment, user, d["started_on"], d["deployed_on"]),
             "Mission mise à jour.",
         ):
-            return redirect("communities:contract", pk=pk)
+            return _to("communities:contract", current, pk=pk)
     return render(
         request,
         "contracts/mission.html",
@@ -350,6 +392,7 @@ def mission(request: HttpRequest, pk: int, mission_pk: int) -> HttpResponse:
             "commitment": commitment,
             "form": form if can(user, Action.MISSIONS, community) else None,
             "title": f"{commitment.get_mission_display()} — {community.name}",
+            "contract_query": _contract_query(current),
         },
     )
 
@@ -358,7 +401,7 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     """The indicator annex of a contract year: progress per mission, and what is missing."""
     user = current_user(request)
     community = community_for(user, pk)
-    current = _contract_for_year(community, year)
+    current = _contract_for_year(community, year, request)
     may_edit = can(user, Action.FILE, community) or can(user, Action.EVALUATE, community)
     add_form = IndicatorForm(request.POST or None, prefix="indicator", community=community)
     if request.method == "POST":
@@ -370,7 +413,7 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             lambda d: services.add_indicator(current, year, user, d),
             "Indicateur ajouté à l'annexe.",
         ):
-            return redirect("communities:annex", pk=pk, year=year)
+            return _to("communities:annex", current, pk=pk, year=year)
     indicators = list(
         current.indicators.filter(contract_year=year)
         .select_related("referent")
@@ -425,6 +468,7 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             if can(user, Action.EVALUATE, community) and not closed
             else None,
             "title": f"Annexe des indicateurs, année {year} — {community.name}",
+            "contract_query": _contract_query(current),
         },
     )
 
@@ -432,7 +476,7 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 def indicator(request: HttpRequest, pk: int, year: int, indicator_pk: int) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
-    current = _contract_for_year(community, year)
+    current = _contract_for_year(community, year, request)
     item = get_object_or_404(current.indicators, pk=indicator_pk, contract_year=year)
     action = request.POST.get("action") if request.method == "POST" else None
     value_form = IndicatorValueForm(
@@ -443,7 +487,7 @@ def indicator(request: HttpRequest, pk: int, year: int, indicator_pk: int) -> Ht
     verdict_form = IndicatorVerdictForm(
         request.POST if action == "decide" else None, prefix="verdict"
     )
-    back = redirect("communities:annex", pk=pk, year=year)
+    back = _to("communities:annex", current, pk=pk, year=year)
     if action == "record":
         require(user, Action.FILE, community)
         if _submit(
@@ -489,6 +533,7 @@ def indicator(request: HttpRequest, pk: int, year: int, indicator_pk: int) -> Ht
             "can_file": can(user, Action.FILE, community),
             "can_read_proofs": may_read_proofs(user, community),
             "title": f"{item.label} — {community.name}",
+            "contract_query": _contract_query(current),
         },
     )
 
@@ -497,7 +542,7 @@ def close_evaluation(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
     require(user, Action.EVALUATE, community)
-    current = _contract_for_year(community, year)
+    current = _contract_for_year(community, year, request)
     form = CloseEvaluationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -508,7 +553,7 @@ def close_evaluation(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             messages.success(
                 request, "Évaluation close : le solde sera versé à la prochaine campagne."
             )
-    return redirect("communities:annex", pk=pk, year=year)
+    return _to("communities:annex", current, pk=pk, year=year)
 
 
 def payments(request: HttpRequest, pk: int) -> HttpResponse:
@@ -630,7 +675,7 @@ def deliverable(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -
     """Tick a deliverable and upload its proof (the community)."""
     user = current_user(request)
     community = community_for(user, pk)
-    current = _contract_for_year(community, year)
+    current = _contract_for_year(community, year, request)
     item = get_object_or_404(
         Deliverable, pk=deliverable_pk, indicator__contract=current, indicator__contract_year=year
     )
@@ -644,7 +689,9 @@ def deliverable(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -
         lambda d: services.update_deliverable(item, user, d["ticked"], d["proof"]),
         "Livrable mis à jour.",
     ):
-        return redirect("communities:indicator", pk=pk, year=year, indicator_pk=item.indicator_id)
+        return _to(
+            "communities:indicator", current, pk=pk, year=year, indicator_pk=item.indicator_id
+        )
     return render(
         request,
         "contracts/deliverable.html",
@@ -654,6 +701,7 @@ def deliverable(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -
             "deliverable": item,
             "form": form,
             "title": item.label,
+            "contract_query": _contract_query(current),
         },
     )
 
@@ -662,7 +710,7 @@ def proof(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -> File
     """Download a proof: only for the community, its CPAM and its ARS; anyone else gets a 404."""
     user = current_user(request)
     community = community_for(user, pk)
-    _contract_for_year(community, year)
+    _contract_for_year(community, year, request)
     if not may_read_proofs(user, community):
         raise Http404("Justificatif introuvable")
     item = get_object_or_404(

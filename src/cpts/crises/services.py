@@ -17,7 +17,7 @@ from cpts.aci.calendar import year_of
 from cpts.aci.schedule import payment_schedule
 from cpts.contracts import engine
 from cpts.contracts.models import Contract, Payment, PaymentKind
-from cpts.contracts.services import RuleError, save_audited
+from cpts.contracts.services import RuleError, check_day, save_audited
 from cpts.territory.models import Departement
 
 from .models import HealthCrisis, Typology
@@ -33,6 +33,11 @@ def declare_crisis(
 ) -> tuple[HealthCrisis, list[Payment]]:
     """The ARS characterises a crisis in its region (or some of its départements)."""
     require(user, Action.DECIDE)
+    check_day(
+        declared_on,
+        "Date de caractérisation de la crise",
+        default_tree().parameter(f"missions.core.{Mission.CRISIS.value}").dates[0],
+    )
     departements = list(departements)
     allowed = writable_region_ids(user)  # an ARS: its region; an administrator: every region
     if allowed is None:
@@ -80,6 +85,8 @@ def _crisis_payments(crisis: HealthCrisis, user: User) -> list[Payment]:
             > default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
         ):
             continue
+        if engine.year_facts(contract, number).total is not None:
+            continue  # the year is settled: its total never changes (an adjustment, if due)
         plan = payment_schedule(engine.engine_input(contract, number))
         for scheduled in plan.payments:
             if scheduled.kind != PaymentKind.CRISIS:

@@ -180,6 +180,7 @@ def set_perimeter(
         perimeter=perimeter,
         population=population,
         day=valid_from,
+        user=user,
     )
     amendment = " ".join(str(answer) for _, answer in answers if answer)
     return PerimeterChange(community, True, population, new_size, old_size, amendment)

@@ -2,7 +2,7 @@
 
 ``perimeter_changed`` is sent when a new version of a community's perimeter is recorded, with
 ``community``, ``perimeter``, ``population`` (legal population on its first day) and ``day`` (its
-date of effect). The contracts listen and propose an amendment when the change alters what a
+date of effect), and ``user`` (the author, or None). The contracts listen and propose an amendment when the change alters what a
 contract pays; a receiver may answer a French sentence, shown in import reports.
 """
 
