@@ -17,6 +17,8 @@ Outputs (written into ``src/cpts/territory/data/`` unless ``--out`` says otherwi
 * ``departements.csv``       code,name,region
 * ``communes.csv.gz``        code,name,kind,departement,region,population,parent
 * ``former_codes.csv.gz``    former_code,current_code,former_name
+* ``epci.csv.gz``            code,name,nature,communes (EPCI à fiscalité propre and the EPT of
+                             the Métropole du Grand Paris; member codes separated by spaces)
 * ``departements.svg.json``  {"viewBox", "source", "licence", "departements": {code: path}}
 * ``SOURCE.md``              provenance, vintage, licences, row counts, how to regenerate
 
@@ -216,6 +218,39 @@ def build_former_codes(
     return rows, conflicts
 
 
+def build_groupings(cog_dir: Path, current_codes: set[str]) -> list[list[str]]:
+    """EPCI à fiscalité propre (``epci.json``) and the établissements publics territoriaux of the
+    Métropole du Grand Paris (``ept.json``), with their member communes, sorted by SIREN code.
+
+    ``nature`` is the package's ``type``: ``CC``, ``CA``, ``CU``, ``METRO``, ``MET69`` (Métropole de
+    Lyon) or ``EPT``. A commune of the Grand Paris belongs to the Métropole and to one EPT. Members
+    outside the scope (collectivités d'outre-mer) are dropped; a grouping left empty is too.
+    """
+    rows = []
+    for name in ("epci.json", "ept.json"):
+        for record in read_json(cog_dir / "data" / name):
+            members = sorted({m["code"] for m in record["membres"]} & current_codes)
+            if members:
+                rows.append([record["code"], record["nom"], record["type"], " ".join(members)])
+    rows.sort()
+    check(len({row[0] for row in rows}) == len(rows), "duplicate EPCI codes")
+    return rows
+
+
+def check_groupings(rows: list[list[str]]) -> None:
+    by_code = {row[0]: row for row in rows}
+    lille = by_code.get("200093201")
+    check(lille is not None and lille[2] == "METRO", "Métropole Européenne de Lille missing")
+    check(
+        lille is not None and {"59350", "59512"} <= set(lille[3].split()),
+        "Lille 59350 and Roubaix 59512 not in the Métropole Européenne de Lille",
+    )
+    epci = [row for row in rows if row[2] != "EPT"]
+    members = [code for row in epci for code in row[3].split()]
+    check(len(members) == len(set(members)), "a commune in two EPCI à fiscalité propre")
+    check(len(epci) > 1_000, f"only {len(epci)} EPCI")
+
+
 # --------------------------------------------------------------------------------------------
 # Geometry
 # --------------------------------------------------------------------------------------------
@@ -285,7 +320,7 @@ downloaded at run time.
 
 ## Sources
 
-- Regions, départements, communes, former codes and populations: npm
+- Regions, départements, communes, former codes, populations and intercommunalities: npm
   `{info["cog_name"]}@{info["cog_version"]}` (Etalab / data.gouv.fr, from INSEE).
   Data licence: Licence Ouverte / Open Licence (Etalab), as stated in the package README;
   the package's code is MIT.
@@ -336,6 +371,15 @@ La Réunion 974, Mayotte 976).
   mergers that left no commune déléguée). When two targets were possible, the current
   déléguée/associée attachment was kept:
 {conflicts}
+- `epci.csv.gz`: `code,name,nature,communes`, sorted by code: the {info["n_epci"]:,} EPCI à
+  fiscalité propre of `data/epci.json` ({info["epci_natures"]}) and the {info["n_ept"]}
+  établissements publics territoriaux (EPT) of the Métropole du Grand Paris of `data/ept.json`;
+  `code` is the SIREN number, `nature` the package's `type` (`CC` communauté de communes, `CA`
+  d'agglomération, `CU` urbaine, `METRO` métropole, `MET69` Métropole de Lyon, `EPT`), `communes`
+  the INSEE codes of the member communes separated by spaces. Every commune is in one EPCI à
+  fiscalité propre except {info["outside_epci"]} (islands of a single commune, as in the package);
+  a commune of the Grand Paris is also in one EPT. Same vintage and licence as the communes
+  (DGCL list of EPCI {info["cog_year"]}, via the package).
 - `departements.svg.json`: `{{"viewBox", "source", "licence", "departements": {{code: path d}}}}`,
   {info["n_svg"]} metropolitan départements (no overseas outline in the source package);
   the path data is unchanged from the package. Not IGN geometry: suitable for a schematic
@@ -404,6 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     check_communes(communes, departement_codes)
     current_codes = {c.code for c in communes if c.kind == "commune"}
     former_rows, conflicts = build_former_codes(records, current_codes)
+    groupings = build_groupings(cog_dir, current_codes)
+    check_groupings(groupings)
 
     # Geometry.
     svg = build_departements_svg(args.svg_package, departement_codes)
@@ -431,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     write_csv(
         out / "former_codes.csv.gz", ["former_code", "current_code", "former_name"], former_rows
     )
+    write_csv(out / "epci.csv.gz", ["code", "name", "nature", "communes"], groupings)
     (out / "departements.svg.json").write_text(
         json.dumps(svg, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
     )
@@ -444,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         "departements.csv": len(departements),
         "communes.csv.gz": len(communes),
         "former_codes.csv.gz": len(former_rows),
+        "epci.csv.gz": len(groupings),
         "departements.svg.json": len(svg["departements"]),
     }
     file_table = "\n".join(
@@ -479,6 +527,18 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "mayotte_total": sum(c.population or 0 for c in plain if c.departement == "976"),
         "conflicts": conflicts,
+        "n_epci": sum(1 for row in groupings if row[2] != "EPT"),
+        "n_ept": sum(1 for row in groupings if row[2] == "EPT"),
+        "epci_natures": ", ".join(
+            f"{nature} {count}"
+            for nature, count in sorted(Counter(r[2] for r in groupings if r[2] != "EPT").items())
+        ),
+        "outside_epci": ", ".join(
+            f"{c.code} {c.name}"
+            for c in plain
+            if c.code not in {code for r in groupings if r[2] != "EPT" for code in r[3].split()}
+        )
+        or "none",
         "file_table": file_table,
         "scope_note": scope_note,
         "repo_hint": "<repository root>",

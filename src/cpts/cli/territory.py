@@ -83,8 +83,8 @@ def setup() -> None:
     report = load_reference_data()
     console.print(
         f"Base à jour. {report.regions} régions, {report.departements} départements, {report.communes} communes, "
-        f"{report.arrondissements} arrondissements municipaux, {report.former_codes} anciens codes "
-        "(INSEE, COG 2026, populations légales 2023)."
+        f"{report.arrondissements} arrondissements municipaux, {report.former_codes} anciens codes, "
+        f"{report.epcis} intercommunalités (INSEE, COG 2026, populations légales 2023)."
     )
 
 

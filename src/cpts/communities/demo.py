@@ -1,71 +1,137 @@
-"""Demo data: about twenty communities across three regions, in every state of the lifecycle,
-contracted ones with a full indicator annex, and one user per role.
+"""Demo data: communities on real territories of three regions, in every state of the lifecycle,
+contracted ones with an indicator annex modelled on real contracts, and one user per role.
 
 Everything goes through the services, as a user would: the amounts come from the rules engine
-and every change is in the audit trail. Populations and names of communities are synthetic;
-the geography is real (INSEE codes).
+and every change is in the audit trail. The geography is real: each perimeter is an
+intercommunality (EPCI à fiscalité propre, or an établissement public territorial of the Grand
+Paris), a union of neighbouring ones, or a sector of a metropolis (communes of that EPCI), as
+the DGCL lists them (``territory/data/epci.csv.gz``); populations are the legal populations of
+those communes. A few communes are claimed by two communities (overlaps), and most of each
+region is covered by none (white zones). People, members and figures of the annexes are made up.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from cpts.accounts.models import Role, User
 from cpts.aci import Mission, contract_year, default_tree
 from cpts.aci.calendar import year_of
 from cpts.contracts import engine, services
-from cpts.contracts.models import Deliverable, Indicator
+from cpts.contracts.models import Contract, Indicator
 from cpts.crises.models import Typology
 from cpts.crises.services import declare_crisis
-from cpts.territory.models import Departement
+from cpts.territory.models import Commune, Departement, Epci
+from cpts.territory.perimeters import set_perimeter
 
+from .demo_annex import indicators_for, level, measured
 from .identifiers import luhn_check_digit
 from .models import Community, Member, Profession, StructureKind
 
 PASSWORD = "demo-cpts-2026"
 
+#: Sectors of the Métropole Européenne de Lille (200093201): a metropolis of 1.2 million people
+#: is shared between several CPTS. Both claim Marcq-en-Barœul (59378): an overlap to settle.
+LILLE_NORD = (
+    "59350",  # Lille
+    "59328",  # Lambersart
+    "59368",  # La Madeleine
+    "59527",  # Saint-André-lez-Lille
+    "59386",  # Marquette-lez-Lille
+    "59636",  # Wambrechies
+    "59378",  # Marcq-en-Barœul
+    "59090",  # Bondues
+    "59611",  # Verlinghem
+    "59356",  # Lompret
+    "59482",  # Quesnoy-sur-Deûle
+    "59173",  # Deûlémont
+    "59643",  # Warneton
+)
+ROUBAIX_TOURCOING = (
+    "59512",  # Roubaix
+    "59599",  # Tourcoing
+    "59650",  # Wattrelos
+    "59163",  # Croix
+    "59646",  # Wasquehal
+    "59421",  # Mouvaux
+    "59508",  # Roncq
+    "59426",  # Neuville-en-Ferrain
+    "59279",  # Halluin
+    "59339",  # Leers
+    "59367",  # Lys-lez-Lannoy
+    "59299",  # Hem
+    "59332",  # Lannoy
+    "59598",  # Toufflers
+    "59378",  # Marcq-en-Barœul, also claimed by Métropole lilloise Nord
+)
+
 
 @dataclass(frozen=True)
 class Seed:
     name: str
-    departement: str
-    population: int
+    departement: str  # the seat
     stage: str  # project | letter_filed | letter_refused | letter_validated | accelerator | project_filed | project_validated | contract
+    epcis: tuple[str, ...] = ()  # SIREN codes of the EPCI whose communes make the perimeter
+    communes: tuple[str, ...] = ()  # INSEE codes added to them (a sector, a neighbour claimed)
     signed: dt.date | None = None
-    members: int = 30
+    members: int = 12
+    accompanied: bool = False  # by the facilitator
+    quality: bool = False  # the optional mission « qualité et pertinence » added to the contract
+    grows: tuple[dt.date, tuple[str, ...]] | None = field(default=None)  # a later perimeter
 
 
 SEEDS = [
-    Seed("CPTS Lille Métropole Nord", "59", 182_000, "contract", dt.date(2022, 3, 15), 120),
-    Seed("CPTS du Douaisis", "59", 95_000, "contract", dt.date(2023, 1, 15), 60),
-    Seed("CPTS Côte d'Opale", "62", 68_000, "contract", dt.date(2024, 2, 1), 45),
-    Seed("CPTS Artois Ternois", "62", 38_500, "contract", dt.date(2025, 3, 1), 25),
-    Seed("CPTS Amiénois", "80", 150_000, "project_validated"),
-    Seed("CPTS Sud Oise", "60", 72_000, "project_filed"),
-    Seed("CPTS Laonnois", "02", 41_000, "accelerator"),
-    Seed("CPTS Thiérache", "02", 33_000, "letter_filed"),
-    Seed("CPTS Toulouse Rive Gauche", "31", 120_000, "contract", dt.date(2022, 6, 1), 80),
-    Seed("CPTS Montpellier Est", "34", 176_000, "contract", dt.date(2023, 9, 1), 105),
-    Seed("CPTS Pays de Nîmes", "30", 58_000, "contract", dt.date(2024, 10, 1), 40),
-    Seed("CPTS Grand Tarbes", "65", 80_000, "letter_validated"),
-    Seed("CPTS Aveyron Sud", "12", 27_000, "accelerator"),
-    Seed("CPTS Perpignan Méditerranée", "66", 110_000, "letter_refused"),
-    Seed("CPTS Lot Vallée", "46", 22_000, "project"),
-    Seed("CPTS Paris 18", "75", 190_000, "contract", dt.date(2025, 11, 1), 140),
-    Seed("CPTS Boucle Nord de Seine", "92", 130_000, "contract", dt.date(2026, 6, 1), 70),
-    Seed("CPTS Val de Marne Est", "94", 88_000, "project_validated"),
-    Seed("CPTS Plaine Commune", "93", 160_000, "project_filed"),
-    Seed("CPTS Essonne Centre", "91", 64_000, "letter_filed"),
-    Seed("CPTS Versailles Grand Parc", "78", 45_000, "project"),
-]
+    # Hauts-de-France (32)
+    Seed("CPTS Métropole lilloise Nord", "59", "contract", communes=LILLE_NORD,
+         signed=dt.date(2022, 3, 15), members=120),
+    Seed("CPTS du Douaisis", "59", "contract", ("200044618",), signed=dt.date(2023, 1, 15),
+         members=60, grows=(dt.date(2026, 9, 1), ("200044618", "245901152"))),  # + Cœur d'Ostrevent
+    Seed("CPTS du Calaisis", "62", "contract", ("200090751",), signed=dt.date(2024, 2, 1),
+         members=45, accompanied=True, quality=True),
+    Seed("CPTS du Ternois", "62", "contract", ("200069672",), signed=dt.date(2025, 3, 1), members=25),
+    Seed("CPTS Amiens Métropole", "80", "project_validated", ("248000531",)),
+    Seed("CPTS du Bassin creillois", "60", "project_filed", ("200068047", "246000921")),
+    Seed("CPTS du Pays de Laon", "02", "accelerator", ("200043495",), accompanied=True),
+    Seed("CPTS de Thiérache", "02", "letter_filed",
+         ("240200444", "240200600", "200071983", "240200634")),
+    Seed("CPTS Roubaix-Tourcoing", "59", "letter_validated", communes=ROUBAIX_TOURCOING),
+    # Occitanie (76)
+    Seed("CPTS du Muretain", "31", "contract", ("200068641",), signed=dt.date(2022, 6, 1),
+         members=80, quality=True),
+    Seed("CPTS Pays de l'Or et Lunellois", "34", "contract", ("243400470", "243400520"),
+         signed=dt.date(2023, 9, 1), members=105),
+    Seed("CPTS Vistre et Vidourle", "30", "contract", ("243000569", "243000296"), ("34340",),
+         signed=dt.date(2024, 10, 1), members=40),  # also claims Villetelle, of Lunel Agglo
+    Seed("CPTS Tarbes-Lourdes-Pyrénées", "65", "letter_validated", ("200069300",)),
+    Seed("CPTS du Sud-Aveyron", "12", "accelerator", ("241200567", "241200906"), accompanied=True),
+    Seed("CPTS Perpignan Méditerranée", "66", "letter_refused", ("200027183",)),
+    Seed("CPTS du Grand Cahors", "46", "project", ("200023737",)),
+    # Île-de-France (11)
+    Seed("CPTS Paris 18", "75", "contract", communes=("75118",), signed=dt.date(2025, 11, 1),
+         members=140),
+    Seed("CPTS Boucle Nord de Seine", "92", "contract", ("200057990",), signed=dt.date(2026, 6, 1),
+         members=70),
+    Seed("CPTS Grand Paris Sud Est Avenir", "94", "project_validated", ("200058006",)),
+    Seed("CPTS Plaine Commune", "93", "project_filed", ("200057867",), ("92078",)),  # + Villeneuve-la-Garenne
+    Seed("CPTS Cœur d'Essonne", "91", "letter_filed", ("200057859",)),
+    Seed("CPTS Versailles Grand Parc", "78", "project", ("247800584",)),
+]  # fmt: skip
 
 
 def _departements(*codes: str) -> list[Departement]:
     return list(Departement.objects.filter(code__in=codes))
+
+
+@functools.cache
+def _password_hash() -> str:
+    """The demo password hashed once (PBKDF2 takes a third of a second, by design)."""
+    return make_password(PASSWORD)
 
 
 def _user(username: str, role: Role, first: str, last: str, **fields: object) -> User:
@@ -79,7 +145,7 @@ def _user(username: str, role: Role, first: str, last: str, **fields: object) ->
             **fields,
         },
     )
-    user.set_password(PASSWORD)
+    user.password = _password_hash()
     if role == Role.ADMIN:
         user.is_staff = user.is_superuser = True
     user.save()
@@ -115,87 +181,59 @@ def _members(community: Community, count: int, index: int) -> None:
     Member.objects.bulk_create(members)
 
 
-def _annex(contract, number: int, cpam: User, coordinator: User | None, today: dt.date) -> None:  # type: ignore[no-untyped-def]
-    """Indicators whose amounts add up to each variable part, and their evaluation if the year is over."""
-    targets = engine.full_variable_parts(contract, number)
+def _annex(
+    contract: Contract, number: int, seed: int, cpam: User, filer: User, today: dt.date
+) -> None:
+    """The annex of a contract year: per mission, indicators whose amounts add up exactly to its
+    variable part; values recorded by the community; if the year is over, deliverables supplied,
+    each indicator accepted or refused by the CPAM, and the evaluation closed."""
     year = contract_year(contract.signed_on, number)
     finished = year.end <= today
-    for mission, target in targets.items():
-        graded = (target * Decimal("0.4")).quantize(Decimal("0.01"))
-        goal = (target * Decimal("0.3")).quantize(Decimal("0.01"))
-        done = target - graded - goal
-        label = Mission(mission).label
-        items = [
-            Indicator(
-                contract=contract, contract_year=number, mission=mission, action=f"{label} : action principale",
-                label="Taux de patients couverts", kind=Indicator.Kind.GRADED, amount=graded,
-                tiers=[
-                    {"label": "socle", "threshold": "60", "amount": str((graded * Decimal("0.3")).quantize(Decimal("0.01")))},
-                    {"label": "intermédiaire", "threshold": "70", "amount": str((graded * Decimal("0.7")).quantize(Decimal("0.01")))},
-                    {"label": "objectif", "threshold": "80", "amount": str(graded)},
-                ],
-                measured_value=Decimal("72") if finished or number % 2 else None,
-            ),
-            Indicator(
-                contract=contract, contract_year=number, mission=mission, action=f"{label} : suivi",
-                label="Professionnels engagés dans l'action", kind=Indicator.Kind.TARGET, objective=Decimal(40),
-                amount=goal, measured_value=Decimal(43) if finished else Decimal(25),
-            ),
-            Indicator(
-                contract=contract, contract_year=number, mission=mission, action=f"{label} : coordination",
-                label="Réunion pluriprofessionnelle annuelle tenue", kind=Indicator.Kind.DONE, amount=done,
-                done=finished,
-            ),
-        ]  # fmt: skip
-        for item in items:
-            item.save()
-            Deliverable.objects.create(
-                indicator=item, label="Compte rendu et feuille d'émargement", ticked=finished
+    population = engine.year_facts(contract, number).population
+    position = 0
+    for mission, variable_part in engine.full_variable_parts(contract, number).items():
+        for _template, data in indicators_for(mission, variable_part, population):
+            position += 1
+            indicator = services.add_indicator(contract, number, cpam, data)
+            reached = level(seed, number, position)
+            if not finished and position % 2:
+                continue  # the year goes on: some values are not in yet
+            value, done = measured(data, reached)
+            services.record_indicator(indicator, filer, value, done and finished, "")
+            if not finished:
+                continue
+            if reached:
+                for deliverable in indicator.deliverables.all():
+                    services.update_deliverable(deliverable, filer, True)
+            services.decide_indicator(
+                indicator, cpam, bool(reached), "" if reached else _refusal(data, value), year.end
             )
-            Deliverable.objects.create(
-                indicator=item, label="Statistiques CPAM", ticked=finished and item.kind != "done"
-            )
-        if finished:
-            for item in items:
-                accept = item.kind != Indicator.Kind.TARGET or number % 2 == 1
-                services.decide_indicator(
-                    item, cpam, accept, "" if accept else "Objectif non atteint", year.end
-                )
     if finished:
         services.close_evaluation(contract, number, cpam, year.end)
 
 
-def _perimeters() -> None:
-    """Real communes for each community: in its département, in INSEE code order, until its
-    population is reached (Paris 18: the 18th arrondissement). Two neighbours share a commune, so
-    that the ARS has an overlap to settle. The population of each community then follows the legal
-    populations of its perimeter."""
-    from cpts.territory.models import Commune
-    from cpts.territory.perimeters import set_perimeter
+def _refusal(data: dict[str, object], value: Decimal | None) -> str:
+    if data["kind"] == Indicator.Kind.DONE:
+        return "Action non réalisée : les justificatifs attendus n'ont pas été fournis."
+    if data["kind"] == Indicator.Kind.TARGET:
+        return f"Objectif non atteint : {value} pour un objectif de {data['objective']}."
+    return f"Palier socle non atteint : {value}."
 
-    used: set[str] = set()
-    first: dict[str, Commune] = {}
-    for community in Community.objects.order_by("pk"):
-        if community.departement_id == "75":
-            chosen = list(Commune.objects.filter(code="75118"))
-        else:
-            chosen, total = [], 0
-            candidates = Commune.objects.filter(
-                departement_id=community.departement_id, kind="commune"
-            ).order_by("code")
-            for commune in candidates.exclude(code__in=used):
-                if total and total + (commune.population or 0) > community.population:
-                    continue
-                chosen.append(commune)
-                total += commune.population or 0
-                if total >= community.population * 0.97:
-                    break
-        used |= {commune.code for commune in chosen}
-        if chosen:
-            first.setdefault(community.departement_id, chosen[0])
-            if community.name == "CPTS du Douaisis" and "59" in first:
-                chosen.append(first["59"])  # shared with CPTS Lille Métropole Nord
-            set_perimeter(community, chosen, dt.date(2024, 1, 1), "données de démonstration")
+
+def _communes(seed: Seed, epcis: tuple[str, ...] | None = None) -> list[Commune]:
+    """The communes of the EPCI named, and the communes added to them."""
+    codes = set(seed.communes)
+    members = Epci.communes.through.objects.filter(
+        epci_id__in=seed.epcis if epcis is None else epcis
+    )
+    codes |= set(members.values_list("commune_id", flat=True))
+    communes = list(Commune.objects.filter(code__in=codes).order_by("code"))
+    if len(communes) != len(codes) or not communes:
+        raise RuntimeError(
+            f"{seed.name} : communes ou intercommunalités inconnues ; chargez d'abord le "
+            "territoire de référence (python manage.py load_territory)."
+        )
+    return communes
 
 
 @transaction.atomic
@@ -216,26 +254,33 @@ def seed_demo(today: dt.date) -> dict[str, str]:
     officers = {"32": (ars, cpam), "76": (ars_occ, cpam_occ), "11": (ars_idf, cpam_idf)}
 
     coordinator = None
+    growing: list[tuple[Community, Seed, User]] = []
     for index, seed in enumerate(SEEDS, start=1):
         community = Community.objects.create(
             name=seed.name,
             association_name=f"Association {seed.name}",
             departement_id=seed.departement,
-            population=seed.population,
+            population=0,
             email=f"contact{index}@cpts-demo.example",
         )
         ars_user, cpam_user = officers[community.departement.region_id]
-        _members(community, seed.members if seed.stage == "contract" else 12, index)
+        start = (seed.signed or today) - dt.timedelta(days=400)
+        # The territory comes first: the ARS records the perimeter the project declares, and
+        # the population of the community follows the legal populations of its communes.
+        set_perimeter(community, _communes(seed), start, "données de démonstration", ars_user)
+        community.refresh_from_db()
+        _members(community, seed.members, index)
         if index == 1:
             coordinator = _user(
                 "coordination", Role.COORDINATOR, "Claire", "Coordinatrice", community=community
             )
-        if index in (3, 7, 13):
+        if seed.accompanied:
             facilitator.accompanied.add(community)
+        if seed.grows:
+            growing.append((community, seed, ars_user))
         if seed.stage == "project":
             continue
         actor = coordinator if index == 1 and coordinator is not None else admin
-        start = (seed.signed or today) - dt.timedelta(days=400)
         letter = services.file_letter_of_intent(
             community, actor, start, "Projet de CPTS porté par les professionnels du territoire."
         )
@@ -246,7 +291,8 @@ def seed_demo(today: dt.date) -> dict[str, str]:
                 letter,
                 ars_user,
                 False,
-                "Le territoire recouvre celui d'une CPTS existante.",
+                "Le territoire proposé ne correspond pas aux bassins de vie des patients : "
+                "à retravailler avec les professionnels des communes voisines.",
                 start + dt.timedelta(days=30),
             )
             continue
@@ -293,14 +339,22 @@ def seed_demo(today: dt.date) -> dict[str, str]:
                 services.record_mission(
                     commitment, cpam_user, started, deployed if deployed <= today else None
                 )
-        if index % 3 == 0:
+        if seed.quality:
             services.add_mission(contract, cpam_user, Mission.QUALITY)
         current = year_of(seed.signed, today)
         duration = default_tree().at("agreement.contract_duration_years", seed.signed).integer()
         for number in range(1, min(current, duration) + 1):
-            _annex(contract, number, cpam_user, coordinator, today)
+            _annex(contract, number, index, cpam_user, actor, today)
 
-    _perimeters()
+    # A community that grows: its new perimeter (a union with the neighbouring EPCI) changes its
+    # size class, so an amendment is proposed to the CPAM with its money impact.
+    for community, seed, ars_user in growing:
+        assert seed.grows is not None
+        day, epcis = seed.grows
+        if day <= today:
+            set_perimeter(
+                community, _communes(seed, epcis), day, "données de démonstration", ars_user
+            )
     declare_crisis(
         ars,
         dt.date(2025, 1, 20),

@@ -60,6 +60,34 @@ class Commune(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class Epci(models.Model):
+    """An intercommunality: an EPCI à fiscalité propre (communauté de communes, d'agglomération,
+    urbaine, métropole) or an établissement public territorial of the Grand Paris, with its member
+    communes (DGCL list, via Etalab; see ``data/SOURCE.md``)."""
+
+    class Nature(models.TextChoices):
+        CC = "CC", "communauté de communes"
+        CA = "CA", "communauté d'agglomération"
+        CU = "CU", "communauté urbaine"
+        METRO = "METRO", "métropole"
+        MET69 = "MET69", "Métropole de Lyon"
+        EPT = "EPT", "établissement public territorial"
+
+    code = models.CharField("numéro SIREN", max_length=9, primary_key=True)
+    name = models.CharField("nom", max_length=200)
+    nature = models.CharField("nature", max_length=8, choices=Nature.choices)
+    communes = models.ManyToManyField(
+        Commune, related_name="epcis", verbose_name="communes membres"
+    )
+
+    class Meta:
+        verbose_name = "intercommunalité"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
 class FormerCode(models.Model):
     """The INSEE code of a former commune (merged into a commune nouvelle, or associated)."""
 

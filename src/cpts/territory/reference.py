@@ -15,7 +15,15 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .models import Commune, CommunePopulation, Departement, FormerCode, PopulationVintage, Region
+from .models import (
+    Commune,
+    CommunePopulation,
+    Departement,
+    Epci,
+    FormerCode,
+    PopulationVintage,
+    Region,
+)
 
 DATA_DIR = Path(__file__).parent / "data"
 #: The legal populations shipped: INSEE « populations légales » 2023 (census reference date
@@ -33,6 +41,7 @@ class LoadReport:
     communes: int
     arrondissements: int
     former_codes: int
+    epcis: int = 0
 
 
 def _rows(name: str) -> Iterator[dict[str, str]]:
@@ -102,9 +111,33 @@ def load_reference_data() -> LoadReport:
         if item.population is not None
     }
     store_populations(vintage, populations)
+    epcis = load_epcis()
     return LoadReport(
-        len(regions), len(departements), len(communes), len(arrondissements), len(former)
+        len(regions), len(departements), len(communes), len(arrondissements), len(former), epcis
     )
+
+
+def load_epcis() -> int:
+    """The intercommunalities and their member communes (replaced as a whole: idempotent)."""
+    rows = list(_rows("epci.csv.gz"))
+    Epci.objects.bulk_create(
+        (Epci(code=row["code"], name=row["name"], nature=row["nature"]) for row in rows),
+        update_conflicts=True,
+        unique_fields=["code"],
+        update_fields=["name", "nature"],
+    )
+    Epci.objects.exclude(code__in=[row["code"] for row in rows]).delete()
+    Membership = Epci.communes.through
+    Membership.objects.all().delete()
+    Membership.objects.bulk_create(
+        (
+            Membership(epci_id=row["code"], commune_id=code)
+            for row in rows
+            for code in row["communes"].split()
+        ),
+        batch_size=5000,
+    )
+    return len(rows)
 
 
 def store_populations(vintage: PopulationVintage, populations: dict[str, int]) -> int:

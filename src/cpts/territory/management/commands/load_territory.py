@@ -12,5 +12,6 @@ class Command(BaseCommand):
         report = load_reference_data()
         self.stdout.write(
             f"{report.regions} régions, {report.departements} départements, {report.communes} communes, "
-            f"{report.arrondissements} arrondissements municipaux, {report.former_codes} anciens codes."
+            f"{report.arrondissements} arrondissements municipaux, {report.former_codes} anciens codes, "
+            f"{report.epcis} intercommunalités."
         )

@@ -1,0 +1,158 @@
+"""The demo data: real territories, the same logins and scopes, annexes that add up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from cpts.accounts.models import Role, User
+from cpts.communities.demo import PASSWORD, SEEDS, seed_demo
+from cpts.communities.models import Community
+from cpts.contracts import services
+from cpts.contracts.models import Amendment, Contract, Evaluation, Indicator
+from cpts.territory import perimeters
+from cpts.territory.models import Commune, Epci
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 25)
+
+
+def codes_of(community: Community, day: dt.date = TODAY) -> set[str]:
+    perimeter = perimeters.current_perimeter(community, day)
+    assert perimeter is not None
+    return set(perimeter.items.values_list("commune_id", flat=True))
+
+
+def epci_members(*codes: str) -> set[str]:
+    return set(
+        Epci.communes.through.objects.filter(epci_id__in=codes).values_list("commune_id", flat=True)
+    )
+
+
+def check_the_logins_roles_and_scopes_stay_the_same(demo: dict[str, str]) -> None:
+    roles = {user.username: user.role for user in User.objects.all()}
+    assert roles == {
+        "admin": Role.ADMIN,
+        "national": Role.NATIONAL,
+        "cpam": Role.CPAM,
+        "ars": Role.ARS,
+        "ars-occitanie": Role.ARS,
+        "cpam-occitanie": Role.CPAM,
+        "cpam-idf": Role.CPAM,
+        "ars-idf": Role.ARS,
+        "facilitateur": Role.FACILITATOR,
+        "coordination": Role.COORDINATOR,
+    }
+    assert list(demo) == list(roles)
+    for user in User.objects.all():  # the same password for all
+        assert user.check_password(PASSWORD), user.username
+    scopes = {
+        "cpam": {"59", "62", "80", "60", "02"},
+        "cpam-occitanie": {"31", "34", "30", "65", "12", "66", "46"},
+        "cpam-idf": {"75", "92", "93", "94", "91", "78"},
+    }
+    for username, departements in scopes.items():
+        user = User.objects.get(username=username)
+        assert set(user.departements.values_list("code", flat=True)) == departements
+    regions = dict(User.objects.filter(role=Role.ARS).values_list("username", "region_id"))
+    assert regions == {"ars": "32", "ars-occitanie": "76", "ars-idf": "11"}
+    coordinator = User.objects.get(username="coordination")
+    assert coordinator.community is not None
+    assert coordinator.community.name == SEEDS[0].name == "CPTS Métropole lilloise Nord"
+    assert Contract.objects.filter(community=coordinator.community).exists()
+    accompanied = User.objects.get(username="facilitateur").accompanied.values_list(
+        "name", flat=True
+    )
+    assert sorted(accompanied) == [
+        "CPTS du Calaisis",
+        "CPTS du Pays de Laon",
+        "CPTS du Sud-Aveyron",
+    ]
+    for user in User.objects.filter(role=Role.CPAM):  # every community has its CPAM
+        assert user.departements.exists()
+    seats = set(Community.objects.values_list("departement_id", flat=True))
+    assert seats <= set().union(*scopes.values())
+
+
+def check_perimeters_are_real_intercommunalities(demo: dict[str, str]) -> None:
+    douai = Community.objects.get(name="CPTS du Douaisis")
+    assert codes_of(douai, dt.date(2026, 1, 1)) == epci_members("200044618")  # CA Douaisis Agglo
+    # ...then the union with its neighbour, the CA Cœur d'Ostrevent: an amendment is proposed.
+    assert codes_of(douai) == epci_members("200044618", "245901152")
+    assert Amendment.objects.filter(contract__community=douai, status="proposed").exists()
+    lille = Community.objects.get(name="CPTS Métropole lilloise Nord")
+    assert "59350" in codes_of(lille)  # Lille itself
+    assert codes_of(lille) <= epci_members("200093201")  # a sector of the MEL
+    assert codes_of(Community.objects.get(name="CPTS Plaine Commune")) >= epci_members("200057867")
+    for seed in SEEDS:
+        community = Community.objects.get(name=seed.name)
+        expected = epci_members(*seed.epcis) | set(seed.communes)
+        if seed.grows is None:
+            assert codes_of(community) == expected, seed.name
+        # The population is the legal population of its communes' leaf units.
+        leaves = perimeters.leaf_codes(codes_of(community))
+        assert community.population == sum(
+            Commune.objects.filter(code__in=leaves).values_list("population", flat=True)
+        )
+    assert Community.objects.filter(
+        name="CPTS Paris 18", perimeters__items__commune="75118"
+    ).exists()
+
+
+def check_three_regions_with_overlaps_and_white_zones(demo: dict[str, str]) -> None:
+    for region, overlap in (
+        ("32", "59378"),  # Marcq-en-Barœul
+        ("76", "34340"),  # Villetelle
+        ("11", "92078"),  # Villeneuve-la-Garenne
+    ):
+        figures = perimeters.coverage(TODAY, region=region)
+        assert figures["communities"] >= 5
+        assert figures["overlaps"] == 1
+        assert 0 < figures["covered_share"] < 1
+        assert figures["uncovered_communes"] > 0
+        assert [unit["code"] for unit in perimeters.overlapping_units(TODAY, region)] == [overlap]
+
+
+def check_annexes_follow_real_contracts_and_add_up(demo: dict[str, str]) -> None:
+    contracts = Contract.objects.select_related("community")
+    assert contracts.count() == 9
+    assert contracts.filter(signed_on__lt=dt.date(2022, 9, 1)).count() == 2
+    for contract in contracts:
+        numbers = sorted(set(contract.indicators.values_list("contract_year", flat=True)))
+        assert numbers, contract.community.name
+        for number in numbers:
+            assert services.annex_gaps(contract, number) == [], (contract.community.name, number)
+        closed = set(
+            contract.evaluations.filter(status=Evaluation.Status.CLOSED).values_list(
+                "contract_year", flat=True
+            )
+        )
+        assert closed == set(numbers[:-1])  # finished years evaluated and closed
+    labels = set(Indicator.objects.values_list("label", flat=True))
+    assert {
+        "Patients de plus de 16 ans ayant un médecin traitant",
+        "Médecins participant au SAS, demandes suivies",
+        "Partenariat avec la CPAM maintenu (réunions trimestrielles)",
+        "Taux de participation au dépistage du cancer du sein (%)",
+        "Taux de couverture du dépistage du cancer du col de l'utérus (%)",
+        "Taux de participation au dépistage du cancer colorectal (%)",
+    } <= labels
+    ald = Indicator.objects.filter(label__startswith="Patients en ALD sans médecin traitant")
+    assert ald.exists()
+    assert all(item.lower_is_better and len(item.tiers) == 3 for item in ald)
+    for item in Indicator.objects.filter(kind=Indicator.Kind.GRADED):
+        assert Decimal(item.tiers[-1]["amount"]) == item.amount
+    assert Indicator.objects.filter(verdict=Indicator.Verdict.REFUSED).exists()
+    assert Indicator.objects.filter(verdict=Indicator.Verdict.ACCEPTED).exists()
+    assert not Indicator.objects.filter(deliverables__isnull=True).exists()
+
+
+def test_the_demo(geography: None) -> None:
+    """Seeded once (it takes a while): logins, territories, coverage, annexes."""
+    demo = seed_demo(TODAY)
+    check_the_logins_roles_and_scopes_stay_the_same(demo)
+    check_perimeters_are_real_intercommunalities(demo)
+    check_three_regions_with_overlaps_and_white_zones(demo)
+    check_annexes_follow_real_contracts_and_add_up(demo)
