@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cpts.accounts.access import Action, can, visible_communities
+from cpts.accounts.access import Action, can
+from cpts.communities.scope import visible_communities
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from cpts.communities.audit import bulk_create_audited, save_audited
 from cpts.communities.members_import import ImportReport, check_lines, import_members
 from cpts.communities.models import Community, Member
+from cpts.core.audit import bulk_create_audited, save_audited
 from cpts.territory.models import Commune, Perimeter, PerimeterItem
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cpts.accounts.access import may_read_member_identities
-from cpts.communities.audit import bulk_create_audited, save_audited
 from cpts.communities.models import Community, Member
+from cpts.core.audit import bulk_create_audited, save_audited
 
 pytestmark = pytest.mark.django_db
 

@@ -46,7 +46,7 @@ def _user(username: str | None) -> Any:
 
 def _community(user: Any, name_or_id: str) -> Any:
     """A community of the user's scope, by id or exact name (out of scope: unknown, as a 404)."""
-    from cpts.accounts.access import visible_communities
+    from cpts.communities.scope import visible_communities
 
     communities = visible_communities(user)
     found = (

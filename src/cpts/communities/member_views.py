@@ -14,15 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 
-from cpts.accounts.access import (
-    Action,
-    can,
-    community_for,
-    current_user,
-    may_read_member_identities,
-    require,
-)
+from cpts.accounts.access import Action, can, current_user, may_read_member_identities, require
 from cpts.aci import default_tree
+from cpts.communities.scope import community_for
 
 from .members_import import MAX_BYTES, ImportReport, import_members
 from .models import Community, Member, Profession, StructureKind

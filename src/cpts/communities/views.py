@@ -8,15 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from cpts.accounts.access import (
-    Action,
-    can,
-    community_for,
-    current_user,
-    may_read_member_identities,
-    visible_communities,
-)
+from cpts.accounts.access import Action, can, current_user, may_read_member_identities
 from cpts.accounts.models import Role
+from cpts.communities.scope import community_for, visible_communities
 
 from .history import entries, trail
 from .selectors import community_state, dashboard

@@ -22,12 +22,13 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from cpts.accounts.access import Action, payable_communities, require
+from cpts.accounts.access import Action, require
 from cpts.accounts.models import User
 from cpts.aci import InvalidInput, contract_year, default_tree, grid_maximum, payment_schedule
 from cpts.aci.money import euros, euros_fr
 from cpts.aci.settlement import settle_year
 from cpts.communities.models import Community
+from cpts.communities.scope import payable_communities
 
 from . import engine
 from .locks import Busy, lock_money

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from cpts.accounts.access import Action, can, require
@@ -33,6 +33,10 @@ from cpts.aci.calendar import year_of
 from cpts.aci.money import euros, euros_fr
 from cpts.aci.settlement import termination_recovery
 from cpts.communities.models import Community
+from cpts.core.audit import save_audited as save_audited  # re-exported for the layers above
+from cpts.core.dates import check_day as check_day
+from cpts.core.dates import today
+from cpts.core.errors import RuleError as RuleError
 from cpts.territory.perimeters import current_perimeter, population_of
 
 from . import engine
@@ -53,30 +57,9 @@ from .models import (
     PaymentKind,
 )
 
-M = TypeVar("M", bound=Model)
 
-
-class RuleError(Exception):
-    """A business rule forbids the change; the message is for the user, in French."""
-
-
-def save_audited(instance: M, user: User | None) -> M:
-    """Save, recording ``user`` as the author in the audit trail (even outside a request)."""
-    instance._history_user = user  # type: ignore[attr-defined]
-    instance.save()
-    return instance
-
-
-def check_day(day: dt.date, what: str, first: dt.date | None = None) -> None:
-    """A date of the lifecycle lies between the agreement's entry into force (or ``first``) and
-    today; anything else is refused with a French message naming it."""
-    first = first or default_tree().parameter("agreement.grid_version").dates[0]
-    today = _today()
-    if not first <= day <= today:
-        raise RuleError(
-            f"{what} : la date doit être comprise entre le {first:%d/%m/%Y} et aujourd'hui "
-            f"({today:%d/%m/%Y})."
-        )
+def _today() -> dt.date:
+    return today()
 
 
 def file_letter_of_intent(
@@ -188,10 +171,6 @@ def decide_health_project(
     project: HealthProject, user: User, validate: bool, reason: str, on: dt.date
 ) -> None:
     _decide(project, user, validate, reason, on)
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
 
 
 def sign_contract(

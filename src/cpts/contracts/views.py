@@ -21,16 +21,15 @@ from django.utils import timezone
 from cpts.accounts.access import (
     Action,
     can,
-    community_for,
     current_user,
     may_read_all_runs,
     may_read_proofs,
-    payable_communities,
     require,
 )
 from cpts.aci import InvalidInput, Mission, default_tree
 from cpts.aci.money import apply_ratio
 from cpts.communities.models import Community
+from cpts.communities.scope import community_for, payable_communities
 
 from . import engine, ledger, services
 from .forms import (

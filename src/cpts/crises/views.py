@@ -9,8 +9,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from cpts.accounts.access import Action, can, community_for, crisis_regions, current_user, require
+from cpts.accounts.access import Action, can, crisis_regions, current_user, require
 from cpts.aci.money import euros_fr
+from cpts.communities.scope import community_for
 from cpts.contracts.services import RuleError
 
 from .forms import DeclareCrisisForm

@@ -28,9 +28,9 @@ from cpts.accounts.access import (
     writable_region_ids,
 )
 from cpts.accounts.models import User
-from cpts.communities.audit import save_audited
 from cpts.communities.identifiers import finess_error
 from cpts.communities.models import Community
+from cpts.core.audit import save_audited
 
 from .files import (
     MAX_NAME,

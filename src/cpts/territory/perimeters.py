@@ -18,8 +18,8 @@ from django.db import transaction
 from django.db.models import Count
 
 from cpts.aci import size_class
-from cpts.communities.audit import bulk_create_audited, save_audited
 from cpts.communities.models import Community
+from cpts.core.audit import bulk_create_audited, save_audited
 
 from .models import Commune, FormerCode, Perimeter, PerimeterItem, PopulationVintage
 from .signals import perimeter_changed

@@ -11,13 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from cpts.accounts.access import (
-    community_for,
-    coverage_region,
-    current_user,
-    require_perimeter_import,
-)
+from cpts.accounts.access import coverage_region, current_user, require_perimeter_import
 from cpts.aci import size_class
+from cpts.communities.scope import community_for
 
 from . import perimeters
 from .files import csv_export

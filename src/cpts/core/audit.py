@@ -15,12 +15,10 @@ from django.db import transaction
 from django.db.models import Model
 from simple_history.utils import bulk_create_with_history
 
-from cpts.accounts.models import User
-
 M = TypeVar("M", bound=Model)
 
 
-def save_audited(instance: M, user: User | None, **save_options: object) -> M:
+def save_audited(instance: M, user: Model | None, **save_options: object) -> M:
     """Save ``instance`` (``save_options`` go to ``save``, e.g. ``update_fields``), recording
     ``user`` as the author of the history row, even outside a request."""
     instance._history_user = user  # type: ignore[attr-defined]
@@ -29,7 +27,7 @@ def save_audited(instance: M, user: User | None, **save_options: object) -> M:
 
 
 def bulk_create_audited(
-    model: type[M], objs: Iterable[M], user: User | None, batch_size: int | None = None
+    model: type[M], objs: Iterable[M], user: Model | None, batch_size: int | None = None
 ) -> list[M]:
     """``model.objects.bulk_create(objs)`` plus one history row per object, authored by ``user``
     (in the same transaction: both are written or neither)."""
