@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "cpts.communities",
     "cpts.contracts",
     "cpts.crises",
+    "cpts.payments",
 ]
 
 MIDDLEWARE = [

@@ -21,8 +21,9 @@ from django.urls import reverse
 
 from cpts.accounts.models import Role
 from cpts.communities.selectors import dashboard
-from cpts.contracts import ledger, services
+from cpts.contracts import services
 from cpts.contracts.models import Payment, PaymentRun
+from cpts.payments import ledger
 
 pytestmark = pytest.mark.django_db
 

@@ -17,11 +17,12 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from cpts.contracts import ledger, services
+from cpts.contracts import services
 from cpts.contracts.locks import lock_money
 from cpts.contracts.models import Amendment, Evaluation, Payment
 from cpts.crises.models import Typology
 from cpts.crises.services import declare_crisis
+from cpts.payments import ledger
 from tests.contracts.test_years_and_amendments import _ready_to_sign
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from cpts.aci import accelerator, payment_schedule
-from cpts.contracts import engine, ledger, services
+from cpts.contracts import engine, services
 from cpts.contracts.models import (
     Contract,
     Decision,
@@ -22,6 +22,7 @@ from cpts.contracts.models import (
 )
 from cpts.crises.models import Typology
 from cpts.crises.services import declare_crisis
+from cpts.payments import ledger
 
 pytestmark = pytest.mark.django_db
 

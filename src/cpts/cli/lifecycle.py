@@ -175,8 +175,8 @@ def run(
     from django.core.exceptions import PermissionDenied
     from django.http import Http404
 
-    from cpts.contracts import ledger
     from cpts.contracts.services import RuleError
+    from cpts.payments import ledger
 
     day = _date(on, "on")
     user = _user(as_user)

@@ -365,7 +365,7 @@ def seed_demo(today: dt.date) -> dict[str, str]:
     declare_crisis(
         ars_occ, dt.date(2026, 7, 15), Typology.CLIMATE, "Canicule", "Vigilance rouge canicule.", []
     )
-    from cpts.contracts import ledger
+    from cpts.payments import ledger
 
     for cpam_user in (cpam, cpam_occ, cpam_idf):
         ledger.run_payments(cpam_user, today)

@@ -88,7 +88,7 @@ def dashboard(community: Community, today: dt.date) -> Dashboard:
         project=project,
         accelerator=grant,
     )
-    from cpts.contracts.ledger import totals
+    from cpts.payments.ledger import totals
 
     money = totals(Payment.objects.filter(community=community))
     board.paid, board.due, board.to_recover = money.paid, money.due, money.to_recover

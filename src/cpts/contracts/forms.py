@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -11,14 +10,7 @@ from dsfr.forms import DsfrBaseForm
 
 from cpts.aci import Mission
 from cpts.communities.models import Member
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def today() -> dt.date:
-    from django.utils import timezone
-
-    return timezone.localdate()
+from cpts.core.forms import DATE, today
 
 
 class FileDocumentForm(DsfrBaseForm):

@@ -30,8 +30,9 @@ from cpts.aci import InvalidInput, Mission, default_tree
 from cpts.aci.money import apply_ratio
 from cpts.communities.models import Community
 from cpts.communities.scope import community_for, payable_communities
+from cpts.payments import ledger
 
-from . import engine, ledger, services
+from . import engine, services
 from .forms import (
     AddMissionForm,
     AmendmentDecisionForm,

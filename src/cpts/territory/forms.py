@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
-from cpts.contracts.forms import DATE, today
+from cpts.core.forms import DATE, today
 
 from .models import Region
 

@@ -29,11 +29,12 @@ from cpts.aci.money import euros, euros_fr
 from cpts.aci.settlement import settle_year
 from cpts.communities.models import Community
 from cpts.communities.scope import payable_communities
-
-from . import engine
-from .locks import Busy, lock_money
-from .models import Contract, Payment, PaymentKind, PaymentRun
-from .services import RuleError, record_year, save_audited
+from cpts.contracts import engine
+from cpts.contracts.locks import Busy, lock_money
+from cpts.contracts.models import Contract, Payment, PaymentKind, PaymentRun
+from cpts.contracts.services import record_year
+from cpts.core.audit import save_audited
+from cpts.core.errors import RuleError
 
 
 class PaymentRunError(RuleError):
