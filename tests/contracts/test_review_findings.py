@@ -246,8 +246,8 @@ def test_impossible_lifecycle_dates_are_refused(contracted: dict[str, Any]) -> N
 
 def test_runs_and_proposals_name_their_author(contracted: dict[str, Any]) -> None:
     """Review 12: runs created without an author in the history; proposals from imports too."""
+    from cpts.communities.perimeters import set_perimeter
     from cpts.territory.models import Commune
-    from cpts.territory.perimeters import set_perimeter
 
     report = ledger.run_payments(contracted["cpam"], dt.date(2023, 2, 1))
     assert {row.history_user for row in report.run.history.all()} == {contracted["cpam"]}

@@ -141,7 +141,7 @@ def test_perimeter_versions_keep_their_communes_and_author_and_show_the_change(
 
 
 def test_set_perimeter_leaves_the_history_of_its_communes(people: dict[str, Any]) -> None:
-    from cpts.territory.perimeters import set_perimeter
+    from cpts.communities.perimeters import set_perimeter
 
     nord = people["nord"]
     set_perimeter(

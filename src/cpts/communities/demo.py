@@ -23,12 +23,12 @@ from django.db import transaction
 from cpts.accounts.models import Role, User
 from cpts.aci import Mission, contract_year, default_tree
 from cpts.aci.calendar import year_of
+from cpts.communities.perimeters import set_perimeter
 from cpts.contracts import engine, services
 from cpts.contracts.models import Contract, Indicator
 from cpts.crises.models import Typology
 from cpts.crises.services import declare_crisis
 from cpts.territory.models import Commune, Departement, Epci
-from cpts.territory.perimeters import set_perimeter
 
 from .demo_annex import indicators_for, level, measured
 from .identifiers import luhn_check_digit

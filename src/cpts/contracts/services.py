@@ -33,11 +33,12 @@ from cpts.aci.calendar import year_of
 from cpts.aci.money import euros, euros_fr
 from cpts.aci.settlement import termination_recovery
 from cpts.communities.models import Community
+from cpts.communities.perimeters import current_perimeter
 from cpts.core.audit import save_audited as save_audited  # re-exported for the layers above
 from cpts.core.dates import check_day as check_day
 from cpts.core.dates import today
 from cpts.core.errors import RuleError as RuleError
-from cpts.territory.perimeters import current_perimeter, population_of
+from cpts.territory.communes import population_of
 
 from . import engine
 from .locks import Busy, lock_money

@@ -13,12 +13,13 @@ from django.utils import timezone
 
 from cpts.accounts.access import coverage_region, current_user, require_perimeter_import
 from cpts.aci import size_class
+from cpts.communities import perimeters
+from cpts.communities.perimeter_imports import import_perimeter_data
 from cpts.communities.scope import community_for
+from cpts.territory.communes import vintage_on
 
-from . import perimeters
 from .files import csv_export
 from .forms import CoverageFilterForm, PerimeterImportForm
-from .imports import import_perimeter_data
 from .maps import ATTRIBUTION, coverage_map, perimeter_map
 from .models import Commune, Departement, Region
 
@@ -70,7 +71,7 @@ def community_perimeter(request: HttpRequest, pk: int) -> HttpResponse:
     current = perimeters.current_perimeter(community)
     items = []
     if current is not None:
-        vintage = perimeters.vintage_on(day)
+        vintage = vintage_on(day)
         communes = list(current.communes.select_related("departement").order_by("code"))
         children: dict[str, list[str]] = {}
         for code, parent in Commune.objects.filter(parent__in=communes).values_list(

@@ -28,11 +28,8 @@ from cpts.accounts.access import (
     writable_region_ids,
 )
 from cpts.accounts.models import User
-from cpts.communities.identifiers import finess_error
-from cpts.communities.models import Community
 from cpts.core.audit import save_audited
-
-from .files import (
+from cpts.territory.files import (
     MAX_NAME,
     FileError,
     csv_export,
@@ -41,7 +38,10 @@ from .files import (
     read_csv,
     text_problem,
 )
-from .models import Commune, Region
+from cpts.territory.models import Commune, Region
+
+from .identifiers import finess_error
+from .models import Community
 from .perimeters import PerimeterChange, PerimeterError, normalise_code, resolve_map, set_perimeter
 
 MAX_BYTES = 20 * 1024 * 1024

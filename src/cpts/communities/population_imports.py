@@ -18,12 +18,12 @@ from django.db import transaction
 
 from cpts.accounts.access import require_population_import
 from cpts.accounts.models import User
+from cpts.territory.communes import normalise_code, resolve_map
+from cpts.territory.files import FileError, read_csv
+from cpts.territory.models import Commune, PopulationVintage
+from cpts.territory.reference import store_populations
 
-from .files import FileError, read_csv
-from .imports import MAX_BYTES, ImportReport, Problem, _key
-from .models import Commune, PopulationVintage
-from .perimeters import normalise_code, resolve_map
-from .reference import store_populations
+from .perimeter_imports import MAX_BYTES, ImportReport, Problem, _key
 
 #: INSEE's legal populations of census year N come into force on 1 January of N + 3.
 IN_FORCE_AFTER_YEARS = 3
