@@ -9,10 +9,10 @@ import pytest
 
 from cpts.accounts.models import Role, User
 from cpts.communities import perimeters
-from cpts.communities.demo import PASSWORD, SEEDS, seed_demo
 from cpts.communities.models import Community
 from cpts.contracts import services
 from cpts.contracts.models import Amendment, Contract, Evaluation, Indicator
+from cpts.demo.seed import PASSWORD, SEEDS, seed_demo
 from cpts.territory import communes
 from cpts.territory.models import Commune, Epci
 

@@ -262,7 +262,7 @@ def test_the_dashboard_and_the_payments_page_agree_on_what_is_due(
     contracted: dict[str, Any],
 ) -> None:
     """Review 13: a recovery due was netted on one page and not on the other."""
-    from cpts.communities.selectors import dashboard
+    from cpts.www.dashboard import dashboard
 
     start_access(contracted)
     ledger.run_payments(contracted["cpam"], dt.date(2023, 2, 1))

@@ -196,7 +196,7 @@ def test_weak_passwords_are_refused(password: str, agent: User) -> None:
 
 
 def test_the_demo_password_passes_the_validators(agent: User) -> None:
-    from cpts.communities.demo import PASSWORD
+    from cpts.demo.seed import PASSWORD
 
     validate_password(PASSWORD, agent)
     for username in (

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import territory as views
 
 app_name = "territory"
 urlpatterns = [

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from cpts.contracts import views as contract_views
-from cpts.crises import views as crisis_views
-
-from . import member_views, views
+from . import communities as views
+from . import crises as crisis_views
+from . import lifecycle as contract_views
+from . import members as member_views
 
 app_name = "communities"
 urlpatterns = [

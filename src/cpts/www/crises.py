@@ -13,11 +13,11 @@ from cpts.accounts.access import Action, can, crisis_regions, current_user, requ
 from cpts.aci.money import euros_fr
 from cpts.communities.scope import community_for
 from cpts.contracts.services import RuleError
+from cpts.crises.models import CrisisPlan, HealthCrisis, Typology
+from cpts.crises.plans import CrisisPlanForm, adopt_plan
+from cpts.crises.services import declare_crisis
 
-from .forms import DeclareCrisisForm
-from .models import CrisisPlan, HealthCrisis, Typology
-from .plans import CrisisPlanForm, adopt_plan
-from .services import declare_crisis
+from .crisis_forms import DeclareCrisisForm
 
 
 def crisis_list(request: HttpRequest) -> HttpResponse:

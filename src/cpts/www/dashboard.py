@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from cpts.aci import InvalidInput, Status, contract_year, default_tree
 from cpts.aci.calendar import year_of
+from cpts.communities.models import Community
 from cpts.contracts import engine
 from cpts.contracts.models import Contract, Decision, Payment
-
-from .models import Community
 
 STEPS = (
     "Lettre d'intention",

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import IntegerField, Model, QuerySet, Value
 
+from cpts.communities.models import Community, Member
 from cpts.contracts.models import (
     AcceleratorGrant,
     Amendment,
@@ -32,8 +33,6 @@ from cpts.contracts.models import (
 )
 from cpts.crises.models import CrisisPlan
 from cpts.territory.models import Perimeter, PerimeterItem
-
-from .models import Community, Member
 
 #: Fields of a member never shown to who may not read member identities (they, or the commune
 #: with the profession, name a person).

@@ -30,10 +30,19 @@ from cpts.aci import InvalidInput, Mission, default_tree
 from cpts.aci.money import apply_ratio
 from cpts.communities.models import Community
 from cpts.communities.scope import community_for, payable_communities
+from cpts.contracts import engine, services
+from cpts.contracts.models import (
+    Amendment,
+    Decision,
+    Deliverable,
+    Evaluation,
+    Payment,
+    PaymentKind,
+    PaymentRun,
+)
 from cpts.payments import ledger
 
-from . import engine, services
-from .forms import (
+from .lifecycle_forms import (
     AddMissionForm,
     AmendmentDecisionForm,
     CloseEvaluationForm,
@@ -49,15 +58,6 @@ from .forms import (
     PaymentRunForm,
     SignContractForm,
     TerminationForm,
-)
-from .models import (
-    Amendment,
-    Decision,
-    Deliverable,
-    Evaluation,
-    Payment,
-    PaymentKind,
-    PaymentRun,
 )
 
 

@@ -23,6 +23,8 @@ from django.db import transaction
 from cpts.accounts.models import Role, User
 from cpts.aci import Mission, contract_year, default_tree
 from cpts.aci.calendar import year_of
+from cpts.communities.identifiers import luhn_check_digit
+from cpts.communities.models import Community, Member, Profession, StructureKind
 from cpts.communities.perimeters import set_perimeter
 from cpts.contracts import engine, services
 from cpts.contracts.models import Contract, Indicator
@@ -30,9 +32,7 @@ from cpts.crises.models import Typology
 from cpts.crises.services import declare_crisis
 from cpts.territory.models import Commune, Departement, Epci
 
-from .demo_annex import indicators_for, level, measured
-from .identifiers import luhn_check_digit
-from .models import Community, Member, Profession, StructureKind
+from .annex import indicators_for, level, measured
 
 PASSWORD = "demo-cpts-2026"
 

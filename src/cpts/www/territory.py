@@ -17,11 +17,11 @@ from cpts.communities import perimeters
 from cpts.communities.perimeter_imports import import_perimeter_data
 from cpts.communities.scope import community_for
 from cpts.territory.communes import vintage_on
+from cpts.territory.files import csv_export
+from cpts.territory.maps import ATTRIBUTION, coverage_map, perimeter_map
+from cpts.territory.models import Commune, Departement, Region
 
-from .files import csv_export
-from .forms import CoverageFilterForm, PerimeterImportForm
-from .maps import ATTRIBUTION, coverage_map, perimeter_map
-from .models import Commune, Departement, Region
+from .territory_forms import CoverageFilterForm, PerimeterImportForm
 
 
 def overview(request: HttpRequest) -> HttpResponse:

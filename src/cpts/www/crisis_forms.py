@@ -4,9 +4,8 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from cpts.core.forms import DATE, today
+from cpts.crises.models import Typology
 from cpts.territory.models import Departement
-
-from .models import Typology
 
 
 class DeclareCrisisForm(DsfrBaseForm):

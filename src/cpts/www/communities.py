@@ -12,8 +12,8 @@ from cpts.accounts.access import Action, can, current_user, may_read_member_iden
 from cpts.accounts.models import Role
 from cpts.communities.scope import community_for, visible_communities
 
+from .dashboard import community_state, dashboard
 from .history import entries, trail
-from .selectors import community_state, dashboard
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from cpts.communities.demo import PASSWORD, seed_demo
 from cpts.communities.models import Community
+from cpts.demo.seed import PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

@@ -4,8 +4,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from cpts.core.forms import DATE, today
-
-from .models import Region
+from cpts.territory.models import Region
 
 
 class CoverageFilterForm(DsfrBaseForm):  # type: ignore[misc]

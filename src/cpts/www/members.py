@@ -16,10 +16,9 @@ from dsfr.forms import DsfrBaseForm
 
 from cpts.accounts.access import Action, can, current_user, may_read_member_identities, require
 from cpts.aci import default_tree
+from cpts.communities.members_import import MAX_BYTES, ImportReport, import_members
+from cpts.communities.models import Community, Member, Profession, StructureKind
 from cpts.communities.scope import community_for
-
-from .members_import import MAX_BYTES, ImportReport, import_members
-from .models import Community, Member, Profession, StructureKind
 
 #: Session key of the last error report, per community.
 REPORT_KEY = "members_import_report_{pk}"
