@@ -205,6 +205,7 @@ def test_an_indicator_is_read_only_in_the_admin(contracted: dict[str, Any]) -> N
     indicator = Indicator.objects.create(
         contract=contracted["contract"], contract_year=1, mission="access", action="a", label="l",
         kind="done", amount=Decimal(1000), verdict="refused", verdict_reason="non fait",
+        decided_on=dt.date(2024, 2, 1), decided_by=contracted["cpam"],
     )  # fmt: skip
     client = Client()
     client.force_login(contracted["admin"])
