@@ -67,7 +67,7 @@ def contracts_of(community: Any) -> dict[str, Any]:
 
     from cpts.aci import InvalidInput, default_tree
     from cpts.aci.money import euros
-    from cpts.contracts import engine
+    from cpts.contracts import engine, workflow
 
     today = timezone.localdate()
     contracts = []
@@ -109,7 +109,12 @@ def contracts_of(community: Any) -> dict[str, Any]:
                 "years": years,
             }
         )
-    return {"community": community.name, "community_id": community.pk, "contracts": contracts}
+    return {
+        "community": community.name,
+        "community_id": community.pk,
+        "stage": workflow.stage_of(community).value,
+        "contracts": contracts,
+    }
 
 
 @contracts_app.command("show")

@@ -648,3 +648,25 @@ class Payment(models.Model):
     @property
     def is_recovery(self) -> bool:
         return self.amount < 0
+
+
+class TransitionLog(models.Model):
+    """A step of the lifecycle taken (see ``workflow.TRANSITIONS``): who, when, from, to, why."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="transitions")
+    action = models.CharField("action", max_length=32)
+    from_stage = models.CharField("stade de départ", max_length=32)
+    to_stage = models.CharField("stade d'arrivée", max_length=32)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField("le", auto_now_add=True)
+    reason = models.TextField("motif", blank=True)
+
+    class Meta:
+        verbose_name = "étape du cycle de vie"
+        verbose_name_plural = "étapes du cycle de vie"
+        ordering = ["community", "-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.community} : {self.from_stage} → {self.to_stage} ({self.action})"

@@ -7,20 +7,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from cpts.aci import InvalidInput, Status, contract_year, default_tree
 from cpts.aci.calendar import year_of
 from cpts.communities.models import Community
-from cpts.contracts import engine
-from cpts.contracts.models import Contract, Decision, Payment
-
-STEPS = (
-    "Lettre d'intention",
-    "Projet de santé",
-    "Signature du contrat",
-    "Déploiement des missions",
-)
+from cpts.contracts import engine, workflow
+from cpts.contracts.models import Contract, Payment
 
 
 @dataclass
@@ -50,23 +41,7 @@ class Dashboard:
 
 def community_state(community: Community) -> str:
     """A short label of where the community stands (for lists)."""
-    contracts = list(community.contracts.all())
-    if contracts:
-        latest = max(contracts, key=lambda contract: contract.signed_on)
-        return f"contrat {latest.status_label_on(timezone.localdate())}"
-    project = community.healthprojects.first()
-    if project and project.status == Decision.VALIDATED:
-        return "projet de santé validé"
-    if project:
-        return "projet de santé déposé"
-    letter = community.letterofintents.first()
-    if letter and letter.status == Decision.VALIDATED:
-        return "lettre d'intention validée"
-    if letter and letter.status == Decision.REFUSED:
-        return "lettre d'intention refusée"
-    if letter:
-        return "lettre d'intention déposée"
-    return "en projet"
+    return workflow.stage_of(community).label
 
 
 def dashboard(community: Community, today: dt.date) -> Dashboard:
@@ -74,15 +49,12 @@ def dashboard(community: Community, today: dt.date) -> Dashboard:
     project = community.healthprojects.first()
     contract = community.contracts.order_by("-signed_on").first()
     grant = getattr(community, "accelerator", None)
-    stage = 1
-    if letter and letter.status == Decision.VALIDATED:
-        stage = 2
-    if project and project.status == Decision.VALIDATED:
-        stage = 3
+    current = workflow.stage_of(community, today)
+    stage = workflow.STEP[current]
     board = Dashboard(
         community=community,
         stage=stage,
-        stage_label=STEPS[stage - 1],
+        stage_label=current.label,
         letter=letter,
         project=project,
         accelerator=grant,
@@ -93,20 +65,8 @@ def dashboard(community: Community, today: dt.date) -> Dashboard:
     board.paid, board.due, board.to_recover = money.paid, money.due, money.to_recover
     board.contracts = list(community.contracts.order_by("-signed_on"))
 
-    if letter is None or letter.status == Decision.REFUSED:
-        board.todo.append("Déposer une lettre d'intention auprès de l'ARS.")
-    elif letter.status == Decision.FILED:
-        board.todo.append("L'ARS doit valider ou refuser la lettre d'intention.")
-    elif project is None or project.status == Decision.REFUSED:
-        board.todo.append("Rédiger et déposer le projet de santé.")
-    elif project.status == Decision.FILED:
-        board.todo.append("L'ARS doit valider ou refuser le projet de santé.")
-    elif contract is None:
-        board.todo.append("Signer le contrat tripartite (CPTS, CPAM, ARS).")
-    elif today >= contract.period_end:
-        board.todo.append(
-            f"Le contrat a pris fin le {contract.period_end:%d/%m/%Y} : signer un nouveau contrat."
-        )
+    if current in workflow.NEXT_STEP:
+        board.todo.append(workflow.NEXT_STEP[current])
     if contract is not None and contract.amendments.filter(status="proposed").exists():
         board.todo.append("Un avenant au contrat est à signer (voir la page du contrat).")
     if grant and not project:
@@ -122,7 +82,6 @@ def dashboard(community: Community, today: dt.date) -> Dashboard:
 
     board.contract = contract
     board.contract_status = contract.status_label_on(today)
-    commitments = list(contract.missions.all())
     for deadline in engine.open_deadlines(contract, today):
         what = deadline.step.capitalize()
         board.deadlines.append(
@@ -137,8 +96,6 @@ def dashboard(community: Community, today: dt.date) -> Dashboard:
                 f"{what} de la mission « {deadline.mission.label} » en retard (échéance {deadline.due:%d/%m/%Y})."
             )
     board.deadlines.sort(key=lambda item: item["due"])
-    board.stage = 4 if any(c.deployed_on is None for c in commitments) or not commitments else 5
-    board.stage_label = STEPS[3] if board.stage == 4 else "Missions déployées"
     if contract.signed_on <= today < contract.period_end:
         number = year_of(contract.signed_on, today)
         duration = (

@@ -30,7 +30,7 @@ from cpts.aci import InvalidInput, Mission, default_tree
 from cpts.aci.money import apply_ratio
 from cpts.communities.models import Community
 from cpts.communities.scope import community_for, payable_communities
-from cpts.contracts import engine, services
+from cpts.contracts import engine, services, workflow
 from cpts.contracts.models import (
     Amendment,
     Decision,
@@ -155,14 +155,10 @@ def _documents(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             return redirect(url, pk=pk)
     elif action is not None:
         raise PermissionDenied
-    can_file = can(user, Action.FILE, community) and (
-        current is None or current.status == Decision.REFUSED
-    )
-    can_decide = (
-        can(user, Action.DECIDE, community)
-        and current is not None
-        and current.status == Decision.FILED
-    )
+    # what the lifecycle allows this user now (contracts.workflow: one table for every screen)
+    actions = {transition.action for transition in workflow.allowed(community, user)}
+    can_file = f"file_{kind if kind == 'letter' else 'project'}" in actions
+    can_decide = f"validate_{kind if kind == 'letter' else 'project'}" in actions
     return render(
         request,
         "contracts/document.html",
@@ -222,9 +218,7 @@ def accelerator_grant(request: HttpRequest, pk: int) -> HttpResponse:
             "grant": getattr(community, "accelerator", None),
             "preview": preview,
             "form": form
-            if can(user, Action.GRANT, community)
-            and not hasattr(community, "accelerator")
-            and not community.contracts.exists()
+            if workflow.refusal(community, "grant_accelerator", user) is None
             else None,
             "title": f"Accélérateur — {community.name}",
         },
@@ -342,8 +336,6 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
                 }
             )
     in_force = current is not None and today < current.period_end
-    latest_in_force = latest is not None and today < latest.period_end
-    may_sign = can(user, Action.SIGN, community)
     return render(
         request,
         "contracts/contract.html",
@@ -355,12 +347,22 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "missions": current.missions.all() if current else [],
             "years": years,
             "amendments": amendments,
-            "sign_form": sign_form if not latest_in_force and may_sign else None,
+            # a refused POST shows its form again, with the French reason
+            "sign_form": sign_form
+            if action == "sign" or workflow.refusal(community, "sign", user) is None
+            else None,
             "contract_query": _contract_query(current) if current else "",
             "add_form": add_form
             if in_force and current is not None and can(user, Action.MISSIONS, community)
             else None,
-            "end_form": end_form if in_force and may_sign else None,
+            "end_form": end_form
+            if action == "terminate"
+            or (
+                in_force
+                and current is latest
+                and workflow.refusal(community, "terminate", user) is None
+            )
+            else None,
             "title": f"Contrat — {community.name}",
         },
     )
