@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # The database has had this very constraint since 0005 (same name, same definition:
-        # tests/invariants/test_constraints.py compares them).
+        # tests/contracts/test_constraints.py compares them).
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AddConstraint(
