@@ -117,8 +117,8 @@ def test_a_second_termination_is_a_french_message(contracted: dict[str, Any]) ->
     client = Client()
     client.force_login(contracted["cpam"])
     response = client.post(
-        reverse("communities:contract", args=[contracted["nord"].pk]),
-        {"action": "terminate", "end-terminated_on": "2023-07-01", "end-reason": "b"},
+        reverse("communities:contract_terminate", args=[contracted["nord"].pk]),
+        {"end-terminated_on": "2023-07-01", "end-reason": "b"},
     )
     assert response.status_code in (200, 302)
     assert Payment.objects.filter(kind="termination").count() <= 1
@@ -152,9 +152,8 @@ def test_an_amendment_can_be_decided_from_the_page(contracted: dict[str, Any]) -
     assert page.count('name="amendment-amendment"') == 1
     assert f'name="amendment-amendment" value="{amendment.pk}"' in page
     response = client.post(
-        url,
+        reverse("communities:contract_amendment", args=[contracted["nord"].pk]),
         {
-            "action": "amendment",
             "amendment-amendment": str(amendment.pk),
             "amendment-decision": "dismiss",
             "amendment-decided_on": "2026-11-02",

@@ -96,10 +96,8 @@ def test_objects_of_another_community_answer_404(
 
 def test_read_only_users_cannot_post(people: dict[str, Any], client: Client) -> None:
     client.force_login(people["national"])
-    url = reverse("communities:letter", args=[people["nord"].pk])
-    response = client.post(
-        url, {"action": "file", "file-filed_on": "2024-01-01", "file-summary": "x"}
-    )
+    url = reverse("communities:letter_file", args=[people["nord"].pk])
+    response = client.post(url, {"file-filed_on": "2024-01-01", "file-summary": "x"})
     assert response.status_code == 403
     assert not people["nord"].letterofintents.exists()
 

@@ -17,10 +17,8 @@ def test_a_bad_form_shows_french_errors_and_saves_nothing(
     people: dict[str, Any], client: Client
 ) -> None:
     client.force_login(people["coordinator"])
-    url = reverse("communities:letter", args=[people["nord"].pk])
-    response = client.post(
-        url, {"action": "file", "file-filed_on": "32/13/2024", "file-summary": ""}
-    )
+    url = reverse("communities:letter_file", args=[people["nord"].pk])
+    response = client.post(url, {"file-filed_on": "32/13/2024", "file-summary": ""})
     assert response.status_code == 200
     text = response.content.decode()
     assert "Saisissez une date valide." in text
@@ -32,13 +30,15 @@ def test_a_refusal_without_reason_is_refused_beside_the_field(
     people: dict[str, Any], client: Client
 ) -> None:
     client.force_login(people["coordinator"])
-    url = reverse("communities:letter", args=[people["nord"].pk])
+    pk = people["nord"].pk
     client.post(
-        url, {"action": "file", "file-filed_on": "2024-01-05", "file-summary": "Notre projet"}
+        reverse("communities:letter_file", args=[pk]),
+        {"file-filed_on": "2024-01-05", "file-summary": "Notre projet"},
     )
     client.force_login(people["ars"])
     response = client.post(
-        url, {"action": "decide", "decide-decision": "refuse", "decide-decided_on": "2024-02-01"}
+        reverse("communities:letter_decide", args=[pk]),
+        {"decide-decision": "refuse", "decide-decided_on": "2024-02-01"},
     )
     assert "Un refus doit être motivé." in response.content.decode()
     assert LetterOfIntent.objects.get().status == "filed"
@@ -46,11 +46,10 @@ def test_a_refusal_without_reason_is_refused_beside_the_field(
 
 def test_a_rule_error_is_shown_and_nothing_is_saved(people: dict[str, Any], client: Client) -> None:
     client.force_login(people["cpam"])
-    url = reverse("communities:contract", args=[people["nord"].pk])
+    url = reverse("communities:contract_sign", args=[people["nord"].pk])
     response = client.post(
         url,
         {
-            "action": "sign",
             "sign-signed_on": "2024-01-15",
             "sign-community_signatory": "A",
             "sign-cpam_signatory": "B",
@@ -62,6 +61,16 @@ def test_a_rule_error_is_shown_and_nothing_is_saved(people: dict[str, Any], clie
         in response.content.decode()
     )
     assert not Contract.objects.exists()
+
+
+def test_one_url_per_action_a_post_to_a_page_is_refused(
+    people: dict[str, Any], client: Client
+) -> None:
+    client.force_login(people["coordinator"])
+    page = reverse("communities:letter", args=[people["nord"].pk])
+    response = client.post(page, {"file-filed_on": "2024-01-05", "file-summary": "x"})
+    assert response.status_code == 405
+    assert not LetterOfIntent.objects.exists()
 
 
 def test_history_shows_who_when_before_and_after(

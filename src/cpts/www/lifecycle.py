@@ -7,13 +7,20 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -110,7 +117,27 @@ def _contract_for_year(community: Community, year: int, request: HttpRequest) ->
     return contract
 
 
-def _documents(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def _posted_action(request: HttpRequest, action: str | None) -> str | None:
+    """The action a POST takes: the one its URL names (one URL per action)."""
+    return action if request.method == "POST" else None
+
+
+def one_url_per_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page answers GET; each of its actions is POSTed to a URL of its own (which names it);
+    a POST to the page itself is refused (405)."""
+
+    @wraps(view)
+    def page(
+        request: HttpRequest, *args: Any, action: str | None = None, **kwargs: Any
+    ) -> HttpResponse:
+        if request.method == "POST" and action is None:
+            return HttpResponseNotAllowed(["GET"])
+        return view(request, *args, action=action, **kwargs)
+
+    return page
+
+
+def _documents(request: HttpRequest, pk: int, kind: str, action: str | None = None) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
     documents: Any
@@ -128,7 +155,7 @@ def _documents(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         file_service, decide_service = services.file_health_project, services.decide_health_project
         title, url = "Projet de santé", "communities:health_project"
     current = documents.first()
-    action = request.POST.get("action") if request.method == "POST" else None
+    action = _posted_action(request, action)
     file_form = FileDocumentForm(request.POST if action == "file" else None, prefix="file")
     decide_form = DecisionForm(request.POST if action == "decide" else None, prefix="decide")
     if action == "file":
@@ -169,16 +196,20 @@ def _documents(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             "decide_form": decide_form if can_decide else None,
             "title": f"{title} — {community.name}",
             "heading": title,
+            "file_url": reverse(f"{url}_file", args=[pk]),
+            "decide_url": reverse(f"{url}_decide", args=[pk]),
         },
     )
 
 
-def letter_of_intent(request: HttpRequest, pk: int) -> HttpResponse:
-    return _documents(request, pk, "letter")
+@one_url_per_action
+def letter_of_intent(request: HttpRequest, pk: int, action: str | None = None) -> HttpResponse:
+    return _documents(request, pk, "letter", action)
 
 
-def health_project(request: HttpRequest, pk: int) -> HttpResponse:
-    return _documents(request, pk, "project")
+@one_url_per_action
+def health_project(request: HttpRequest, pk: int, action: str | None = None) -> HttpResponse:
+    return _documents(request, pk, "project", action)
 
 
 def accelerator_grant(request: HttpRequest, pk: int) -> HttpResponse:
@@ -225,7 +256,8 @@ def accelerator_grant(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def contract(request: HttpRequest, pk: int) -> HttpResponse:
+@one_url_per_action
+def contract(request: HttpRequest, pk: int, action: str | None = None) -> HttpResponse:
     """The contracts of a community (the latest first), its missions, years, amendments."""
     user = current_user(request)
     community = community_for(user, pk)
@@ -233,7 +265,7 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
     latest = contracts[0] if contracts else None
     current = _contract_or_404(community, request) if request.GET.get("contrat") else latest
     today = timezone.localdate()
-    action = request.POST.get("action") if request.method == "POST" else None
+    action = _posted_action(request, action)
     sign_form = SignContractForm(request.POST if action == "sign" else None, prefix="sign")
     add_form = AddMissionForm(request.POST if action == "add_mission" else None, prefix="add")
     end_form = TerminationForm(request.POST if action == "terminate" else None, prefix="end")
@@ -475,12 +507,15 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     )
 
 
-def indicator(request: HttpRequest, pk: int, year: int, indicator_pk: int) -> HttpResponse:
+@one_url_per_action
+def indicator(
+    request: HttpRequest, pk: int, year: int, indicator_pk: int, action: str | None = None
+) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
     current = _contract_for_year(community, year, request)
     item = get_object_or_404(current.indicators, pk=indicator_pk, contract_year=year)
-    action = request.POST.get("action") if request.method == "POST" else None
+    action = _posted_action(request, action)
     value_form = IndicatorValueForm(
         request.POST if action == "record" else None,
         prefix="value",
