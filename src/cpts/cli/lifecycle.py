@@ -65,39 +65,28 @@ def contracts_of(community: Any) -> dict[str, Any]:
 
     from django.utils import timezone
 
-    from cpts.aci import InvalidInput, default_tree
     from cpts.aci.money import euros
-    from cpts.contracts import engine, workflow
+    from cpts.contracts import workflow
+    from cpts.contracts.selectors import years_of
 
     today = timezone.localdate()
     contracts = []
     for contract in community.contracts.order_by("signed_on").prefetch_related("years"):
-        duration = (
-            default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
-        )
-        years = []
-        for number in range(1, duration + 1):
-            facts = engine.year_facts(contract, number)
-            if facts.start >= contract.period_end:
-                break
-            try:
-                total: str | None = euros(engine.year_total(contract, number))
-            except InvalidInput:
-                total = None
-            years.append(
-                {
-                    "number": number,
-                    "start": facts.start.isoformat(),
-                    "end": (facts.end - dt.timedelta(days=1)).isoformat(),
-                    "population": facts.population,
-                    "size_class": facts.size_class,
-                    "grid": facts.grid,
-                    "members": facts.members,
-                    "total": total,
-                    "recorded": facts.recorded,
-                    "final": facts.total is not None,
-                }
-            )
+        years = [
+            {
+                "number": row.number,
+                "start": row.start.isoformat(),
+                "end": row.last_day.isoformat(),
+                "population": row.facts.population,
+                "size_class": row.facts.size_class,
+                "grid": row.facts.grid,
+                "members": row.facts.members,
+                "total": euros(row.total) if row.total is not None else None,
+                "recorded": row.facts.recorded,
+                "final": row.facts.total is not None,
+            }
+            for row in years_of(contract)
+        ]
         contracts.append(
             {
                 "signed_on": contract.signed_on.isoformat(),

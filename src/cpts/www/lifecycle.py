@@ -3,7 +3,6 @@ changes through :mod:`.services`, amounts from the rules engine."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -47,6 +46,7 @@ from cpts.contracts.models import (
     PaymentKind,
     PaymentRun,
 )
+from cpts.contracts.selectors import years_of
 from cpts.payments import ledger
 
 from .lifecycle_forms import (
@@ -326,30 +326,20 @@ def contract(request: HttpRequest, pk: int, action: str | None = None) -> HttpRe
             return redirect("communities:contract", pk=pk)
     elif action is not None:
         raise PermissionDenied
-    years = []
+    years: list[dict[str, Any]] = []
     amendments: list[dict[str, Any]] = []
     if current is not None:
-        duration = (
-            default_tree().at("agreement.contract_duration_years", current.signed_on).integer()
-        )
-        for number in range(1, duration + 1):
-            facts = engine.year_facts(current, number)
-            if facts.start >= current.period_end:
-                break
-            try:
-                total: Decimal | None = engine.year_total(current, number)
-            except InvalidInput:
-                total = None
-            years.append(
-                {
-                    "number": number,
-                    "start": facts.start,
-                    "end": facts.end - dt.timedelta(days=1),
-                    "current": facts.start <= today < facts.end,
-                    "facts": facts,
-                    "total": total,
-                }
-            )
+        years = [
+            {
+                "number": row.number,
+                "start": row.start,
+                "end": row.last_day,
+                "current": row.is_current(today),
+                "facts": row.facts,
+                "total": row.total,
+            }
+            for row in years_of(current)
+        ]
         for amendment in current.amendments.all():
             form = None
             if amendment.status == Amendment.Status.PROPOSED and can(user, Action.SIGN, community):
