@@ -97,7 +97,7 @@ def test_main_journey(live_server: Any, browser: Any, people: dict[str, Any]) ->
     #    coordinator records the values, the CPAM accepts them and closes the evaluation.
     page.goto(f"{base}/annexe/1/")
     page.get_by_text("Ajouter un indicateur à l'annexe").click()
-    page.get_by_label("Mission").select_option("access")
+    page.get_by_role("combobox", name="Mission").select_option("access")
     page.get_by_role("textbox", name="Action").fill(
         "Trouver un médecin traitant aux patients en ALD"
     )
@@ -108,7 +108,7 @@ def test_main_journey(live_server: Any, browser: Any, people: dict[str, Any]) ->
     page.get_by_role("button", name="Ajouter l'indicateur").click()
     expect(page.get_by_text("Indicateur ajouté à l'annexe.")).to_be_visible()
     page.get_by_text("Ajouter un indicateur à l'annexe").click()
-    page.get_by_label("Mission").select_option("access")
+    page.get_by_role("combobox", name="Mission").select_option("access")
     page.get_by_role("textbox", name="Action").fill(
         "Organiser les soins non programmés avec le SAS"
     )
