@@ -53,6 +53,7 @@ simulate: install
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from cpts.accounts.models import Role, User
-from cpts.communities.models import Community, Member
+from cpts.communities.models import Community
+
+from .factories import CommunityFactory, MemberFactory, UserFactory
 
 _STARTED_DEVDB = pytest.StashKey[bool]()
 
@@ -55,40 +57,24 @@ def geography(db: None) -> None:
 @pytest.fixture
 def make_user(geography: None) -> Callable[..., User]:
     def make(username: str, role: Role, **fields: Any) -> User:
-        departements = fields.pop("departements", [])
-        accompanied = fields.pop("accompanied", [])
-        user = User.objects.create_user(
-            username=username, password="pw-for-tests", role=role, **fields
-        )
-        user.departements.set(departements)
-        user.accompanied.set(accompanied)
-        return user
+        return UserFactory(username=username, role=role, **fields)
 
     return make
 
 
 @pytest.fixture
 def make_community(geography: None) -> Callable[..., Community]:
-    counter = {"n": 0}
-
     def make(
         name: str | None = None,
         departement: str = "59",
         population: int = 100_000,
         members: int = 0,
     ) -> Community:
-        counter["n"] += 1
-        community = Community.objects.create(
-            name=name or f"CPTS de test {counter['n']}",
-            departement_id=departement,
-            population=population,
-        )
-        Member.objects.bulk_create(
-            Member(
-                community=community, kind=Member.Kind.PROFESSIONAL, name=f"P{i}", rpps=f"1{i:010d}"
-            )
-            for i in range(members)
-        )
+        fields: dict[str, Any] = {"departement_id": departement, "population": population}
+        if name is not None:
+            fields["name"] = name
+        community = CommunityFactory(**fields)
+        MemberFactory.create_batch(members, community=community)
         return community
 
     return make

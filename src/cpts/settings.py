@@ -102,6 +102,9 @@ INSTALLED_APPS = [
     "cpts.communities",
     "cpts.contracts",
     "cpts.crises",
+    "cpts.payments",
+    "cpts.www",
+    "cpts.demo",
 ]
 
 MIDDLEWARE = [
@@ -170,7 +173,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "cpts.accounts.views.locked_out"
+AXES_LOCKOUT_CALLABLE = "cpts.www.accounts.locked_out"
 
 # Sessions last one working day at most, and end when the browser closes.
 SESSION_COOKIE_AGE = 8 * 60 * 60

@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cpts.accounts import views as account_views
-from cpts.communities import views as community_views
+from cpts.www import accounts as account_views
+from cpts.www import communities as community_views
 
 urlpatterns = [
     path("", community_views.home, name="home"),
@@ -18,9 +18,9 @@ urlpatterns = [
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/", account_views.PasswordChangeView.as_view(), name="password_change"),
-    path("communautes/", include("cpts.communities.urls")),
-    path("contrats/", include("cpts.contracts.urls")),
-    path("crises/", include("cpts.crises.urls")),
-    path("territoire/", include("cpts.territory.urls")),
+    path("communautes/", include("cpts.www.urls_communities")),
+    path("contrats/", include("cpts.www.urls_contracts")),
+    path("crises/", include("cpts.www.urls_crises")),
+    path("territoire/", include("cpts.www.urls_territory")),
     path("admin/", admin.site.urls),
 ]

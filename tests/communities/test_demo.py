@@ -8,11 +8,12 @@ from decimal import Decimal
 import pytest
 
 from cpts.accounts.models import Role, User
-from cpts.communities.demo import PASSWORD, SEEDS, seed_demo
+from cpts.communities import perimeters
 from cpts.communities.models import Community
 from cpts.contracts import services
 from cpts.contracts.models import Amendment, Contract, Evaluation, Indicator
-from cpts.territory import perimeters
+from cpts.demo.seed import PASSWORD, SEEDS, seed_demo
+from cpts.territory import communes
 from cpts.territory.models import Commune, Epci
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +93,7 @@ def check_perimeters_are_real_intercommunalities(demo: dict[str, str]) -> None:
         if seed.grows is None:
             assert codes_of(community) == expected, seed.name
         # The population is the legal population of its communes' leaf units.
-        leaves = perimeters.leaf_codes(codes_of(community))
+        leaves = communes.leaf_codes(codes_of(community))
         assert community.population == sum(
             Commune.objects.filter(code__in=leaves).values_list("population", flat=True)
         )

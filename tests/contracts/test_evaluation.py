@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 
 from cpts.aci import parameters as aci_parameters
 from cpts.communities.models import Member
+from cpts.communities.perimeters import set_perimeter
 from cpts.communities.signals import members_changed
 from cpts.contracts import engine, services
 from cpts.contracts.models import Indicator
 from cpts.territory.models import Commune
-from cpts.territory.perimeters import set_perimeter
 
 pytestmark = pytest.mark.django_db
 

@@ -20,9 +20,10 @@ from django.test import Client
 from django.urls import reverse
 
 from cpts.accounts.models import Role
-from cpts.communities.selectors import dashboard
-from cpts.contracts import ledger, services
+from cpts.contracts import services
 from cpts.contracts.models import Payment, PaymentRun
+from cpts.payments import ledger
+from cpts.www.dashboard import dashboard
 
 pytestmark = pytest.mark.django_db
 

@@ -17,11 +17,12 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from cpts.contracts import ledger, services
+from cpts.contracts import services
 from cpts.contracts.locks import lock_money
 from cpts.contracts.models import Amendment, Evaluation, Payment
 from cpts.crises.models import Typology
 from cpts.crises.services import declare_crisis
+from cpts.payments import ledger
 from tests.contracts.test_years_and_amendments import _ready_to_sign
 
 pytestmark = pytest.mark.django_db
@@ -204,6 +205,7 @@ def test_an_indicator_is_read_only_in_the_admin(contracted: dict[str, Any]) -> N
     indicator = Indicator.objects.create(
         contract=contracted["contract"], contract_year=1, mission="access", action="a", label="l",
         kind="done", amount=Decimal(1000), verdict="refused", verdict_reason="non fait",
+        decided_on=dt.date(2024, 2, 1), decided_by=contracted["cpam"],
     )  # fmt: skip
     client = Client()
     client.force_login(contracted["admin"])
@@ -245,8 +247,8 @@ def test_impossible_lifecycle_dates_are_refused(contracted: dict[str, Any]) -> N
 
 def test_runs_and_proposals_name_their_author(contracted: dict[str, Any]) -> None:
     """Review 12: runs created without an author in the history; proposals from imports too."""
+    from cpts.communities.perimeters import set_perimeter
     from cpts.territory.models import Commune
-    from cpts.territory.perimeters import set_perimeter
 
     report = ledger.run_payments(contracted["cpam"], dt.date(2023, 2, 1))
     assert {row.history_user for row in report.run.history.all()} == {contracted["cpam"]}
@@ -261,7 +263,7 @@ def test_the_dashboard_and_the_payments_page_agree_on_what_is_due(
     contracted: dict[str, Any],
 ) -> None:
     """Review 13: a recovery due was netted on one page and not on the other."""
-    from cpts.communities.selectors import dashboard
+    from cpts.www.dashboard import dashboard
 
     start_access(contracted)
     ledger.run_payments(contracted["cpam"], dt.date(2023, 2, 1))

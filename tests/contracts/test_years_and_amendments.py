@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from cpts.aci import contract_year
 from cpts.cli.lifecycle import contracts_of
-from cpts.contracts import engine, ledger, services
+from cpts.communities.perimeters import set_perimeter
+from cpts.contracts import engine, services
 from cpts.contracts.models import Amendment, Contract, ContractYear, Payment
+from cpts.payments import ledger
 from cpts.territory.models import Commune
-from cpts.territory.perimeters import set_perimeter
 
 pytestmark = pytest.mark.django_db
 

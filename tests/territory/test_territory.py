@@ -17,12 +17,13 @@ from django.utils import timezone
 from typer.testing import CliRunner
 
 from cpts.cli import app
+from cpts.communities import perimeters
 from cpts.communities.models import Community
+from cpts.communities.perimeter_imports import import_perimeters
+from cpts.communities.population_imports import import_populations
 from cpts.contracts import engine, services
-from cpts.territory import perimeters
-from cpts.territory.imports import import_perimeters
+from cpts.territory import communes
 from cpts.territory.models import Commune, Perimeter
-from cpts.territory.populations import import_populations
 from cpts.territory.reference import DATA_DIR, load_reference_data
 
 pytestmark = pytest.mark.django_db
@@ -61,16 +62,16 @@ def test_reference_data_is_real_and_loading_is_idempotent(geography: None) -> No
 
 
 def test_a_former_code_maps_to_the_current_commune_with_a_warning(geography: None) -> None:
-    result = perimeters.resolve_codes(["01003", "75118", "99999"])
+    result = communes.resolve_codes(["01003", "75118", "99999"])
     assert [commune.code for commune in result.communes] == ["01165", "75118"]
     assert "01003 est un ancien code : remplacé par 01165" in result.warnings[0]
     assert result.errors == ["code INSEE inconnu : 99999"]
 
 
 def test_a_whole_city_means_all_of_its_arrondissements(geography: None) -> None:
-    assert perimeters.population_of(["75056"], DAY) == 2_103_778
-    assert perimeters.population_of(["75056", "75118"], DAY) == 2_103_778  # no double count
-    assert perimeters.leaf_codes(["69123"]) == {f"6938{n}" for n in range(1, 10)}
+    assert communes.population_of(["75056"], DAY) == 2_103_778
+    assert communes.population_of(["75056", "75118"], DAY) == 2_103_778  # no double count
+    assert communes.leaf_codes(["69123"]) == {f"6938{n}" for n in range(1, 10)}
 
 
 def test_whole_region_import_and_its_coverage(tmp_path: Path, geography: None) -> None:
@@ -234,9 +235,9 @@ def test_an_insee_populations_file_can_be_imported(tmp_path: Path, geography: No
     report = import_populations(write(tmp_path, "pop.csv", text), 2030, dt.date(2033, 1, 1))
     assert report.ok
     assert "ancien code" in str(report.warnings[0])
-    assert perimeters.population_of(["75101", "75102"], dt.date(2033, 6, 1)) == 36_000
+    assert communes.population_of(["75101", "75102"], dt.date(2033, 6, 1)) == 36_000
     assert (
-        perimeters.population_of(["75101", "75102"], dt.date(2032, 6, 1)) != 36_000
+        communes.population_of(["75101", "75102"], dt.date(2032, 6, 1)) != 36_000
     )  # 2023 still in force
     bad = import_populations(
         write(tmp_path, "bad.csv", "CODGEO;PMUN\n99999;12\n"), 2031, dt.date(2034, 1, 1)

@@ -7,19 +7,22 @@
 * A facilitator sees, read-only, the communities it accompanies.
 * An administrator sees and does everything.
 
-Views never filter by hand: they ask :func:`visible_communities` or :func:`community_for`, which
-answers 404 (never the data) when the community is out of the user's scope.
+This module sits low (just above the reference data): it knows roles and scopes as plain data
+(:class:`Scope`: region codes, département codes, community ids) and never imports the apps
+above it. Each app filters its objects with the user's scope (``cpts.communities.scope`` gives
+``visible_communities`` and ``community_for``, which answer 404 out of scope); every decision
+(:func:`scope_of`, :func:`can`, :func:`require` and the rules below) is taken here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q
 from django.http import Http404, HttpRequest
-
-from cpts.communities.models import Community
 
 from .models import Role, User
 
@@ -52,49 +55,68 @@ def current_user(request: HttpRequest) -> User:
     return user
 
 
-def visible_communities(user: User) -> QuerySet[Community]:
-    """The communities ``user`` may see."""
-    communities = Community.objects.select_related("departement__region")
+@dataclass(frozen=True)
+class Scope:
+    """The communities a user may see, as plain data: every one, or those of some regions,
+    départements, or ids (a community is in scope when any of them matches)."""
+
+    everything: bool = False
+    regions: frozenset[str] = field(default_factory=frozenset)
+    departements: frozenset[str] = field(default_factory=frozenset)
+    communities: frozenset[int] = field(default_factory=frozenset)
+
+    def q(self, prefix: str = "") -> Q:
+        """A filter on communities (``prefix``: the path to the community, e.g. ``community__``)."""
+        if self.everything:
+            return Q()
+        condition = Q(**{f"{prefix}pk__in": []})
+        if self.regions:
+            condition |= Q(**{f"{prefix}departement__region_id__in": sorted(self.regions)})
+        if self.departements:
+            condition |= Q(**{f"{prefix}departement_id__in": sorted(self.departements)})
+        if self.communities:
+            condition |= Q(**{f"{prefix}pk__in": sorted(self.communities)})
+        return condition
+
+    def contains(self, community: Any) -> bool:
+        """Is ``community`` (anything with ``pk`` and ``departement``) in scope?"""
+        if self.everything:
+            return True
+        if community is None or community.pk is None:
+            return False
+        return (
+            community.pk in self.communities
+            or community.departement_id in self.departements
+            or (bool(self.regions) and community.departement.region_id in self.regions)
+        )
+
+
+NOTHING = Scope()
+
+
+def scope_of(user: User) -> Scope:
+    """The scope of ``user``: what it may see (and, with :data:`ALLOWED`, act on)."""
     if not user.is_authenticated or not user.is_active:
-        return communities.none()
+        return NOTHING
     match user.role:
         case Role.ADMIN | Role.NATIONAL:
-            return communities.all()
+            return Scope(everything=True)
         case Role.COORDINATOR:
-            return (
-                communities.filter(pk=user.community_id)
-                if user.community_id
-                else communities.none()
-            )
+            return Scope(communities=frozenset({user.community_id} if user.community_id else ()))
         case Role.CPAM:
-            return communities.filter(departement__in=user.departements.all())
+            return Scope(departements=frozenset(user.departements.values_list("code", flat=True)))
         case Role.ARS:
-            return communities.filter(departement__region_id=user.region_id)
+            return Scope(regions=frozenset({user.region_id} if user.region_id else ()))
         case Role.FACILITATOR:
-            return communities.filter(pk__in=user.accompanied.all())
-    return communities.none()
+            return Scope(communities=frozenset(user.accompanied.values_list("pk", flat=True)))
+    return NOTHING
 
 
-def community_for(user: User, pk: int) -> Community:
-    """The community ``pk`` if ``user`` may see it; 404 otherwise (the data never leaks)."""
-    try:
-        return visible_communities(user).get(pk=pk)
-    except Community.DoesNotExist:
-        raise Http404("CPTS introuvable") from None
-
-
-def payable_communities(user: User) -> QuerySet[Community]:
-    """The communities whose payments ``user`` may run or correct (a CPAM: its départements)."""
-    if not user.is_authenticated or Action.PAY not in ALLOWED.get(user.role, set()):
-        return Community.objects.none()
-    return visible_communities(user)
-
-
-def may_read_proofs(user: User, community: Community) -> bool:
+def may_read_proofs(user: User, community: Any) -> bool:
     """Proofs are readable by the community itself, its CPAM and its ARS (and administrators)."""
     if user.role not in (Role.COORDINATOR, Role.CPAM, Role.ARS, Role.ADMIN):
         return False
-    return visible_communities(user).filter(pk=community.pk).exists()
+    return scope_of(user).contains(community)
 
 
 def coverage_region(user: User) -> str | None:
@@ -109,8 +131,10 @@ def crisis_regions(user: User) -> set[str] | None:
             return {user.region_id} if user.region_id else set()
         case Role.CPAM:
             return set(user.departements.values_list("region_id", flat=True))
-        case Role.COORDINATOR | Role.FACILITATOR:
-            return set(visible_communities(user).values_list("departement__region_id", flat=True))
+        case Role.COORDINATOR:
+            return {user.community.departement.region_id} if user.community else set()
+        case Role.FACILITATOR:
+            return set(user.accompanied.values_list("departement__region_id", flat=True))
     return None
 
 
@@ -119,18 +143,23 @@ def may_read_all_runs(user: User) -> bool:
     return bool(user.is_authenticated and user.role == Role.ADMIN)
 
 
-def can(user: User, action: Action, community: Community | None = None) -> bool:
+def may_pay(user: User) -> bool:
+    """May ``user`` run payments and correct entries (in its scope)?"""
+    return can(user, Action.PAY)
+
+
+def can(user: User, action: Action, community: Any = None) -> bool:
     """May ``user`` do ``action`` (on ``community``, which must be in its scope)?"""
     if not user.is_authenticated or action not in ALLOWED.get(user.role, set()):
         return False
     if community is None:
         return True
-    return visible_communities(user).filter(pk=community.pk).exists()
+    return scope_of(user).contains(community)
 
 
-def require(user: User, action: Action, community: Community | None = None) -> None:
+def require(user: User, action: Action, community: Any = None) -> None:
     """Refuse with a 404 when the community is out of scope, with a 403 when the role may not act."""
-    if community is not None and not visible_communities(user).filter(pk=community.pk).exists():
+    if community is not None and not scope_of(user).contains(community):
         raise Http404("CPTS introuvable")
     if not can(user, action, community):
         raise PermissionDenied("Votre rôle ne permet pas cette action.")
@@ -140,7 +169,7 @@ def require(user: User, action: Action, community: Community | None = None) -> N
 MEMBER_IDENTITY_ROLES = {Role.COORDINATOR, Role.CPAM, Role.ARS, Role.ADMIN}
 
 
-def may_read_member_identities(user: User, community: Community) -> bool:
+def may_read_member_identities(user: User, community: Any) -> bool:
     """May ``user`` read the names and RPPS/FINESS numbers of ``community``'s members?
 
     Everyone who sees the community sees its member *counts* (by kind and profession); the
@@ -157,7 +186,7 @@ def may_read_member_identities(user: User, community: Community) -> bool:
     """
     if not user.is_authenticated or not user.is_active or user.role not in MEMBER_IDENTITY_ROLES:
         return False
-    return visible_communities(user).filter(pk=community.pk).exists()
+    return scope_of(user).contains(community)
 
 
 # --- Imports: who may write which part of the territory --------------------------------------------
@@ -219,7 +248,7 @@ def require_population_import(user: User | None) -> None:
         )
 
 
-def require_members_import(user: User, community: Community) -> None:
+def require_members_import(user: User, community: Any) -> None:
     """Importing members is filing for the community: its coordinator or an administrator, for a
     community in scope (404 out of scope, 403 for a role that may not file)."""
     require(user, Action.FILE, community)

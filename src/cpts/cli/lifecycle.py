@@ -46,7 +46,7 @@ def _user(username: str | None) -> Any:
 
 def _community(user: Any, name_or_id: str) -> Any:
     """A community of the user's scope, by id or exact name (out of scope: unknown, as a 404)."""
-    from cpts.accounts.access import visible_communities
+    from cpts.communities.scope import visible_communities
 
     communities = visible_communities(user)
     found = (
@@ -67,7 +67,7 @@ def contracts_of(community: Any) -> dict[str, Any]:
 
     from cpts.aci import InvalidInput, default_tree
     from cpts.aci.money import euros
-    from cpts.contracts import engine
+    from cpts.contracts import engine, workflow
 
     today = timezone.localdate()
     contracts = []
@@ -109,7 +109,12 @@ def contracts_of(community: Any) -> dict[str, Any]:
                 "years": years,
             }
         )
-    return {"community": community.name, "community_id": community.pk, "contracts": contracts}
+    return {
+        "community": community.name,
+        "community_id": community.pk,
+        "stage": workflow.stage_of(community).value,
+        "contracts": contracts,
+    }
 
 
 @contracts_app.command("show")
@@ -175,8 +180,8 @@ def run(
     from django.core.exceptions import PermissionDenied
     from django.http import Http404
 
-    from cpts.contracts import ledger
     from cpts.contracts.services import RuleError
+    from cpts.payments import ledger
 
     day = _date(on, "on")
     user = _user(as_user)

@@ -175,7 +175,7 @@ def import_perimeters(
 ) -> None:
     """Importe les périmètres d'une liste régionale (CSV community,code[,finess] ou GeoJSON)."""
     django_setup()
-    from cpts.territory.imports import import_perimeters as run
+    from cpts.communities.perimeter_imports import import_perimeters as run
 
     day = _date(on, "date")
     user = _user(as_user)
@@ -214,8 +214,8 @@ def import_populations(
 ) -> None:
     """Importe un fichier INSEE de populations légales (colonnes CODGEO ou DEP+CODCOM, et PMUN)."""
     django_setup()
-    from cpts.territory.populations import YEARS, default_in_force
-    from cpts.territory.populations import import_populations as run
+    from cpts.communities.population_imports import YEARS, default_in_force
+    from cpts.communities.population_imports import import_populations as run
 
     if year not in YEARS:
         raise _fail(f"millésime {year} invalide (entre {YEARS[0]} et {YEARS[-1]}).")
@@ -243,7 +243,7 @@ def stats(
 ) -> None:
     """Couverture de la population : communes, population couverte, zones blanches, chevauchements."""
     django_setup()
-    from cpts.territory.perimeters import coverage
+    from cpts.communities.perimeters import coverage
 
     data = coverage(_date(on, "date"), region=region, departement=departement)
     if output == "json":
@@ -276,7 +276,7 @@ def communities(
 ) -> None:
     """Chaque CPTS ayant un périmètre : population, taille, nombre de codes."""
     django_setup()
-    from cpts.territory.perimeters import communities_summary
+    from cpts.communities.perimeters import communities_summary
 
     rows = communities_summary(_date(on, "date"), region=region)
     if output == "json":

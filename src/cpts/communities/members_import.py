@@ -23,10 +23,10 @@ from django.utils import timezone
 
 from cpts.accounts.access import require_members_import
 from cpts.accounts.models import User
+from cpts.core.audit import bulk_create_audited
 from cpts.territory.files import MAX_NAME, FileError, csv_export, read_csv, read_xlsx
 from cpts.territory.models import Commune, FormerCode
 
-from .audit import bulk_create_audited
 from .identifiers import finess_error, normalize, rpps_error
 from .models import Community, Member, Profession, StructureKind
 from .signals import members_changed

@@ -6,8 +6,7 @@ class ContractsConfig(AppConfig):
     verbose_name = "Contrats"
 
     def ready(self) -> None:
-        from cpts.communities.signals import members_changed
-        from cpts.territory.signals import perimeter_changed
+        from cpts.communities.signals import members_changed, perimeter_changed
 
         from . import receivers
 

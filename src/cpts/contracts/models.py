@@ -9,13 +9,19 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.db import models
+from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 from cpts.aci import Mission
 from cpts.communities.models import Community, Member
 
 MISSION_CHOICES = [(mission.value, mission.label) for mission in Mission]
+
+#: States of a letter of intent or a health project that block filing another one.
+LIVE_DECISIONS = ["filed", "validated"]
 
 
 class Decision(models.TextChoices):
@@ -46,7 +52,19 @@ class DecidedDocument(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="refused") | ~models.Q(refusal_reason=""),
                 name="%(class)s_refusal_has_reason",
-            )
+            ),
+            # At most one live document (filed or validated) per community: after a refusal,
+            # the community files a new one.
+            models.UniqueConstraint(
+                fields=["community"],
+                condition=models.Q(status__in=LIVE_DECISIONS),
+                name="%(class)s_one_live_per_community",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="filed")
+                | (models.Q(decided_on__isnull=False) & models.Q(decided_by__isnull=False)),
+                name="%(class)s_decision_has_date_and_author",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -95,8 +113,9 @@ class AcceleratorGrant(models.Model):
 class Contract(models.Model):
     """The three-party contract (CPTS, CPAM, ARS): adhesion to the ACI, for five years.
 
-    A community has one contract after another (renewals); their periods never overlap (an
-    exclusion constraint in PostgreSQL, see migration 0004). The terms the amounts depend on
+    A community has one contract after another (renewals); their periods
+    ``[signed_on, terminated_on or ends_on)`` never overlap (an exclusion constraint, created by
+    migration 0005, declared here since 0006). The terms the amounts depend on
     (population, size class, members) are recorded at the signature and change only through an
     applied :class:`Amendment`.
     """
@@ -147,6 +166,22 @@ class Contract(models.Model):
                     & ~models.Q(termination_reason="")
                 ),
                 name="contract_termination_within_period_with_reason",
+            ),
+            ExclusionConstraint(
+                name="contract_periods_never_overlap",
+                expressions=[
+                    ("community", RangeOperators.EQUAL),
+                    (
+                        models.Func(
+                            models.F("signed_on"),
+                            Coalesce("terminated_on", "ends_on"),
+                            RangeBoundary(),
+                            function="daterange",
+                            output_field=DateRangeField(),
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
             ),
         ]
 
@@ -229,6 +264,12 @@ class Amendment(models.Model):
                     & models.Q(decided_by__isnull=False)
                 ),
                 name="applied_amendment_has_date_and_author",
+            ),
+            # A dismissal is dated; its author may be unknown: a proposal superseded by a newer
+            # one during an import run without a user (``services.propose_amendment``).
+            models.CheckConstraint(
+                condition=~models.Q(status="dismissed") | models.Q(decided_on__isnull=False),
+                name="dismissed_amendment_has_date",
             ),
         ]
 
@@ -352,7 +393,15 @@ class Evaluation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["contract", "contract_year"], name="evaluation_once_per_year"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contract_year__gte=1), name="evaluation_year_starts_at_one"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open")
+                | (models.Q(closed_on__isnull=False) & models.Q(closed_by__isnull=False)),
+                name="closed_evaluation_has_date_and_author",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -424,6 +473,14 @@ class Indicator(models.Model):
                 condition=~models.Q(verdict="refused") | ~models.Q(verdict_reason=""),
                 name="indicator_refusal_has_reason",
             ),
+            models.CheckConstraint(
+                condition=models.Q(contract_year__gte=1), name="indicator_year_starts_at_one"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(verdict="pending")
+                | (models.Q(decided_on__isnull=False) & models.Q(decided_by__isnull=False)),
+                name="indicator_verdict_has_date_and_author",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -491,7 +548,7 @@ class PaymentRun(models.Model):
 
 class Payment(models.Model):
     """An entry of the ledger of a community: what is due to it (positive) or owed by it
-    (negative). A paid entry is never edited (a PostgreSQL trigger refuses it, migration 0004):
+    (negative). A paid entry is never edited (a PostgreSQL trigger refuses it, migration 0005):
     a correction is a new ``adjustment`` entry; every total adds entries."""
 
     class Status(models.TextChoices):
@@ -553,6 +610,10 @@ class Payment(models.Model):
                 condition=models.Q(status="due") | models.Q(paid_on__isnull=False),
                 name="paid_payment_has_date",
             ),
+            models.CheckConstraint(
+                condition=models.Q(contract_year__isnull=True) | models.Q(contract_year__gte=1),
+                name="payment_year_starts_at_one",
+            ),
             # Idempotence: a payment run can never pay the same thing twice.
             models.UniqueConstraint(
                 fields=["contract", "contract_year", "kind"],
@@ -587,3 +648,25 @@ class Payment(models.Model):
     @property
     def is_recovery(self) -> bool:
         return self.amount < 0
+
+
+class TransitionLog(models.Model):
+    """A step of the lifecycle taken (see ``workflow.TRANSITIONS``): who, when, from, to, why."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="transitions")
+    action = models.CharField("action", max_length=32)
+    from_stage = models.CharField("stade de départ", max_length=32)
+    to_stage = models.CharField("stade d'arrivée", max_length=32)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField("le", auto_now_add=True)
+    reason = models.TextField("motif", blank=True)
+
+    class Meta:
+        verbose_name = "étape du cycle de vie"
+        verbose_name_plural = "étapes du cycle de vie"
+        ordering = ["community", "-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.community} : {self.from_stage} → {self.to_stage} ({self.action})"

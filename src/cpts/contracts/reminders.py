@@ -12,8 +12,9 @@ from cpts.accounts.models import Role, User
 from cpts.aci import Status
 from cpts.communities.models import Community
 
+from . import workflow
 from .engine import open_deadlines
-from .models import AcceleratorGrant, Contract, Decision
+from .models import AcceleratorGrant, Contract
 
 WINDOW_DAYS = 30
 
@@ -37,10 +38,9 @@ def due_soon(today: dt.date, window_days: int = WINDOW_DAYS) -> list[Reminder]:
                 label = f"{deadline.step} de la mission « {deadline.mission.label} »"
                 reminders.append(Reminder(contract.community, deadline.due, label))
     for grant in AcceleratorGrant.objects.select_related("community"):
-        filed = grant.community.healthprojects.filter(
-            status__in=[Decision.FILED, Decision.VALIDATED]
-        ).exists()
-        if not filed and today <= grant.health_project_due <= limit:
+        # the lifecycle says whether the health project is still to file
+        waiting = workflow.stage_of(grant.community, today) in workflow.PROJECT_TO_FILE
+        if waiting and today <= grant.health_project_due <= limit:
             reminders.append(
                 Reminder(
                     grant.community,

@@ -7,12 +7,14 @@ nothing is written then. Money always comes from :mod:`cpts.aci` through ``engin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from cpts.accounts.access import Action, can, require
@@ -33,9 +35,14 @@ from cpts.aci.calendar import year_of
 from cpts.aci.money import euros, euros_fr
 from cpts.aci.settlement import termination_recovery
 from cpts.communities.models import Community
-from cpts.territory.perimeters import current_perimeter, population_of
+from cpts.communities.perimeters import current_perimeter
+from cpts.core.audit import save_audited as save_audited  # re-exported for the layers above
+from cpts.core.dates import check_day as check_day
+from cpts.core.dates import today
+from cpts.core.errors import RuleError as RuleError
+from cpts.territory.communes import population_of
 
-from . import engine
+from . import engine, workflow
 from .locks import Busy, lock_money
 from .models import (
     AcceleratorGrant,
@@ -53,30 +60,9 @@ from .models import (
     PaymentKind,
 )
 
-M = TypeVar("M", bound=Model)
 
-
-class RuleError(Exception):
-    """A business rule forbids the change; the message is for the user, in French."""
-
-
-def save_audited(instance: M, user: User | None) -> M:
-    """Save, recording ``user`` as the author in the audit trail (even outside a request)."""
-    instance._history_user = user  # type: ignore[attr-defined]
-    instance.save()
-    return instance
-
-
-def check_day(day: dt.date, what: str, first: dt.date | None = None) -> None:
-    """A date of the lifecycle lies between the agreement's entry into force (or ``first``) and
-    today; anything else is refused with a French message naming it."""
-    first = first or default_tree().parameter("agreement.grid_version").dates[0]
-    today = _today()
-    if not first <= day <= today:
-        raise RuleError(
-            f"{what} : la date doit être comprise entre le {first:%d/%m/%Y} et aujourd'hui "
-            f"({today:%d/%m/%Y})."
-        )
+def _today() -> dt.date:
+    return today()
 
 
 def file_letter_of_intent(
@@ -86,9 +72,23 @@ def file_letter_of_intent(
     check_day(filed_on, "Date de dépôt")
     if community.letterofintents.filter(status__in=[Decision.FILED, Decision.VALIDATED]).exists():
         raise RuleError("Une lettre d'intention est déjà déposée ou validée pour cette CPTS.")
-    return save_audited(
-        LetterOfIntent(community=community, filed_on=filed_on, summary=summary), user
-    )
+    before = workflow.check(community, "file_letter")
+    with _once("Une lettre d'intention vient d'être déposée pour cette CPTS."):
+        letter = save_audited(
+            LetterOfIntent(community=community, filed_on=filed_on, summary=summary), user
+        )
+        workflow.record(community, "file_letter", before, user)
+    return letter
+
+
+@contextmanager
+def _once(message: str) -> Iterator[None]:
+    """A write the database refuses as a duplicate (two requests at once) is a French message."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        raise RuleError(message) from error
 
 
 def _decide(
@@ -102,11 +102,16 @@ def _decide(
         raise RuleError("Un refus doit être motivé.")
     if on < document.filed_on:
         raise RuleError("La décision ne peut pas précéder le dépôt.")
+    kind = "letter" if isinstance(document, LetterOfIntent) else "project"
+    action = f"{'validate' if validate else 'refuse'}_{kind}"
+    before = workflow.check(document.community, action)
     document.status = Decision.VALIDATED if validate else Decision.REFUSED
     document.refusal_reason = "" if validate else reason.strip()
     document.decided_on = on
     document.decided_by = user
-    save_audited(document, user)
+    with transaction.atomic():
+        save_audited(document, user)
+        workflow.record(document.community, action, before, user, document.refusal_reason)
 
 
 def decide_letter_of_intent(
@@ -143,7 +148,8 @@ def grant_accelerator(
         raise RuleError("Accélérateur impossible : " + " ".join(result.reasons))
     if hasattr(community, "accelerator"):
         raise RuleError("L'accélérateur a déjà été accordé à cette CPTS.")
-    with transaction.atomic():
+    before = workflow.check(community, "grant_accelerator")
+    with _once("L'accélérateur vient d'être accordé à cette CPTS."):
         grant = save_audited(
             AcceleratorGrant(
                 community=community,
@@ -167,6 +173,7 @@ def grant_accelerator(
             ),
             user,
         )
+        workflow.record(community, "grant_accelerator", before, user)
     return grant
 
 
@@ -179,19 +186,19 @@ def file_health_project(
         raise RuleError("Le projet de santé suit une lettre d'intention validée par l'ARS.")
     if community.healthprojects.filter(status__in=[Decision.FILED, Decision.VALIDATED]).exists():
         raise RuleError("Un projet de santé est déjà déposé ou validé pour cette CPTS.")
-    return save_audited(
-        HealthProject(community=community, filed_on=filed_on, summary=summary), user
-    )
+    before = workflow.check(community, "file_project")
+    with _once("Un projet de santé vient d'être déposé pour cette CPTS."):
+        project = save_audited(
+            HealthProject(community=community, filed_on=filed_on, summary=summary), user
+        )
+        workflow.record(community, "file_project", before, user)
+    return project
 
 
 def decide_health_project(
     project: HealthProject, user: User, validate: bool, reason: str, on: dt.date
 ) -> None:
     _decide(project, user, validate, reason, on)
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
 
 
 def sign_contract(
@@ -233,7 +240,8 @@ def sign_contract(
     except InvalidInput as error:
         raise RuleError(error.message) from error
     missions = core_missions(signed_on)
-    with transaction.atomic():
+    before = workflow.check(community, "sign")
+    with _once("Un contrat vient d'être signé pour cette CPTS sur cette période."):
         contract = save_audited(
             Contract(
                 community=community,
@@ -253,6 +261,7 @@ def sign_contract(
         for mission in missions:
             save_audited(MissionCommitment(contract=contract, mission=mission.value), user)
         record_year(contract, 1, user)
+        workflow.record(community, "sign", before, user)
     return contract
 
 
@@ -313,9 +322,11 @@ def terminate_contract(contract: Contract, user: User, on: dt.date, reason: str)
                 on,
                 later=max(later, Decimal(0)),
             )
+            before = workflow.check(contract.community, "terminate")
             contract.terminated_on = on
             contract.termination_reason = reason.strip()
             save_audited(contract, user)
+            workflow.record(contract.community, "terminate", before, user, reason.strip())
             if recovery.amount == 0:
                 return None
             return save_audited(

@@ -12,8 +12,8 @@ from dsfr.forms import DsfrBaseForm
 from cpts.accounts.access import Action, require
 from cpts.accounts.models import User
 from cpts.communities.models import Community
-from cpts.contracts.forms import DATE, today
-from cpts.contracts.services import save_audited
+from cpts.core.audit import save_audited
+from cpts.core.forms import DATE, today
 
 from .models import CrisisPlan, Typology
 

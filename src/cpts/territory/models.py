@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -137,8 +139,9 @@ class CommunePopulation(models.Model):
 class Perimeter(models.Model):
     """A dated version of a community's perimeter: a set of communes and arrondissements.
 
-    A whole commune listed means all of its arrondissements. Versions of one community do not
-    overlap: the current one has no end date.
+    A whole commune listed means all of its arrondissements. Versions of one community never
+    overlap (an exclusion constraint on ``[valid_from, valid_to)``): the current one has no end
+    date.
     """
 
     community = models.ForeignKey(
@@ -166,6 +169,22 @@ class Perimeter(models.Model):
                 condition=models.Q(valid_to__isnull=True)
                 | models.Q(valid_to__gt=models.F("valid_from")),
                 name="perimeter_ends_after_it_starts",
+            ),
+            ExclusionConstraint(
+                name="perimeter_versions_never_overlap",
+                expressions=[
+                    ("community", RangeOperators.EQUAL),
+                    (
+                        models.Func(
+                            models.F("valid_from"),
+                            models.F("valid_to"),
+                            RangeBoundary(),
+                            function="daterange",
+                            output_field=DateRangeField(),
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
             ),
         ]
 

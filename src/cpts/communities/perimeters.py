@@ -1,0 +1,341 @@
+"""Perimeters of communities: INSEE codes resolved, populations at a date, versions, coverage.
+
+A perimeter lists communes and municipal arrondissements; a whole commune listed means all of its
+arrondissements. Populations, overlaps and coverage are computed on « leaf units »: communes
+without arrondissements, and arrondissements (so Paris listed whole and 75018 listed by another
+community overlap on 75018).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+
+from cpts.aci import size_class
+from cpts.core.audit import bulk_create_audited, save_audited
+from cpts.territory.communes import normalise_code as normalise_code
+from cpts.territory.communes import population_of, vintage_on
+from cpts.territory.communes import resolve_codes as resolve_codes
+from cpts.territory.communes import resolve_map as resolve_map
+from cpts.territory.models import Commune, Perimeter, PerimeterItem
+
+from .models import Community
+from .signals import perimeter_changed
+
+
+class PerimeterError(Exception):
+    """A perimeter cannot be recorded; the message is for the user, in French."""
+
+
+@dataclass(frozen=True)
+class PerimeterChange:
+    community: Community
+    changed: bool
+    population: int
+    size_class: int
+    previous_size_class: int | None
+    amendment: str = ""
+
+
+def current_perimeter(community: Community, day: dt.date | None = None) -> Perimeter | None:
+    perimeters = community.perimeters.all()
+    if day is None:
+        return perimeters.filter(valid_to__isnull=True).first()
+    return (
+        perimeters.filter(valid_from__lte=day)
+        .exclude(valid_to__lte=day)
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+@transaction.atomic
+def set_perimeter(
+    community: Community,
+    communes: list[Commune],
+    valid_from: dt.date,
+    source: str = "",
+    user: Any = None,
+) -> PerimeterChange:
+    """Record a new version of the perimeter (nothing if it is the same set of codes).
+
+    The community's population follows. Contracts are not touched here: the layers above listen
+    to :data:`perimeter_changed` and propose an amendment when the change alters what a contract
+    pays (a change of size class is never applied silently).
+    """
+    if not communes:
+        raise PerimeterError(f"{community.name} : le périmètre est vide.")
+    codes = {commune.code for commune in communes}
+    current = current_perimeter(community)
+    population = population_of(codes, valid_from)
+    new_size = size_class(population, valid_from).value
+    old_size = size_class(community.population, valid_from).value if community.population else None
+    if current is not None and set(current.items.values_list("commune_id", flat=True)) == codes:
+        return PerimeterChange(community, False, population, new_size, old_size)
+    if current is not None:
+        if valid_from <= current.valid_from:
+            raise PerimeterError(
+                f"{community.name} : le nouveau périmètre doit commencer après le {current.valid_from:%d/%m/%Y}."
+            )
+        current.valid_to = valid_from
+        save_audited(current, user, update_fields=["valid_to"])
+    perimeter = save_audited(
+        Perimeter(community=community, valid_from=valid_from, source=source[:300]), user
+    )
+    bulk_create_audited(
+        PerimeterItem,
+        (PerimeterItem(perimeter=perimeter, commune=commune) for commune in communes),
+        user,
+    )
+    community.population = population
+    save_audited(community, user, update_fields=["population"])
+    answers = perimeter_changed.send(
+        sender=Perimeter,
+        community=community,
+        perimeter=perimeter,
+        population=population,
+        day=valid_from,
+        user=user,
+    )
+    amendment = " ".join(str(answer) for _, answer in answers if answer)
+    return PerimeterChange(community, True, population, new_size, old_size, amendment)
+
+
+# --- Coverage, overlaps, white zones --------------------------------------------------------------
+#
+# The reference geography is static between two loads: its « leaf units » and their populations
+# are indexed once per process and vintage (a few MB), so that a coverage computation only reads
+# the perimeters valid on the day. One implementation serves the nation, a region or a département.
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    code: str
+    commune: str  # the commune it belongs to (itself, or the city of an arrondissement)
+    departement: str
+    region: str
+    population: int
+
+
+@dataclass(frozen=True)
+class _Index:
+    leaves: dict[str, _Leaf]
+    children: dict[str, tuple[str, ...]]  # commune with arrondissements -> its arrondissements
+    names: dict[str, str]
+
+
+_INDEX: dict[tuple[int, int], _Index] = {}
+
+
+def _index(day: dt.date) -> _Index:
+    vintage = vintage_on(day)
+    year = vintage.year if vintage else 0
+    size = Commune.objects.count()
+    key = (year, size)
+    if key not in _INDEX:
+        _INDEX.clear()
+        populations: dict[str, int] = (
+            dict(vintage.populations.values_list("commune_id", "population")) if vintage else {}
+        )
+        rows = list(
+            Commune.objects.values_list(
+                "code", "name", "parent_id", "departement_id", "departement__region_id"
+            )
+        )
+        children: dict[str, list[str]] = {}
+        for code, _name, parent, _dep, _reg in rows:
+            if parent:
+                children.setdefault(parent, []).append(code)
+        leaves = {}
+        for code, _name, parent, departement, region in rows:
+            if code in children:
+                continue
+            leaves[code] = _Leaf(
+                code, parent or code, departement, region, populations.get(code, 0)
+            )
+        _INDEX[key] = _Index(
+            leaves, {k: tuple(v) for k, v in children.items()}, {r[0]: r[1] for r in rows}
+        )
+    return _INDEX[key]
+
+
+def _claims(day: dt.date, index: _Index) -> dict[str, set[int]]:
+    """Leaf unit -> the communities whose perimeter valid on ``day`` covers it."""
+    rows = PerimeterItem.objects.filter(perimeter__valid_from__lte=day).exclude(
+        perimeter__valid_to__lte=day
+    )
+    claims: dict[str, set[int]] = {}
+    for community, code in rows.values_list("perimeter__community_id", "commune_id"):
+        for leaf in index.children.get(code, (code,)):
+            claims.setdefault(leaf, set()).add(community)
+    return claims
+
+
+def _in_scope(leaf: _Leaf, region: str | None, departement: str | None) -> bool:
+    return (region is None or leaf.region == region) and (
+        departement is None or leaf.departement == departement
+    )
+
+
+def coverage(
+    day: dt.date, region: str | None = None, departement: str | None = None
+) -> dict[str, Any]:
+    """Coverage figures on ``day`` for the nation, a region or a département."""
+    index = _index(day)
+    claims = _claims(day, index)
+    communes: set[str] = set()
+    covered_communes: set[str] = set()
+    communities: set[int] = set()
+    population = covered = overlaps = 0
+    for leaf in index.leaves.values():
+        if not _in_scope(leaf, region, departement):
+            continue
+        communes.add(leaf.commune)
+        population += leaf.population
+        owners = claims.get(leaf.code)
+        if owners:
+            covered += leaf.population
+            covered_communes.add(leaf.commune)
+            communities |= owners
+            overlaps += len(owners) > 1
+    vintage = vintage_on(day)
+    share = (
+        (Decimal(covered) / Decimal(population)).quantize(Decimal("0.0001"))
+        if population
+        else Decimal(0)
+    )
+    return {
+        "date": day.isoformat(),
+        "region": region,
+        "departement": departement,
+        "population_vintage": vintage.year if vintage else None,
+        "communes": len(communes),
+        "population": population,
+        "communities": len(communities),
+        "covered_population": covered,
+        "covered_share": float(share),
+        "uncovered_communes": len(communes - covered_communes),
+        "overlaps": overlaps,
+    }
+
+
+def coverage_by_departement(day: dt.date, region: str | None = None) -> list[dict[str, Any]]:
+    """Coverage per département (for the map and its table)."""
+    index = _index(day)
+    claims = _claims(day, index)
+    rows: dict[str, dict[str, Any]] = {}
+    communes: dict[str, set[str]] = {}
+    for leaf in index.leaves.values():
+        if not _in_scope(leaf, region, None):
+            continue
+        row = rows.setdefault(
+            leaf.departement,
+            {
+                "departement": leaf.departement,
+                "communes": 0,
+                "population": 0,
+                "covered_population": 0,
+                "overlaps": 0,
+            },
+        )
+        communes.setdefault(leaf.departement, set()).add(leaf.commune)
+        row["population"] += leaf.population
+        owners = claims.get(leaf.code, ())
+        if owners:
+            row["covered_population"] += leaf.population
+            row["overlaps"] += len(owners) > 1
+    for code, row in rows.items():
+        row["communes"] = len(communes[code])
+        row["covered_share"] = (
+            row["covered_population"] / row["population"] if row["population"] else 0.0
+        )
+    return [rows[code] for code in sorted(rows)]
+
+
+def overlapping_units(
+    day: dt.date, region: str | None = None, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Communes or arrondissements claimed by two communities or more, for the ARS to settle."""
+    index = _index(day)
+    claims = _claims(day, index)
+    names = dict(Community.objects.values_list("pk", "name"))
+    result = []
+    for code in sorted(claims):
+        owners = claims[code]
+        leaf = index.leaves.get(code)
+        if len(owners) > 1 and leaf is not None and _in_scope(leaf, region, None):
+            result.append(
+                {
+                    "code": code,
+                    "name": index.names.get(code, code),
+                    "departement": leaf.departement,
+                    "communities": sorted(names.get(owner, str(owner)) for owner in owners),
+                }
+            )
+    return result[:limit]
+
+
+def uncovered_communes(
+    day: dt.date, region: str | None = None, departement: str | None = None
+) -> list[dict[str, Any]]:
+    """Communes no community covers, even in part (largest first)."""
+    index = _index(day)
+    claims = _claims(day, index)
+    totals: dict[str, int] = {}
+    touched: set[str] = set()
+    places: dict[str, str] = {}
+    for leaf in index.leaves.values():
+        if not _in_scope(leaf, region, departement):
+            continue
+        totals[leaf.commune] = totals.get(leaf.commune, 0) + leaf.population
+        places[leaf.commune] = leaf.departement
+        if leaf.code in claims:
+            touched.add(leaf.commune)
+    rows = [
+        {
+            "code": code,
+            "name": index.names.get(code, code),
+            "departement": places[code],
+            "population": population,
+        }
+        for code, population in totals.items()
+        if code not in touched
+    ]
+    return sorted(rows, key=lambda row: (-row["population"], row["code"]))
+
+
+def communities_summary(day: dt.date, region: str | None = None) -> list[dict[str, Any]]:
+    """Each community with a perimeter on ``day``: name, population, size class, number of codes."""
+    perimeters = (
+        Perimeter.objects.filter(valid_from__lte=day)
+        .exclude(valid_to__lte=day)
+        .select_related("community__departement")
+    )
+    if region:
+        perimeters = perimeters.filter(community__departement__region_id=region)
+    counts = dict(
+        PerimeterItem.objects.filter(perimeter__in=perimeters)
+        .values("perimeter_id")
+        .annotate(n=Count("id"))
+        .values_list("perimeter_id", "n")
+    )
+    result = []
+    for perimeter in perimeters.order_by("community__name"):
+        community = perimeter.community
+        result.append(
+            {
+                "name": community.name,
+                "finess": community.finess or None,
+                "departement": community.departement_id,
+                "population": community.population,
+                "size_class": size_class(community.population, day).value,
+                "codes": counts.get(perimeter.pk, 0),
+                "valid_from": perimeter.valid_from.isoformat(),
+            }
+        )
+    return result

@@ -1,0 +1,372 @@
+"""Demo data: communities on real territories of three regions, in every state of the lifecycle,
+contracted ones with an indicator annex modelled on real contracts, and one user per role.
+
+Everything goes through the services, as a user would: the amounts come from the rules engine
+and every change is in the audit trail. The geography is real: each perimeter is an
+intercommunality (EPCI à fiscalité propre, or an établissement public territorial of the Grand
+Paris), a union of neighbouring ones, or a sector of a metropolis (communes of that EPCI), as
+the DGCL lists them (``territory/data/epci.csv.gz``); populations are the legal populations of
+those communes. A few communes are claimed by two communities (overlaps), and most of each
+region is covered by none (white zones). People, members and figures of the annexes are made up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from cpts.accounts.models import Role, User
+from cpts.aci import Mission, contract_year, default_tree
+from cpts.aci.calendar import year_of
+from cpts.communities.identifiers import luhn_check_digit
+from cpts.communities.models import Community, Member, Profession, StructureKind
+from cpts.communities.perimeters import set_perimeter
+from cpts.contracts import engine, services
+from cpts.contracts.models import Contract, Indicator
+from cpts.crises.models import Typology
+from cpts.crises.services import declare_crisis
+from cpts.territory.models import Commune, Departement, Epci
+
+from .annex import indicators_for, level, measured
+
+PASSWORD = "demo-cpts-2026"
+
+#: Sectors of the Métropole Européenne de Lille (200093201): a metropolis of 1.2 million people
+#: is shared between several CPTS. Both claim Marcq-en-Barœul (59378): an overlap to settle.
+LILLE_NORD = (
+    "59350",  # Lille
+    "59328",  # Lambersart
+    "59368",  # La Madeleine
+    "59527",  # Saint-André-lez-Lille
+    "59386",  # Marquette-lez-Lille
+    "59636",  # Wambrechies
+    "59378",  # Marcq-en-Barœul
+    "59090",  # Bondues
+    "59611",  # Verlinghem
+    "59356",  # Lompret
+    "59482",  # Quesnoy-sur-Deûle
+    "59173",  # Deûlémont
+    "59643",  # Warneton
+)
+ROUBAIX_TOURCOING = (
+    "59512",  # Roubaix
+    "59599",  # Tourcoing
+    "59650",  # Wattrelos
+    "59163",  # Croix
+    "59646",  # Wasquehal
+    "59421",  # Mouvaux
+    "59508",  # Roncq
+    "59426",  # Neuville-en-Ferrain
+    "59279",  # Halluin
+    "59339",  # Leers
+    "59367",  # Lys-lez-Lannoy
+    "59299",  # Hem
+    "59332",  # Lannoy
+    "59598",  # Toufflers
+    "59378",  # Marcq-en-Barœul, also claimed by Métropole lilloise Nord
+)
+
+
+@dataclass(frozen=True)
+class Seed:
+    name: str
+    departement: str  # the seat
+    stage: str  # project | letter_filed | letter_refused | letter_validated | accelerator | project_filed | project_validated | contract
+    epcis: tuple[str, ...] = ()  # SIREN codes of the EPCI whose communes make the perimeter
+    communes: tuple[str, ...] = ()  # INSEE codes added to them (a sector, a neighbour claimed)
+    signed: dt.date | None = None
+    members: int = 12
+    accompanied: bool = False  # by the facilitator
+    quality: bool = False  # the optional mission « qualité et pertinence » added to the contract
+    grows: tuple[dt.date, tuple[str, ...]] | None = field(default=None)  # a later perimeter
+
+
+SEEDS = [
+    # Hauts-de-France (32)
+    Seed("CPTS Métropole lilloise Nord", "59", "contract", communes=LILLE_NORD,
+         signed=dt.date(2022, 3, 15), members=120),
+    Seed("CPTS du Douaisis", "59", "contract", ("200044618",), signed=dt.date(2023, 1, 15),
+         members=60, grows=(dt.date(2026, 9, 1), ("200044618", "245901152"))),  # + Cœur d'Ostrevent
+    Seed("CPTS du Calaisis", "62", "contract", ("200090751",), signed=dt.date(2024, 2, 1),
+         members=45, accompanied=True, quality=True),
+    Seed("CPTS du Ternois", "62", "contract", ("200069672",), signed=dt.date(2025, 3, 1), members=25),
+    Seed("CPTS Amiens Métropole", "80", "project_validated", ("248000531",)),
+    Seed("CPTS du Bassin creillois", "60", "project_filed", ("200068047", "246000921")),
+    Seed("CPTS du Pays de Laon", "02", "accelerator", ("200043495",), accompanied=True),
+    Seed("CPTS de Thiérache", "02", "letter_filed",
+         ("240200444", "240200600", "200071983", "240200634")),
+    Seed("CPTS Roubaix-Tourcoing", "59", "letter_validated", communes=ROUBAIX_TOURCOING),
+    # Occitanie (76)
+    Seed("CPTS du Muretain", "31", "contract", ("200068641",), signed=dt.date(2022, 6, 1),
+         members=80, quality=True),
+    Seed("CPTS Pays de l'Or et Lunellois", "34", "contract", ("243400470", "243400520"),
+         signed=dt.date(2023, 9, 1), members=105),
+    Seed("CPTS Vistre et Vidourle", "30", "contract", ("243000569", "243000296"), ("34340",),
+         signed=dt.date(2024, 10, 1), members=40),  # also claims Villetelle, of Lunel Agglo
+    Seed("CPTS Tarbes-Lourdes-Pyrénées", "65", "letter_validated", ("200069300",)),
+    Seed("CPTS du Sud-Aveyron", "12", "accelerator", ("241200567", "241200906"), accompanied=True),
+    Seed("CPTS Perpignan Méditerranée", "66", "letter_refused", ("200027183",)),
+    Seed("CPTS du Grand Cahors", "46", "project", ("200023737",)),
+    # Île-de-France (11)
+    Seed("CPTS Paris 18", "75", "contract", communes=("75118",), signed=dt.date(2025, 11, 1),
+         members=140),
+    Seed("CPTS Boucle Nord de Seine", "92", "contract", ("200057990",), signed=dt.date(2026, 6, 1),
+         members=70),
+    Seed("CPTS Grand Paris Sud Est Avenir", "94", "project_validated", ("200058006",)),
+    Seed("CPTS Plaine Commune", "93", "project_filed", ("200057867",), ("92078",)),  # + Villeneuve-la-Garenne
+    Seed("CPTS Cœur d'Essonne", "91", "letter_filed", ("200057859",)),
+    Seed("CPTS Versailles Grand Parc", "78", "project", ("247800584",)),
+]  # fmt: skip
+
+
+def _departements(*codes: str) -> list[Departement]:
+    return list(Departement.objects.filter(code__in=codes))
+
+
+@functools.cache
+def _password_hash() -> str:
+    """The demo password hashed once (PBKDF2 takes a third of a second, by design)."""
+    return make_password(PASSWORD)
+
+
+def _user(username: str, role: Role, first: str, last: str, **fields: object) -> User:
+    user, _ = User.objects.update_or_create(
+        username=username,
+        defaults={
+            "role": role,
+            "first_name": first,
+            "last_name": last,
+            "email": f"{username}@demo.example",
+            **fields,
+        },
+    )
+    user.password = _password_hash()
+    if role == Role.ADMIN:
+        user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+def _members(community: Community, count: int, index: int) -> None:
+    professions = list(Profession)
+    members = []
+    for number in range(count):
+        if number % 10 == 9:
+            body = f"{community.departement_id[:2].replace('A', '0').replace('B', '0')}{index:02d}{number:04d}"
+            members.append(
+                Member(
+                    community=community,
+                    kind=Member.Kind.STRUCTURE,
+                    name=f"Maison de santé {number}",
+                    finess=body + luhn_check_digit(body),
+                    structure_kind=StructureKind.MSP,
+                )
+            )
+        else:
+            body = f"10{index:03d}{number:05d}"
+            members.append(
+                Member(
+                    community=community,
+                    kind=Member.Kind.PROFESSIONAL,
+                    name=f"Professionnel {index}-{number}",
+                    rpps=body + luhn_check_digit(body),
+                    profession=professions[number % len(professions)],
+                )
+            )
+    Member.objects.bulk_create(members)
+
+
+def _annex(
+    contract: Contract, number: int, seed: int, cpam: User, filer: User, today: dt.date
+) -> None:
+    """The annex of a contract year: per mission, indicators whose amounts add up exactly to its
+    variable part; values recorded by the community; if the year is over, deliverables supplied,
+    each indicator accepted or refused by the CPAM, and the evaluation closed."""
+    year = contract_year(contract.signed_on, number)
+    finished = year.end <= today
+    population = engine.year_facts(contract, number).population
+    position = 0
+    for mission, variable_part in engine.full_variable_parts(contract, number).items():
+        for _template, data in indicators_for(mission, variable_part, population):
+            position += 1
+            indicator = services.add_indicator(contract, number, cpam, data)
+            reached = level(seed, number, position)
+            if not finished and position % 2:
+                continue  # the year goes on: some values are not in yet
+            value, done = measured(data, reached)
+            services.record_indicator(indicator, filer, value, done and finished, "")
+            if not finished:
+                continue
+            if reached:
+                for deliverable in indicator.deliverables.all():
+                    services.update_deliverable(deliverable, filer, True)
+            services.decide_indicator(
+                indicator, cpam, bool(reached), "" if reached else _refusal(data, value), year.end
+            )
+    if finished:
+        services.close_evaluation(contract, number, cpam, year.end)
+
+
+def _refusal(data: dict[str, object], value: Decimal | None) -> str:
+    if data["kind"] == Indicator.Kind.DONE:
+        return "Action non réalisée : les justificatifs attendus n'ont pas été fournis."
+    if data["kind"] == Indicator.Kind.TARGET:
+        return f"Objectif non atteint : {value} pour un objectif de {data['objective']}."
+    return f"Palier socle non atteint : {value}."
+
+
+def _communes(seed: Seed, epcis: tuple[str, ...] | None = None) -> list[Commune]:
+    """The communes of the EPCI named, and the communes added to them."""
+    codes = set(seed.communes)
+    members = Epci.communes.through.objects.filter(
+        epci_id__in=seed.epcis if epcis is None else epcis
+    )
+    codes |= set(members.values_list("commune_id", flat=True))
+    communes = list(Commune.objects.filter(code__in=codes).order_by("code"))
+    if len(communes) != len(codes) or not communes:
+        raise RuntimeError(
+            f"{seed.name} : communes ou intercommunalités inconnues ; chargez d'abord le "
+            "territoire de référence (python manage.py load_territory)."
+        )
+    return communes
+
+
+@transaction.atomic
+def seed_demo(today: dt.date) -> dict[str, str]:
+    """Create the demo; returns the logins (username -> role)."""
+    admin = _user("admin", Role.ADMIN, "Alex", "Admin")
+    _user("national", Role.NATIONAL, "Nora", "Nationale")
+    cpam = _user("cpam", Role.CPAM, "Camille", "CPAM du Nord")
+    cpam.departements.set(_departements("59", "62", "80", "60", "02"))
+    ars = _user("ars", Role.ARS, "Antoine", "ARS Hauts-de-France", region_id="32")
+    ars_occ = _user("ars-occitanie", Role.ARS, "Olivia", "ARS Occitanie", region_id="76")
+    cpam_occ = _user("cpam-occitanie", Role.CPAM, "Lucas", "CPAM d'Occitanie")
+    cpam_occ.departements.set(_departements("31", "34", "30", "65", "12", "66", "46"))
+    cpam_idf = _user("cpam-idf", Role.CPAM, "Inès", "CPAM d'Île-de-France")
+    cpam_idf.departements.set(_departements("75", "92", "93", "94", "91", "78"))
+    ars_idf = _user("ars-idf", Role.ARS, "Ilan", "ARS Île-de-France", region_id="11")
+    facilitator = _user("facilitateur", Role.FACILITATOR, "Fanny", "Facilitatrice")
+    officers = {"32": (ars, cpam), "76": (ars_occ, cpam_occ), "11": (ars_idf, cpam_idf)}
+
+    coordinator = None
+    growing: list[tuple[Community, Seed, User]] = []
+    for index, seed in enumerate(SEEDS, start=1):
+        community = Community.objects.create(
+            name=seed.name,
+            association_name=f"Association {seed.name}",
+            departement_id=seed.departement,
+            population=0,
+            email=f"contact{index}@cpts-demo.example",
+        )
+        ars_user, cpam_user = officers[community.departement.region_id]
+        start = (seed.signed or today) - dt.timedelta(days=400)
+        # The territory comes first: the ARS records the perimeter the project declares, and
+        # the population of the community follows the legal populations of its communes.
+        set_perimeter(community, _communes(seed), start, "données de démonstration", ars_user)
+        community.refresh_from_db()
+        _members(community, seed.members, index)
+        if index == 1:
+            coordinator = _user(
+                "coordination", Role.COORDINATOR, "Claire", "Coordinatrice", community=community
+            )
+        if seed.accompanied:
+            facilitator.accompanied.add(community)
+        if seed.grows:
+            growing.append((community, seed, ars_user))
+        if seed.stage == "project":
+            continue
+        actor = coordinator if index == 1 and coordinator is not None else admin
+        letter = services.file_letter_of_intent(
+            community, actor, start, "Projet de CPTS porté par les professionnels du territoire."
+        )
+        if seed.stage == "letter_filed":
+            continue
+        if seed.stage == "letter_refused":
+            services.decide_letter_of_intent(
+                letter,
+                ars_user,
+                False,
+                "Le territoire proposé ne correspond pas aux bassins de vie des patients : "
+                "à retravailler avec les professionnels des communes voisines.",
+                start + dt.timedelta(days=30),
+            )
+            continue
+        services.decide_letter_of_intent(letter, ars_user, True, "", start + dt.timedelta(days=30))
+        if seed.stage == "letter_validated":
+            continue
+        if seed.stage != "contract" or (
+            seed.signed and seed.signed >= dt.date(2022, 4, 1) + dt.timedelta(days=240)
+        ):
+            granted = start + dt.timedelta(days=45)
+            if granted >= dt.date(2022, 4, 1):
+                services.grant_accelerator(community, cpam_user, granted)
+        if seed.stage == "accelerator":
+            continue
+        project = services.file_health_project(
+            community,
+            actor,
+            start + dt.timedelta(days=200),
+            "Diagnostic territorial et plan d'action sur les missions socles.",
+        )
+        if seed.stage == "project_filed":
+            continue
+        services.decide_health_project(project, ars_user, True, "", start + dt.timedelta(days=260))
+        if seed.stage == "project_validated" or seed.signed is None:
+            continue
+        contract = services.sign_contract(
+            community,
+            cpam_user,
+            seed.signed,
+            "Présidence de la CPTS",
+            "Direction de la CPAM",
+            "Direction générale de l'ARS",
+        )
+        for commitment in contract.missions.all():
+            delay = {"access": 120, "pathways": 300, "prevention": 330, "crisis": 150}.get(
+                commitment.mission, 200
+            )
+            started = max(
+                seed.signed,
+                default_tree().parameter(f"missions.core.{commitment.mission}").dates[0],
+            ) + dt.timedelta(days=delay)
+            if started <= today:
+                deployed = started + dt.timedelta(days=300)
+                services.record_mission(
+                    commitment, cpam_user, started, deployed if deployed <= today else None
+                )
+        if seed.quality:
+            services.add_mission(contract, cpam_user, Mission.QUALITY)
+        current = year_of(seed.signed, today)
+        duration = default_tree().at("agreement.contract_duration_years", seed.signed).integer()
+        for number in range(1, min(current, duration) + 1):
+            _annex(contract, number, index, cpam_user, actor, today)
+
+    # A community that grows: its new perimeter (a union with the neighbouring EPCI) changes its
+    # size class, so an amendment is proposed to the CPAM with its money impact.
+    for community, seed, ars_user in growing:
+        assert seed.grows is not None
+        day, epcis = seed.grows
+        if day <= today:
+            set_perimeter(
+                community, _communes(seed, epcis), day, "données de démonstration", ars_user
+            )
+    declare_crisis(
+        ars,
+        dt.date(2025, 1, 20),
+        Typology.EPIDEMIC,
+        "Épidémie de grippe saisonnière",
+        "Tension hospitalière régionale.",
+    )
+    declare_crisis(
+        ars_occ, dt.date(2026, 7, 15), Typology.CLIMATE, "Canicule", "Vigilance rouge canicule.", []
+    )
+    from cpts.payments import ledger
+
+    for cpam_user in (cpam, cpam_occ, cpam_idf):
+        ledger.run_payments(cpam_user, today)
+    return {user.username: user.get_role_display() for user in User.objects.order_by("pk")}

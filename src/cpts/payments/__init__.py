@@ -1,0 +1,1 @@
+"""Payments: runs, ledger entries, corrections, balances and recoveries (above the contracts)."""

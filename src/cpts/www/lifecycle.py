@@ -1,0 +1,727 @@
+"""Screens of the lifecycle. Views stay thin: access through :mod:`cpts.accounts.access`,
+changes through :mod:`.services`, amounts from the rules engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from cpts.accounts.access import (
+    Action,
+    can,
+    current_user,
+    may_read_all_runs,
+    may_read_proofs,
+    require,
+)
+from cpts.aci import InvalidInput, Mission, default_tree
+from cpts.aci.money import apply_ratio
+from cpts.communities.models import Community
+from cpts.communities.scope import community_for, payable_communities
+from cpts.contracts import engine, services, workflow
+from cpts.contracts.models import (
+    Amendment,
+    Decision,
+    Deliverable,
+    Evaluation,
+    Payment,
+    PaymentKind,
+    PaymentRun,
+)
+from cpts.payments import ledger
+
+from .lifecycle_forms import (
+    AddMissionForm,
+    AmendmentDecisionForm,
+    CloseEvaluationForm,
+    CorrectionForm,
+    DecisionForm,
+    DeliverableForm,
+    FileDocumentForm,
+    GrantForm,
+    IndicatorForm,
+    IndicatorValueForm,
+    IndicatorVerdictForm,
+    MissionForm,
+    PaymentRunForm,
+    SignContractForm,
+    TerminationForm,
+)
+
+
+def _submit(
+    request: HttpRequest, form: Form, apply: Callable[[dict[str, Any]], object], success: str
+) -> bool:
+    """Validate ``form`` and apply the service; a rule error shows beside the form, nothing saved."""
+    if not form.is_valid():
+        return False
+    try:
+        apply(form.cleaned_data)
+    except services.RuleError as error:
+        form.add_error(None, str(error))
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _contract_or_404(community: Community, request: HttpRequest | None = None) -> Any:
+    """The contract chosen by ``?contrat=<id>`` among the community's, or its latest one (the
+    one in force, or the last one); anything else is a 404."""
+    chosen = request.GET.get("contrat", "") if request is not None else ""
+    if chosen:
+        if not chosen.isdigit() or len(chosen) > 18:
+            raise Http404("Pas de contrat")
+        return get_object_or_404(community.contracts, pk=int(chosen))
+    contract = community.contracts.order_by("-signed_on").first()
+    if contract is None:
+        raise Http404("Pas de contrat")
+    return contract
+
+
+def _contract_query(contract: Any) -> str:
+    """The query string that names ``contract`` when it is not its community's latest."""
+    latest = contract.community.contracts.order_by("-signed_on").values_list("pk", flat=True)[:1]
+    return "" if contract.pk in list(latest) else f"?contrat={contract.pk}"
+
+
+def _to(name: str, contract: Any, **kwargs: Any) -> HttpResponse:
+    """A redirect to ``name`` that keeps naming ``contract``."""
+    return redirect(reverse(name, kwargs=kwargs) + _contract_query(contract))
+
+
+def _contract_for_year(community: Community, year: int, request: HttpRequest) -> Any:
+    """The chosen contract, if ``year`` is one of its contract years (any other number: 404)."""
+    contract = _contract_or_404(community, request)
+    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+    if not 1 <= year <= duration:
+        raise Http404("Année contractuelle introuvable")
+    return contract
+
+
+def _documents(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    user = current_user(request)
+    community = community_for(user, pk)
+    documents: Any
+    file_service: Any
+    decide_service: Any
+    if kind == "letter":
+        documents = community.letterofintents.all()
+        file_service, decide_service = (
+            services.file_letter_of_intent,
+            services.decide_letter_of_intent,
+        )
+        title, url = "Lettre d'intention", "communities:letter"
+    else:
+        documents = community.healthprojects.all()
+        file_service, decide_service = services.file_health_project, services.decide_health_project
+        title, url = "Projet de santé", "communities:health_project"
+    current = documents.first()
+    action = request.POST.get("action") if request.method == "POST" else None
+    file_form = FileDocumentForm(request.POST if action == "file" else None, prefix="file")
+    decide_form = DecisionForm(request.POST if action == "decide" else None, prefix="decide")
+    if action == "file":
+        require(user, Action.FILE, community)
+        if _submit(
+            request,
+            file_form,
+            lambda d: file_service(community, user, d["filed_on"], d["summary"]),
+            f"{title} déposé(e).",
+        ):
+            return redirect(url, pk=pk)
+    elif action == "decide":
+        require(user, Action.DECIDE, community)
+        if current is None:
+            raise Http404
+        if _submit(
+            request,
+            decide_form,
+            lambda d: decide_service(
+                current, user, d["decision"] == "validate", d["reason"], d["decided_on"]
+            ),
+            "Décision enregistrée.",
+        ):
+            return redirect(url, pk=pk)
+    elif action is not None:
+        raise PermissionDenied
+    # what the lifecycle allows this user now (contracts.workflow: one table for every screen)
+    actions = {transition.action for transition in workflow.allowed(community, user)}
+    can_file = f"file_{kind if kind == 'letter' else 'project'}" in actions
+    can_decide = f"validate_{kind if kind == 'letter' else 'project'}" in actions
+    return render(
+        request,
+        "contracts/document.html",
+        {
+            "community": community,
+            "documents": documents,
+            "file_form": file_form if can_file else None,
+            "decide_form": decide_form if can_decide else None,
+            "title": f"{title} — {community.name}",
+            "heading": title,
+        },
+    )
+
+
+def letter_of_intent(request: HttpRequest, pk: int) -> HttpResponse:
+    return _documents(request, pk, "letter")
+
+
+def health_project(request: HttpRequest, pk: int) -> HttpResponse:
+    return _documents(request, pk, "project")
+
+
+def accelerator_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    community = community_for(user, pk)
+    form = GrantForm(request.POST or None)
+    if request.method == "POST":
+        require(user, Action.GRANT, community)
+        if _submit(
+            request,
+            form,
+            lambda d: services.grant_accelerator(
+                community,
+                user,
+                d["granted_on"],
+                association=d["association"],
+                core_mission_started=d["core_mission_started"],
+            ),
+            "Accélérateur accordé.",
+        ):
+            return redirect("communities:accelerator", pk=pk)
+    from cpts.aci import accelerator
+
+    preview = accelerator(
+        community.population,
+        timezone.localdate(),
+        letter_of_intent_validated=community.letterofintents.filter(
+            status=Decision.VALIDATED
+        ).exists(),
+        contract_signed=community.contracts.exists(),
+    )
+    return render(
+        request,
+        "contracts/accelerator.html",
+        {
+            "community": community,
+            "grant": getattr(community, "accelerator", None),
+            "preview": preview,
+            "form": form
+            if workflow.refusal(community, "grant_accelerator", user) is None
+            else None,
+            "title": f"Accélérateur — {community.name}",
+        },
+    )
+
+
+def contract(request: HttpRequest, pk: int) -> HttpResponse:
+    """The contracts of a community (the latest first), its missions, years, amendments."""
+    user = current_user(request)
+    community = community_for(user, pk)
+    contracts = list(community.contracts.order_by("-signed_on"))
+    latest = contracts[0] if contracts else None
+    current = _contract_or_404(community, request) if request.GET.get("contrat") else latest
+    today = timezone.localdate()
+    action = request.POST.get("action") if request.method == "POST" else None
+    sign_form = SignContractForm(request.POST if action == "sign" else None, prefix="sign")
+    add_form = AddMissionForm(request.POST if action == "add_mission" else None, prefix="add")
+    end_form = TerminationForm(request.POST if action == "terminate" else None, prefix="end")
+    posted_amendment = request.POST.get("amendment-amendment") if action == "amendment" else None
+    bound: AmendmentDecisionForm | None = None
+    if action == "sign":
+        require(user, Action.SIGN, community)
+        if _submit(
+            request,
+            sign_form,
+            lambda d: services.sign_contract(
+                community,
+                user,
+                d["signed_on"],
+                d["community_signatory"],
+                d["cpam_signatory"],
+                d["ars_signatory"],
+            ),
+            "Contrat signé : les missions socles sont inscrites au contrat.",
+        ):
+            return redirect("communities:contract", pk=pk)
+    elif action == "add_mission":
+        require(user, Action.MISSIONS, community)
+        if current is None:
+            raise Http404
+        if _submit(
+            request,
+            add_form,
+            lambda d: services.add_mission(current, user, Mission(d["mission"])),
+            "Mission ajoutée.",
+        ):
+            return redirect("communities:contract", pk=pk)
+    elif action == "terminate":
+        require(user, Action.SIGN, community)
+        if current is None:
+            raise Http404
+        if _submit(
+            request,
+            end_form,
+            lambda d: services.terminate_contract(current, user, d["terminated_on"], d["reason"]),
+            "Contrat résilié : les sommes à reverser figurent dans les versements.",
+        ):
+            return redirect("communities:contract", pk=pk)
+    elif action == "amendment":
+        require(user, Action.SIGN, community)
+        if current is None:
+            raise Http404
+        bound = AmendmentDecisionForm(request.POST, prefix="amendment")
+
+        def decide(data: dict[str, Any]) -> None:
+            amendment = get_object_or_404(current.amendments, pk=data["amendment"])
+            if data["decision"] == "apply":
+                services.apply_amendment(amendment, user, data["decided_on"])
+            else:
+                services.dismiss_amendment(amendment, user, data["decided_on"])
+
+        if _submit(request, bound, decide, "Décision sur l'avenant enregistrée."):
+            return redirect("communities:contract", pk=pk)
+    elif action is not None:
+        raise PermissionDenied
+    years = []
+    amendments: list[dict[str, Any]] = []
+    if current is not None:
+        duration = (
+            default_tree().at("agreement.contract_duration_years", current.signed_on).integer()
+        )
+        for number in range(1, duration + 1):
+            facts = engine.year_facts(current, number)
+            if facts.start >= current.period_end:
+                break
+            try:
+                total: Decimal | None = engine.year_total(current, number)
+            except InvalidInput:
+                total = None
+            years.append(
+                {
+                    "number": number,
+                    "start": facts.start,
+                    "end": facts.end - dt.timedelta(days=1),
+                    "current": facts.start <= today < facts.end,
+                    "facts": facts,
+                    "total": total,
+                }
+            )
+        for amendment in current.amendments.all():
+            form = None
+            if amendment.status == Amendment.Status.PROPOSED and can(user, Action.SIGN, community):
+                form = (
+                    bound
+                    if bound is not None and posted_amendment == str(amendment.pk)
+                    else AmendmentDecisionForm(
+                        prefix="amendment", initial={"amendment": amendment.pk}
+                    )
+                )
+            amendments.append(
+                {
+                    "amendment": amendment,
+                    "summary": services.amendment_summary(amendment),
+                    "form": form,
+                }
+            )
+    in_force = current is not None and today < current.period_end
+    return render(
+        request,
+        "contracts/contract.html",
+        {
+            "community": community,
+            "contract": current,
+            "contracts": contracts,
+            "status": current.status_label_on(today) if current else "",
+            "missions": current.missions.all() if current else [],
+            "years": years,
+            "amendments": amendments,
+            # a refused POST shows its form again, with the French reason
+            "sign_form": sign_form
+            if action == "sign" or workflow.refusal(community, "sign", user) is None
+            else None,
+            "contract_query": _contract_query(current) if current else "",
+            "add_form": add_form
+            if in_force and current is not None and can(user, Action.MISSIONS, community)
+            else None,
+            "end_form": end_form
+            if action == "terminate"
+            or (
+                in_force
+                and current is latest
+                and workflow.refusal(community, "terminate", user) is None
+            )
+            else None,
+            "title": f"Contrat — {community.name}",
+        },
+    )
+
+
+def mission(request: HttpRequest, pk: int, mission_pk: int) -> HttpResponse:
+    user = current_user(request)
+    community = community_for(user, pk)
+    current = _contract_or_404(community, request)
+    commitment = get_object_or_404(current.missions, pk=mission_pk)
+    form = MissionForm(
+        request.POST or None,
+        initial={"started_on": commitment.started_on, "deployed_on": commitment.deployed_on},
+    )
+    if request.method == "POST":
+        require(user, Action.MISSIONS, community)
+        if _submit(
+            request,
+            form,
+            lambda d: services.record_mission(commitment, user, d["started_on"], d["deployed_on"]),
+            "Mission mise à jour.",
+        ):
+            return _to("communities:contract", current, pk=pk)
+    return render(
+        request,
+        "contracts/mission.html",
+        {
+            "community": community,
+            "commitment": commitment,
+            "form": form if can(user, Action.MISSIONS, community) else None,
+            "title": f"{commitment.get_mission_display()} — {community.name}",
+            "contract_query": _contract_query(current),
+        },
+    )
+
+
+def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    """The indicator annex of a contract year: progress per mission, and what is missing."""
+    user = current_user(request)
+    community = community_for(user, pk)
+    current = _contract_for_year(community, year, request)
+    may_edit = can(user, Action.FILE, community) or can(user, Action.EVALUATE, community)
+    add_form = IndicatorForm(request.POST or None, prefix="indicator", community=community)
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied
+        if _submit(
+            request,
+            add_form,
+            lambda d: services.add_indicator(current, year, user, d),
+            "Indicateur ajouté à l'annexe.",
+        ):
+            return _to("communities:annex", current, pk=pk, year=year)
+    indicators = list(
+        current.indicators.filter(contract_year=year)
+        .select_related("referent")
+        .prefetch_related("deliverables")
+    )
+    evaluation = current.evaluations.filter(contract_year=year).first()
+    closed = evaluation is not None and evaluation.status == Evaluation.Status.CLOSED
+    try:
+        expected = engine.full_variable_parts(current, year)
+        projected = engine.compute(current, year, final=closed)
+        gaps = services.annex_gaps(current, year)
+    except InvalidInput as error:
+        messages.error(request, error.message)
+        expected, projected, gaps = {}, None, []
+    lines = {line.code: line for line in projected.lines} if projected else {}
+    increase = lines.get("size4_increase")
+    missions = []
+    for code, target in expected.items():
+        items = [indicator for indicator in indicators if indicator.mission == code]
+        variable = lines.get(f"{code}.variable")
+        secured = variable.amount if variable else Decimal(0)
+        if increase is not None and variable is not None:
+            # the increase on this variable part, rounded as the engine rounds
+            secured = secured + apply_ratio(variable.amount, Fraction(increase.value))
+        missions.append(
+            {
+                "code": code,
+                "label": Mission(code).label,
+                "target": target,
+                "secured": secured,
+                "missing": target - secured,
+                "indicators": items,
+                "percent": int(secured * 100 / target) if target else 0,
+            }
+        )
+    return render(
+        request,
+        "contracts/annex.html",
+        {
+            "community": community,
+            "contract": current,
+            "year": year,
+            "missions": missions,
+            "gaps": gaps,
+            "evaluation": evaluation,
+            "closed": closed,
+            "result": projected,
+            "can_file": can(user, Action.FILE, community),
+            "can_evaluate": can(user, Action.EVALUATE, community),
+            "add_form": add_form if may_edit and not closed else None,
+            "close_form": CloseEvaluationForm()
+            if can(user, Action.EVALUATE, community) and not closed
+            else None,
+            "title": f"Annexe des indicateurs, année {year} — {community.name}",
+            "contract_query": _contract_query(current),
+        },
+    )
+
+
+def indicator(request: HttpRequest, pk: int, year: int, indicator_pk: int) -> HttpResponse:
+    user = current_user(request)
+    community = community_for(user, pk)
+    current = _contract_for_year(community, year, request)
+    item = get_object_or_404(current.indicators, pk=indicator_pk, contract_year=year)
+    action = request.POST.get("action") if request.method == "POST" else None
+    value_form = IndicatorValueForm(
+        request.POST if action == "record" else None,
+        prefix="value",
+        initial={"measured_value": item.measured_value, "done": item.done, "remarks": item.remarks},
+    )
+    verdict_form = IndicatorVerdictForm(
+        request.POST if action == "decide" else None, prefix="verdict"
+    )
+    back = _to("communities:annex", current, pk=pk, year=year)
+    if action == "record":
+        require(user, Action.FILE, community)
+        if _submit(
+            request,
+            value_form,
+            lambda d: services.record_indicator(
+                item, user, d["measured_value"], d["done"], d["remarks"]
+            ),
+            "Valeur enregistrée.",
+        ):
+            return back
+    elif action == "decide":
+        require(user, Action.EVALUATE, community)
+        if _submit(
+            request,
+            verdict_form,
+            lambda d: services.decide_indicator(
+                item, user, d["verdict"] == "accept", d["reason"], timezone.localdate()
+            ),
+            "Décision enregistrée.",
+        ):
+            return back
+    elif action == "carry":
+        require(user, Action.EVALUATE, community)
+        try:
+            services.carry_over(item, user)
+        except services.RuleError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Indicateur reporté sur l'année suivante.")
+        return back
+    elif action is not None:
+        raise PermissionDenied
+    return render(
+        request,
+        "contracts/indicator.html",
+        {
+            "community": community,
+            "year": year,
+            "indicator": item,
+            "value_form": value_form if can(user, Action.FILE, community) else None,
+            "verdict_form": verdict_form if can(user, Action.EVALUATE, community) else None,
+            "can_file": can(user, Action.FILE, community),
+            "can_read_proofs": may_read_proofs(user, community),
+            "title": f"{item.label} — {community.name}",
+            "contract_query": _contract_query(current),
+        },
+    )
+
+
+def close_evaluation(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    user = current_user(request)
+    community = community_for(user, pk)
+    require(user, Action.EVALUATE, community)
+    current = _contract_for_year(community, year, request)
+    form = CloseEvaluationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.close_evaluation(current, year, user, form.cleaned_data["closed_on"])
+        except (services.RuleError, InvalidInput) as error:
+            messages.error(request, getattr(error, "message", str(error)))
+        else:
+            messages.success(
+                request, "Évaluation close : le solde sera versé à la prochaine campagne."
+            )
+    return _to("communities:annex", current, pk=pk, year=year)
+
+
+def payments(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ledger of a community: every entry, signed, and totals that add them all."""
+    community = community_for(current_user(request), pk)
+    rows = community.payments.select_related("created_by", "corrects").order_by("due_on", "pk")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "contracts/payments.html",
+        {
+            "community": community,
+            "page_obj": page,
+            "totals": ledger.totals(community.payments.all()),
+            "title": f"Versements — {community.name}",
+        },
+    )
+
+
+def payment_detail(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    user = current_user(request)
+    community = community_for(user, pk)
+    payment = get_object_or_404(community.payments, pk=payment_pk)
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST":
+        require(user, Action.PAY, community)
+        if _submit(
+            request,
+            form,
+            lambda d: ledger.correct_payment(payment, user, d["amount"], d["reason"]),
+            "Correction enregistrée : une écriture de régularisation sera versée ou recouvrée "
+            "par la prochaine campagne.",
+        ):
+            return redirect("communities:payment", pk=pk, payment_pk=payment_pk)
+    explanation = payment.explanation or {}
+    return render(
+        request,
+        "contracts/payment.html",
+        {
+            "community": community,
+            "payment": payment,
+            "adjustments": payment.adjustments.all(),
+            "final": ledger.entry_amount(payment),
+            "year": explanation.get("year"),
+            "scheduled": explanation.get("payment"),
+            "settlement": explanation.get("settlement"),
+            "termination": explanation.get("termination"),
+            "form": form
+            if can(user, Action.PAY, community) and payment.kind != PaymentKind.ADJUSTMENT
+            else None,
+            "title": f"{payment.label} — {community.name}",
+        },
+    )
+
+
+def _runs_in_scope(user: Any) -> Any:
+    """Runs a user may read: its own (an administrator: all). A run's header (date, total,
+    skipped contracts) covers its author's whole scope, so another CPAM's run stays out of sight."""
+    runs = PaymentRun.objects.select_related("created_by")
+    return runs if may_read_all_runs(user) else runs.filter(created_by=user)
+
+
+def payment_runs(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    require(user, Action.PAY)
+    form = PaymentRunForm(request.POST or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = ledger.run_payments(user, form.cleaned_data["run_on"])
+        except services.RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            if report.paid:
+                messages.success(request, ledger.describe(report))
+            else:
+                messages.info(
+                    request, "Rien à verser : tout ce qui était dû à cette date a déjà été versé."
+                )
+            if report.skipped:
+                messages.warning(
+                    request,
+                    f"{len(report.skipped)} contrat(s) écarté(s) : "
+                    + " ; ".join(
+                        f"{item['community']} — {item['reason']}" for item in report.skipped
+                    ),
+                )
+            return redirect("contracts:payment_runs")
+    page = Paginator(_runs_in_scope(user), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "contracts/payment_runs.html",
+        {"form": form, "page_obj": page, "title": "Campagnes de paiement"},
+    )
+
+
+def payment_run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
+    user = current_user(request)
+    require(user, Action.PAY)
+    run = get_object_or_404(_runs_in_scope(user), pk=run_pk)
+    rows = Payment.objects.filter(run=run, community__in=payable_communities(user)).select_related(
+        "community"
+    )
+    page = Paginator(rows.order_by("community__name", "pk"), 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "contracts/payment_run.html",
+        {
+            "run": run,
+            "page_obj": page,
+            "totals": ledger.totals(rows),
+            "skipped": run.skipped,
+            "title": str(run),
+        },
+    )
+
+
+def deliverable(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -> HttpResponse:
+    """Tick a deliverable and upload its proof (the community)."""
+    user = current_user(request)
+    community = community_for(user, pk)
+    current = _contract_for_year(community, year, request)
+    item = get_object_or_404(
+        Deliverable, pk=deliverable_pk, indicator__contract=current, indicator__contract_year=year
+    )
+    require(user, Action.FILE, community)
+    form = DeliverableForm(
+        request.POST or None, request.FILES or None, initial={"ticked": item.ticked}
+    )
+    if request.method == "POST" and _submit(
+        request,
+        form,
+        lambda d: services.update_deliverable(item, user, d["ticked"], d["proof"]),
+        "Livrable mis à jour.",
+    ):
+        return _to(
+            "communities:indicator", current, pk=pk, year=year, indicator_pk=item.indicator_id
+        )
+    return render(
+        request,
+        "contracts/deliverable.html",
+        {
+            "community": community,
+            "year": year,
+            "deliverable": item,
+            "form": form,
+            "title": item.label,
+            "contract_query": _contract_query(current),
+        },
+    )
+
+
+def proof(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -> FileResponse:
+    """Download a proof: only for the community, its CPAM and its ARS; anyone else gets a 404."""
+    user = current_user(request)
+    community = community_for(user, pk)
+    _contract_for_year(community, year, request)
+    if not may_read_proofs(user, community):
+        raise Http404("Justificatif introuvable")
+    item = get_object_or_404(
+        Deliverable,
+        pk=deliverable_pk,
+        indicator__contract__community=community,
+        indicator__contract_year=year,
+    )
+    if not item.proof:
+        raise Http404("Justificatif introuvable")
+    filename = (item.proof.name or "justificatif").rsplit("/", 1)[-1]
+    return FileResponse(item.proof.open("rb"), as_attachment=True, filename=filename)
