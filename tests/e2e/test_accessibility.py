@@ -66,8 +66,8 @@ def pages(demo: dict[str, Any]) -> dict[str, list[str]]:
 def demo(geography: None) -> dict[str, Any]:
     """The demo's data (real territories, contracts, annexes, payments), as `make demo` seeds it."""
     from cpts.accounts.models import User
-    from cpts.communities.demo import PASSWORD, seed_demo
     from cpts.contracts.models import Indicator, Payment, PaymentRun
+    from cpts.demo.seed import PASSWORD, seed_demo
 
     seed_demo(timezone.localdate())
     community = User.objects.get(username="coordination").community

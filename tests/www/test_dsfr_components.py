@@ -11,7 +11,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils.html import format_html
 
-from cpts.communities.templatetags.cpts_dsfr import cpts_breadcrumb
+from cpts.www.templatetags.cpts_dsfr import cpts_breadcrumb
 
 NAV = [{"label": "CPTS", "link": "/communautes/"}, {"label": "Territoire", "link": "/territoire/"}]
 
