@@ -1,7 +1,7 @@
 # CPTS Pilote — the targets behind the README's two commands.
 #   make demo   set up everything (virtualenv, packages, PostgreSQL, demo data) and serve the demo
-#   make test   set up everything (chromium installed if missing) and run every check: lint,
-#               format, types, tests on PostgreSQL, browser test
+#   make test   set up everything (chromium and axe-core installed if missing) and run every
+#               check: lint, format, types, tests on PostgreSQL, browser tests with axe-core
 # PostgreSQL is the embedded server of `cpts.devdb` (var/postgres, from a pip wheel: no system
 # service) unless DATABASE_URL names a server.
 SHELL := /bin/bash

