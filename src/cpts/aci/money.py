@@ -59,3 +59,8 @@ def fraction_text(ratio: Fraction) -> str:
     if ratio.denominator == 1:
         return str(ratio.numerator)
     return f"{ratio.numerator}/{ratio.denominator}"
+
+
+def percent_fr(rate: Decimal | Fraction) -> str:
+    """A rate as people read it: ``10 %`` for 0.10, ``75 %`` for 3/4."""
+    return f"{float(rate * 100):g} %"
