@@ -36,6 +36,7 @@ from .missions import (
     core_missions,
     full_mission_lines,
     mission_exists,
+    mission_label,
     mission_lines,
 )
 from .money import ZERO, euros
@@ -176,7 +177,8 @@ def _validate(inputs: ContractYearInput, tree: ParameterTree) -> None:
             raise InvalidInput(
                 f"missions.{mission_input.mission.value}",
                 "mission.once",
-                f"La mission « {mission_input.mission.label} » est indiquée deux fois.",
+                f"La mission « {mission_label(mission_input.mission, tree)} » est indiquée deux "
+                "fois.",
             )
         seen.add(mission_input.mission)
 
@@ -207,7 +209,7 @@ def compute_contract_year(
 
     rule = increase_rule(size.value, inputs.members, day, tree)
     if rule is not None:
-        lines = apply_increase(lines, rule, grid)
+        lines = apply_increase(lines, rule, grid, tree)
     return ContractYearResult(inputs=inputs, year=year, size=size, grid=grid, lines=tuple(lines))
 
 
@@ -231,5 +233,5 @@ def grid_maximum(
             lines += full_mission_lines(mission, key, day, grid, tree)
     rule = increase_rule(size_value, members, day, tree)
     if rule is not None:
-        lines = apply_increase(lines, rule, grid)
+        lines = apply_increase(lines, rule, grid, tree)
     return sum((line.amount for line in lines), ZERO)

@@ -20,7 +20,7 @@ from fractions import Fraction
 
 from .functioning import ADDITIONAL_FUNCTIONING, FUNCTIONING
 from .lines import RATE_UNIT, Factor, Line
-from .missions import Mission
+from .missions import Mission, mission_label
 from .money import CENT, ZERO, apply_ratio, euros_fr, percent_fr
 from .parameters import ParameterTree, ParameterValue
 
@@ -101,7 +101,9 @@ def _shares(amounts: Sequence[Decimal], rate: Fraction) -> list[Decimal]:
     return [Decimal(cent) * CENT for cent in cents]
 
 
-def apply_increase(lines: Sequence[Line], rule: IncreaseRule, grid: str) -> list[Line]:
+def apply_increase(
+    lines: Sequence[Line], rule: IncreaseRule, grid: str, tree: ParameterTree
+) -> list[Line]:
     """The lines with their shares of the increase, followed by the year's ``size4_increase``
     line, whose parts are one line per mission (avenant 2, art. 4)."""
     rate = Fraction(rule.rate.decimal())
@@ -113,7 +115,7 @@ def apply_increase(lines: Sequence[Line], rule: IncreaseRule, grid: str) -> list
     groups: dict[str, list[Line]] = {}
     for index in increased:
         groups.setdefault(out[index].code.split(".", 1)[0], []).append(out[index])
-    parts = tuple(_increase_line(head, group, rule, grid) for head, group in groups.items())
+    parts = tuple(_increase_line(head, group, rule, grid, tree) for head, group in groups.items())
     base = sum((out[index].amount for index in increased), ZERO)
     out.append(
         _rate_line(
@@ -131,9 +133,14 @@ def apply_increase(lines: Sequence[Line], rule: IncreaseRule, grid: str) -> list
     return out
 
 
-def _increase_line(head: str, group: Sequence[Line], rule: IncreaseRule, grid: str) -> Line:
+def _increase_line(
+    head: str, group: Sequence[Line], rule: IncreaseRule, grid: str, tree: ParameterTree
+) -> Line:
     """One mission's share of the increase: the shares of its lines added up."""
-    name = Mission(head).label if head in Mission._value2member_map_ else group[0].label
+    if head in Mission._value2member_map_:
+        name = mission_label(Mission(head), tree)
+    else:  # the functioning, where the parameters increase it
+        name = group[0].label
     base = sum((line.amount for line in group), ZERO)
     amount = sum((line.increase for line in group), ZERO)
     note = ""

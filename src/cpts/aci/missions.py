@@ -38,8 +38,13 @@ class Mission(StrEnum):
 
     @property
     def label(self) -> str:
-        """The French name of the mission: the description of its node ``missions.<code>``."""
-        return default_tree().description(f"missions.{self.value}")
+        """The French name of the mission, from the parameter files shipped with the package."""
+        return mission_label(self, default_tree())
+
+
+def mission_label(mission: Mission, tree: ParameterTree) -> str:
+    """The French name of a mission: the description of its node ``missions.<code>``."""
+    return tree.description(f"missions.{mission.value}")
 
 
 #: The order in which missions are listed everywhere (the order of the agreement).
@@ -77,7 +82,7 @@ def core_missions(day: dt.date, tree: ParameterTree | None = None) -> tuple[Miss
 
 def part_label(mission: Mission, path: str, tree: ParameterTree) -> str:
     """« Accès aux soins : part fixe »: the mission's name and the part's short label."""
-    return f"{mission.label} : {tree.label(path)}"
+    return f"{mission_label(mission, tree)} : {tree.label(path)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +107,13 @@ def mission_period(
     year is prorated by its days (contrat type, art. 6.2; ``missions.proration``)."""
     mission = mission_input.mission
     where = f"missions.{mission.value}"
+    name = mission_label(mission, tree)
     day = year.start
     if not mission_exists(tree, mission, day):
         raise InvalidInput(
             where,
             "mission.exists_in_grid",
-            f"La mission « {mission.label} » n'existe pas dans la grille {grid} applicable à l'année "
+            f"La mission « {name} » n'existe pas dans la grille {grid} applicable à l'année "
             f"contractuelle qui commence le {day:%d/%m/%Y}.",
         )
     started = mission_input.started or year.start
@@ -115,7 +121,7 @@ def mission_period(
         raise InvalidInput(
             f"{where}.started",
             "mission.started_after_signature",
-            f"La mission « {mission.label} » ne peut pas démarrer le {started:%d/%m/%Y}, avant la "
+            f"La mission « {name} » ne peut pas démarrer le {started:%d/%m/%Y}, avant la "
             f"signature du contrat ({signed:%d/%m/%Y}).",
         )
     exists_from = tree.parameter(f"missions.core.{mission.value}").dates[0]
@@ -123,7 +129,7 @@ def mission_period(
         raise InvalidInput(
             f"{where}.started",
             "mission.started_after_it_exists",
-            f"La mission « {mission.label} » ne peut pas démarrer le {started:%d/%m/%Y} : elle n'existe "
+            f"La mission « {name} » ne peut pas démarrer le {started:%d/%m/%Y} : elle n'existe "
             f"que depuis le {exists_from:%d/%m/%Y}.",
         )
     not_started = started >= year.end

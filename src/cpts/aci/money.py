@@ -62,5 +62,5 @@ def fraction_text(ratio: Fraction) -> str:
 
 
 def percent_fr(rate: Decimal | Fraction) -> str:
-    """A rate as people read it: ``10 %`` for 0.10, ``75 %`` for 3/4."""
+    """A rate as people read it: ``12.5 %`` for 0.125, ``50 %`` for 1/2."""
     return f"{float(rate * 100):g} %"

@@ -128,6 +128,13 @@ class Parameter:
             note=self.note,
         )
 
+    def at_first(self) -> ParameterValue:
+        """The first value of the parameter, at its first date of effect."""
+        value = self.at(self.dates[0])
+        if value is None:
+            raise ParameterError(f"{self.path} starts with a null value")
+        return value
+
     def history(self) -> Iterator[ParameterValue | tuple[dt.date, None]]:
         """Each value with its date of effect, in order; a null value marks an end."""
         for day in self.dates:

@@ -31,7 +31,7 @@ from .errors import ParameterError
 from .financing import ContractYearInput, ContractYearResult, compute_contract_year
 from .functioning import ADDITIONAL_FUNCTIONING, FUNCTIONING
 from .lines import Line
-from .missions import UNSCHEDULED_CARE, Mission
+from .missions import UNSCHEDULED_CARE, Mission, mission_label
 from .money import ZERO, apply_ratio, euros, percent_fr
 from .parameters import ParameterTree, ParameterValue, default_tree
 
@@ -167,7 +167,9 @@ def payment_schedule(
                 kind="mission_start",
                 label=f"{advance_label} au démarrage : "
                 + ", ".join(
-                    sorted({(_mission_of(line) or Mission.ACCESS).label for line in lines})
+                    sorted(
+                        {mission_label(_mission_of(line) or Mission.ACCESS, tree) for line in lines}
+                    )
                 ),
                 amount=advance(lines),
                 lines=tuple(line.code for line in lines),
