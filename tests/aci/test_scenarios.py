@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cpts.aci import compute_contract_year
+from cpts.aci import INCREASE, compute_contract_year
 
 from .scenario_loader import build_input, load_cases
 
@@ -29,6 +29,17 @@ def test_scenario(case: dict[str, Any]) -> None:
         code: f"{Decimal(str(amount)):.2f}" for code, amount in expected["lines"].items()
     }
     assert result.total == Decimal(str(expected["total"]))
+    if INCREASE in result.amounts():
+        increase = result.line(INCREASE)
+        assert increase.amount == sum(part.amount for part in increase.parts)
+        assert increase.amount == sum(line.increase for line in result.lines)
+        if "increase" in expected:
+            assert {part.code: str(part.amount) for part in increase.parts} == {
+                code: f"{Decimal(str(amount)):.2f}" for code, amount in expected["increase"].items()
+            }
+    else:
+        assert "increase" not in expected
+        assert all(line.increase == 0 for line in result.lines)
     for line in result.lines:
         assert line.reference, f"{line.code} has no reference"
         assert line.explanation()
