@@ -40,12 +40,13 @@ def size_4(members: int = 120, **changes: object) -> ContractYearInput:
 def test_one_increase_line_per_mission_adding_up_to_the_year_s_increase() -> None:
     result = compute_contract_year(size_4())
     increase = result.line(INCREASE)
-    assert [(part.code, part.amount) for part in increase.parts] == [
+    assert [(line.code, line.amount) for line in result.increase_lines] == [
         ("access.increase", Decimal("13500.00")),  # 10 % × (115 000 + 20 000)
         ("crisis.increase", Decimal("10000.00")),  # 10 % × (25 000 + 75 000)
     ]
     assert increase.amount == Decimal("23500.00")
-    assert result.line("access.variable").increase == Decimal("2000.00")
+    assert increase.amount == sum(line.amount for line in result.increase_lines)
+    assert result.increase_on(result.line("access.variable")) == Decimal("2000.00")
     # the year's total counts the increase once
     assert result.total == sum(line.amount for line in result.lines)
     assert result.total == Decimal("90000") + 115000 + 20000 + 25000 + 75000 + 23500
@@ -69,7 +70,8 @@ def test_the_annex_and_the_schedule_add_the_shares_up() -> None:
 def test_no_increase_below_the_minimum_of_members() -> None:
     result = compute_contract_year(size_4(members=99))
     assert INCREASE not in result.amounts()
-    assert all(line.increase == 0 for line in result.lines)
+    assert result.increase_lines == ()
+    assert all(result.increase_on(line) == 0 for line in result.lines)
     assert result.variable_parts()["access"] == Decimal("20000.00")
 
 
@@ -108,7 +110,7 @@ def test_labels_references_and_durations_follow_the_parameter_files(tmp_path: Pa
     result = compute_contract_year(size_4(members=90), tree)
     increase = result.line(INCREASE)
     assert increase.label == "Bonification de 15 % (taille 4, au moins 80 membres)"
-    assert increase.parts[0].label == "Bonification : Accès aux soins de premier recours"
+    assert result.increase_lines[0].label == "Bonification : Accès aux soins de premier recours"
     assert "15 %" in increase.explanation()
     assert result.line("access.fixed").label == "Accès aux soins de premier recours : part fixe"
     crisis = result.line("crisis.variable").explanation()

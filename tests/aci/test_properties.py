@@ -127,17 +127,21 @@ def test_the_increase_never_touches_the_additional_functioning(inputs: ContractY
         # the shares up, and the year's line adds the missions' lines up.
         for line in result.lines:
             exact = line.amount * Decimal("0.10") if "." in line.code else Decimal(0)
-            assert abs(line.increase - exact) < Decimal("0.01")
-        parts = result.line(INCREASE).parts
+            assert abs(result.increase_on(line) - exact) < Decimal("0.01")
+        parts = result.increase_lines
         assert amounts[INCREASE] == sum((part.amount for part in parts), Decimal(0))
         for part in parts:
             mission = part.code.split(".")[0]
             assert part.amount == sum(
-                (line.increase for line in result.lines if line.code.startswith(f"{mission}.")),
+                (
+                    result.increase_on(line)
+                    for line in result.lines
+                    if line.code.startswith(f"{mission}.")
+                ),
                 Decimal(0),
             )
     else:
-        assert all(line.increase == 0 for line in result.lines)
+        assert all(result.increase_on(line) == 0 for line in result.lines)
 
 
 @given(contract_years())

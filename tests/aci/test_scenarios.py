@@ -31,15 +31,15 @@ def test_scenario(case: dict[str, Any]) -> None:
     assert result.total == Decimal(str(expected["total"]))
     if INCREASE in result.amounts():
         increase = result.line(INCREASE)
-        assert increase.amount == sum(part.amount for part in increase.parts)
-        assert increase.amount == sum(line.increase for line in result.lines)
+        assert increase.amount == sum(line.amount for line in result.increase_lines)
+        assert increase.amount == sum(result.increase_on(line) for line in result.lines)
         if "increase" in expected:
-            assert {part.code: str(part.amount) for part in increase.parts} == {
+            assert {line.code: str(line.amount) for line in result.increase_lines} == {
                 code: f"{Decimal(str(amount)):.2f}" for code, amount in expected["increase"].items()
             }
     else:
         assert "increase" not in expected
-        assert all(line.increase == 0 for line in result.lines)
+        assert all(result.increase_on(line) == 0 for line in result.lines)
     for line in result.lines:
         assert line.reference, f"{line.code} has no reference"
         assert line.explanation()

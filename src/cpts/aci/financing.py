@@ -26,7 +26,7 @@ from .functioning import (
     full_functioning_lines,
     functioning_lines,
 )
-from .increase import INCREASE, apply_increase, increase_rule
+from .increase import INCREASE, Increase, apply_increase, increase_rule
 from .lines import Factor, Line
 from .missions import (
     MISSION_ORDER,
@@ -87,6 +87,8 @@ class ContractYearResult:
     size: SizeClass
     grid: str
     lines: tuple[Line, ...]
+    #: The year's increase, where it applies: its line (in ``lines``) and each line's share.
+    increase: Increase | None = None
 
     @property
     def size_class(self) -> int:
@@ -105,11 +107,25 @@ class ContractYearResult:
     def amounts(self) -> dict[str, Decimal]:
         return {line.code: line.amount for line in self.lines}
 
+    def increase_on(self, line: Line) -> Decimal:
+        """The line's share of the year's increase (avenant 2, art. 4); zero when none."""
+        return self.increase.share(line.code) if self.increase is not None else ZERO
+
+    def with_increase(self, line: Line) -> Decimal:
+        """The line's amount and its share of the increase."""
+        return line.amount + self.increase_on(line)
+
+    @property
+    def increase_lines(self) -> tuple[Line, ...]:
+        """The detail of the line ``size4_increase``: one line per mission
+        (``<mission>.increase``), adding up to it; not counted again in the total."""
+        return self.increase.mission_lines(self.lines) if self.increase is not None else ()
+
     def variable_parts(self) -> dict[str, Decimal]:
         """Each mission's variable part, its share of the increase included, by mission code
         (ACI art. 8; avenant 2, art. 4): what the indicators of the annex pay."""
         return {
-            line.code.split(".", 1)[0]: line.with_increase
+            line.code.split(".", 1)[0]: self.with_increase(line)
             for line in self.lines
             if line.code.endswith(".variable")
         }
@@ -127,7 +143,10 @@ class ContractYearResult:
             "grid": self.grid,
             "missions": [mission.mission.value for mission in self.inputs.missions],
             "total": euros(self.total),
-            "lines": [line.to_dict() for line in self.lines],
+            "lines": [
+                {**line.to_dict(), "increase": euros(self.increase_on(line))} for line in self.lines
+            ],
+            "increase_lines": [line.to_dict() for line in self.increase_lines],
         }
 
 
@@ -208,9 +227,11 @@ def compute_contract_year(
             lines += mission_lines(by_mission[mission], inputs.signed, year, size, grid, tree)
 
     rule = increase_rule(size.value, inputs.members, day, tree)
+    increase = None
     if rule is not None:
-        lines = apply_increase(lines, rule, grid, tree)
-    return ContractYearResult(inputs=inputs, year=year, size=size, grid=grid, lines=tuple(lines))
+        increase = apply_increase(lines, rule, grid, tree)
+        lines.append(increase.line)
+    return ContractYearResult(inputs, year, size, grid, tuple(lines), increase)
 
 
 def grid_maximum(
@@ -233,5 +254,5 @@ def grid_maximum(
             lines += full_mission_lines(mission, key, day, grid, tree)
     rule = increase_rule(size_value, members, day, tree)
     if rule is not None:
-        lines = apply_increase(lines, rule, grid, tree)
+        lines.append(apply_increase(lines, rule, grid, tree).line)
     return sum((line.amount for line in lines), ZERO)

@@ -4,24 +4,25 @@ more on all their missions, never on the additional functioning (nor on the func
 ``increase.applies_to_functioning``).
 
 The increase is produced here, once: :func:`apply_increase` rounds the year's increase once on
-the amounts it applies to, gives each of those lines its share to the cent (:attr:`Line.increase`)
-and returns one line per mission (``<mission>.increase``), added up in the year's line
-``size4_increase``. Everything else — the payment schedule, the grid's maximum, the annex — adds
-these shares up and never applies the rate again.
+the amounts it applies to and gives each of those lines its share to the cent
+(:meth:`Increase.share`); the shares add up to the year's line ``size4_increase`` and, as its
+detail, to one line per mission (``<mission>.increase``, :meth:`Increase.mission_lines`).
+Everything else — the payment schedule, the grid's maximum, the annex — adds these shares up
+and never applies the rate again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
 from .functioning import ADDITIONAL_FUNCTIONING, FUNCTIONING
 from .lines import RATE_UNIT, Factor, Line
 from .missions import Mission, mission_label
-from .money import CENT, ZERO, apply_ratio, euros_fr, percent_fr
+from .money import ZERO, percent_fr
 from .parameters import ParameterTree, ParameterValue
 
 # Stable line code (public: CLI, API, stored explanations of payments): the year's increase.
@@ -42,15 +43,12 @@ class IncreaseRule:
     applies_to_functioning: bool
     #: The short label of the ``increase`` node: « Majoration ».
     name: str
-
-    @property
-    def label(self) -> str:
-        """The label of the year's increase, from the parameters: their name, rate, size class
-        and minimum number of members."""
-        return (
-            f"{self.name} de {percent_fr(self.rate.decimal())} (taille {self.size_class}, "
-            f"au moins {self.minimum_members} membres)"
-        )
+    #: The rate, as a decimal and as an exact fraction.
+    value: Decimal
+    ratio: Fraction
+    #: The label of the year's increase, from the parameters: their name, rate, size class and
+    #: minimum number of members.
+    label: str
 
 
 def increase_rule(
@@ -65,13 +63,17 @@ def increase_rule(
     minimum = tree.at("increase.minimum_members", day).integer()
     if size_value != size or members < minimum:
         return None
+    name = tree.label("increase")
     return IncreaseRule(
         rate=rate,
         size_class=size,
         minimum_members=minimum,
         members=members,
         applies_to_functioning=tree.at("increase.applies_to_functioning", day).boolean(),
-        name=tree.label("increase"),
+        name=name,
+        value=rate.decimal(),
+        ratio=Fraction(rate.decimal()),
+        label=f"{name} de {percent_fr(rate.decimal())} (taille {size}, au moins {minimum} membres)",
     )
 
 
@@ -85,80 +87,97 @@ def is_increased(line: Line, rule: IncreaseRule) -> bool:
     return True
 
 
-def _shares(amounts: Sequence[Decimal], rate: Fraction) -> list[Decimal]:
-    """``rate`` of each amount, to the cent, adding up to ``rate`` of their sum rounded once.
+def _half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half up, for non-negative integers."""
+    return (2 * numerator + denominator) // (2 * denominator)
 
-    Each share is its exact value rounded down, and the cents left by rounding the sum go to the
-    largest remainders (ties: the first line).
-    """
-    exact = [Fraction(amount / CENT) * rate for amount in amounts]
-    total = int(apply_ratio(sum(amounts, ZERO), rate) / CENT)
-    cents = [share.numerator // share.denominator for share in exact]
-    left = total - sum(cents)
-    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - cents[i]), i))
-    for index in by_remainder[:left]:
-        cents[index] += 1
-    return [Decimal(cent) * CENT for cent in cents]
+
+@dataclass(frozen=True, slots=True)
+class Increase:
+    """The year's increase: its line ``size4_increase``, and the share of it of each line it
+    applies to (by line code), which add up to it."""
+
+    rule: IncreaseRule
+    line: Line
+    shares: Mapping[str, Decimal] = field(compare=False)
+    tree: ParameterTree = field(compare=False, repr=False)
+
+    def share(self, code: str) -> Decimal:
+        """The share of the increase of the line ``code`` (zero for a line not increased)."""
+        return self.shares.get(code, ZERO)
+
+    def mission_lines(self, lines: Sequence[Line]) -> tuple[Line, ...]:
+        """The detail of the year's increase: one line per mission (``<mission>.increase``), the
+        shares of its lines added up."""
+        rule, tree = self.rule, self.tree
+        numerator, denominator = rule.ratio.numerator, rule.ratio.denominator
+        groups: dict[str, list[Line]] = {}
+        for line in lines:
+            if line.code in self.shares:
+                groups.setdefault(line.code.split(".", 1)[0], []).append(line)
+        out = []
+        for head, group in groups.items():
+            base = sum(int(line.amount.scaleb(2)) for line in group)
+            amount = sum(int(self.shares[line.code].scaleb(2)) for line in group)
+            if head in Mission._value2member_map_:
+                name = mission_label(Mission(head), tree)
+            else:  # the functioning, where the parameters increase it
+                name = group[0].label
+            out.append(
+                _rate_line(
+                    MISSION_INCREASE.format(head),
+                    f"{rule.name} : {name}",
+                    rule,
+                    self.line.grid,
+                    base,
+                    " + ".join(line.code for line in group),
+                    amount,
+                    note=ROUNDING_NOTE if amount != _half_up(base * numerator, denominator) else "",
+                )
+            )
+        return tuple(out)
 
 
 def apply_increase(
     lines: Sequence[Line], rule: IncreaseRule, grid: str, tree: ParameterTree
-) -> list[Line]:
-    """The lines with their shares of the increase, followed by the year's ``size4_increase``
-    line, whose parts are one line per mission (avenant 2, art. 4)."""
-    rate = Fraction(rule.rate.decimal())
-    increased = [index for index, line in enumerate(lines) if is_increased(line, rule)]
-    shares = _shares([lines[index].amount for index in increased], rate)
-    out = list(lines)
-    for index, share in zip(increased, shares, strict=True):
-        out[index] = replace(lines[index], increase=share)
-    groups: dict[str, list[Line]] = {}
-    for index in increased:
-        groups.setdefault(out[index].code.split(".", 1)[0], []).append(out[index])
-    parts = tuple(_increase_line(head, group, rule, grid, tree) for head, group in groups.items())
-    base = sum((out[index].amount for index in increased), ZERO)
-    out.append(
-        _rate_line(
-            INCREASE,
-            rule.label,
-            rule,
-            grid,
-            base,
-            ", ".join(out[index].code for index in increased)
-            + f" ; {rule.members} membres (minimum {rule.minimum_members})",
-            sum((part.amount for part in parts), ZERO),
-            parts=parts,
-        )
-    )
-    return out
+) -> Increase:
+    """The year's increase (avenant 2, art. 4): its line ``size4_increase`` and each increased
+    line's share of it.
 
-
-def _increase_line(
-    head: str, group: Sequence[Line], rule: IncreaseRule, grid: str, tree: ParameterTree
-) -> Line:
-    """One mission's share of the increase: the shares of its lines added up."""
-    if head in Mission._value2member_map_:
-        name = mission_label(Mission(head), tree)
-    else:  # the functioning, where the parameters increase it
-        name = group[0].label
-    base = sum((line.amount for line in group), ZERO)
-    amount = sum((line.increase for line in group), ZERO)
-    note = ""
-    if amount != apply_ratio(base, Fraction(rule.rate.decimal())):
-        note = (
-            "Au centime près : la majoration de l'année est arrondie une fois, sur toutes les "
-            "lignes, puis répartie entre elles."
-        )
-    return _rate_line(
-        MISSION_INCREASE.format(head),
-        f"{rule.name} : {name}",
+    The year's increase is the rate of the sum of the lines it applies to, rounded once to the
+    cent. Each line's share is its exact share rounded down; the cents left go to the largest
+    remainders (ties: the first line). Computed in whole cents.
+    """
+    numerator, denominator = rule.ratio.numerator, rule.ratio.denominator
+    increased = [line for line in lines if is_increased(line, rule)]
+    cents = [int(line.amount.scaleb(2)) for line in increased]
+    split = [divmod(cent * numerator, denominator) for cent in cents]
+    shares = [whole for whole, _ in split]
+    left = _half_up(sum(cents) * numerator, denominator) - sum(shares)
+    if left:
+        by_remainder = sorted(range(len(split)), key=lambda i: (-split[i][1], i))
+        for position in by_remainder[:left]:
+            shares[position] += 1
+    line = _rate_line(
+        INCREASE,
+        rule.label,
         rule,
         grid,
-        base,
-        " + ".join(f"{line.code} {euros_fr(line.amount)}" for line in group),
-        amount,
-        note=note,
+        sum(cents),
+        ", ".join(line.code for line in increased)
+        + f" ; {rule.members} membres (minimum {rule.minimum_members})",
+        sum(shares),
     )
+    by_code = {
+        line.code: Decimal(share).scaleb(-2) for line, share in zip(increased, shares, strict=True)
+    }
+    return Increase(rule, line, by_code, tree)
+
+
+ROUNDING_NOTE = (
+    "Au centime près : la majoration de l'année est arrondie une fois, sur toutes les lignes, "
+    "puis répartie entre elles."
+)
 
 
 def _rate_line(
@@ -166,25 +185,23 @@ def _rate_line(
     label: str,
     rule: IncreaseRule,
     grid: str,
-    base: Decimal,
+    base_cents: int,
     detail: str,
-    amount: Decimal,
+    amount_cents: int,
     note: str = "",
-    parts: tuple[Line, ...] = (),
 ) -> Line:
     rate = rule.rate
     return Line(
         code=code,
         label=label,
-        amount=amount,
+        amount=Decimal(amount_cents).scaleb(-2),
         parameter=rate.path,
-        value=rate.decimal(),
+        value=rule.value,
         grid=grid,
         effective_from=rate.effective_from,
         references=rate.references,
         confidence=rate.confidence,
-        factors=(Factor(BASE, Fraction(base), detail),),
+        factors=(Factor(BASE, Fraction(base_cents, 100), detail),),
         note=note,
         unit=RATE_UNIT,
-        parts=parts,
     )

@@ -1,8 +1,8 @@
 """A line of a contract year: one amount, and everything that explains it.
 
 Each line says which parameter, value, grid version and text produced it, and the factors applied
-(pro rata temporis, achievement of the objectives, declared crisis). A line's ``increase`` is its
-share of the size-4 increase (:mod:`.increase`), carried beside its amount and never counted in it.
+(pro rata temporis, achievement of the objectives, declared crisis). A line's share of the size-4
+increase is kept by the year's result (:meth:`~.financing.ContractYearResult.increase_on`).
 """
 
 from __future__ import annotations
@@ -12,12 +12,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
-from .money import ONE, ZERO, apply_ratio, euros, euros_fr, fraction_text, percent_fr
+from .money import ONE, apply_ratio, euros, euros_fr, fraction_text, percent_fr
 from .parameters import ParameterValue, Reference
 
 RATE_UNIT = "/1"
+
+
+@lru_cache(maxsize=1024)
+def reference_text(references: tuple[Reference, ...]) -> str:
+    """The titles of the references, as one text (a few tuples, shared by every line)."""
+    return " ; ".join(reference.title for reference in references)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,19 +59,10 @@ class Line:
     crisis_declared: dt.date | None = None
     #: The unit of ``value`` (``/1`` for a rate, else euros).
     unit: str | None = None
-    #: This line's share of the size-4 increase (not counted in ``amount``).
-    increase: Decimal = ZERO
-    #: The lines whose amounts this line adds up (the increase: one line per mission).
-    parts: tuple[Line, ...] = ()
 
     @property
     def reference(self) -> str:
-        return " ; ".join(reference.title for reference in self.references)
-
-    @property
-    def with_increase(self) -> Decimal:
-        """The amount and its share of the increase."""
-        return self.amount + self.increase
+        return reference_text(self.references)
 
     def explanation(self) -> str:
         """The computation in words: value, source, factors, result."""
@@ -82,10 +80,6 @@ class Line:
                 for factor in self.factors
             ]
         text = " × ".join(parts) + f" = {euros_fr(self.amount)}"
-        if self.parts:
-            text += " ; soit " + " + ".join(
-                f"{part.code} {euros_fr(part.amount)}" for part in self.parts
-            )
         return f"{text}. {self.note}" if self.note else text
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,8 +100,6 @@ class Line:
             ],
             "note": self.note,
             "explanation": self.explanation(),
-            "increase": euros(self.increase),
-            "parts": [part.to_dict() for part in self.parts],
         }
 
 

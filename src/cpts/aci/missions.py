@@ -14,6 +14,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
+from typing import NamedTuple
 
 from .calendar import ContractYear
 from .errors import InvalidInput
@@ -42,6 +44,7 @@ class Mission(StrEnum):
         return mission_label(self, default_tree())
 
 
+@lru_cache(maxsize=1024)
 def mission_label(mission: Mission, tree: ParameterTree) -> str:
     """The French name of a mission: the description of its node ``missions.<code>``."""
     return tree.description(f"missions.{mission.value}")
@@ -80,13 +83,13 @@ def core_missions(day: dt.date, tree: ParameterTree | None = None) -> tuple[Miss
     return tuple(found)
 
 
+@lru_cache(maxsize=1024)
 def part_label(mission: Mission, path: str, tree: ParameterTree) -> str:
     """« Accès aux soins : part fixe »: the mission's name and the part's short label."""
     return f"{mission_label(mission, tree)} : {tree.label(path)}"
 
 
-@dataclass(frozen=True, slots=True)
-class MissionPeriod:
+class MissionPeriod(NamedTuple):
     """When a mission runs during a contract year, and the pro rata factors that follow."""
 
     started: dt.date
@@ -107,13 +110,12 @@ def mission_period(
     year is prorated by its days (contrat type, art. 6.2; ``missions.proration``)."""
     mission = mission_input.mission
     where = f"missions.{mission.value}"
-    name = mission_label(mission, tree)
     day = year.start
     if not mission_exists(tree, mission, day):
         raise InvalidInput(
             where,
             "mission.exists_in_grid",
-            f"La mission « {name} » n'existe pas dans la grille {grid} applicable à l'année "
+            f"La mission « {mission_label(mission, tree)} » n'existe pas dans la grille {grid} applicable à l'année "
             f"contractuelle qui commence le {day:%d/%m/%Y}.",
         )
     started = mission_input.started or year.start
@@ -121,7 +123,7 @@ def mission_period(
         raise InvalidInput(
             f"{where}.started",
             "mission.started_after_signature",
-            f"La mission « {name} » ne peut pas démarrer le {started:%d/%m/%Y}, avant la "
+            f"La mission « {mission_label(mission, tree)} » ne peut pas démarrer le {started:%d/%m/%Y}, avant la "
             f"signature du contrat ({signed:%d/%m/%Y}).",
         )
     exists_from = tree.parameter(f"missions.core.{mission.value}").dates[0]
@@ -129,7 +131,7 @@ def mission_period(
         raise InvalidInput(
             f"{where}.started",
             "mission.started_after_it_exists",
-            f"La mission « {name} » ne peut pas démarrer le {started:%d/%m/%Y} : elle n'existe "
+            f"La mission « {mission_label(mission, tree)} » ne peut pas démarrer le {started:%d/%m/%Y} : elle n'existe "
             f"que depuis le {exists_from:%d/%m/%Y}.",
         )
     not_started = started >= year.end
@@ -146,6 +148,8 @@ def mission_period(
         )
         if not_started:
             note = f"Mission non démarrée pendant cette année contractuelle (démarrage le {started:%d/%m/%Y})."
+    if not prorata:  # the whole year: nothing to prorate
+        return MissionPeriod(started, not_started, (), (), note)
     prorate_fixed = not_started or tree.at("missions.proration.fixed_part", day).boolean()
     prorate_variable = not_started or tree.at("missions.proration.variable_part", day).boolean()
     return MissionPeriod(

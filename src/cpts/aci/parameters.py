@@ -77,6 +77,8 @@ class ParameterValue:
         return " ; ".join(ref.title for ref in self.references)
 
     def decimal(self) -> Decimal:
+        if type(self.value) is Decimal:  # the usual case, and a Decimal is immutable
+            return self.value
         if isinstance(self.value, bool) or not isinstance(self.value, (int, Decimal)):
             raise ParameterError(f"{self.path} is not a number: {self.value!r}")
         return Decimal(self.value)
@@ -161,6 +163,7 @@ class ParameterTree:
         #: ``metadata.short_label`` of nodes and parameters, by path.
         self.labels = dict(labels or {})
         self._cache: dict[tuple[str, dt.date], ParameterValue | None] = {}
+        self._texts: dict[tuple[str, str], str] = {}
 
     def __iter__(self) -> Iterator[Parameter]:
         return iter(self._parameters.values())
@@ -193,22 +196,33 @@ class ParameterTree:
     def label(self, path: str) -> str:
         """The short label of ``path`` or of its nearest node that has one (the words an
         explanation uses: « part fixe », « Majoration »)."""
+        try:
+            return self._texts[("label", path)]
+        except KeyError:
+            pass
         node = path
         while node:
             label = self.labels.get(node)
             if label is not None:
+                self._texts[("label", path)] = label
                 return label
             node = node.rpartition(".")[0]
         raise ParameterError(f"no short_label for {path!r} nor its nodes (metadata.short_label)")
 
     def description(self, path: str) -> str:
-        """The description of a parameter or of a node."""
-        if path in self._parameters:
-            return " ".join(self._parameters[path].description.split())
+        """The description of a parameter or of a node, on one line."""
         try:
-            return " ".join(self.descriptions[path].split())
+            return self._texts[("description", path)]
         except KeyError:
-            raise ParameterError(f"no description for {path!r}") from None
+            pass
+        if path in self._parameters:
+            text = self._parameters[path].description
+        elif path in self.descriptions:
+            text = self.descriptions[path]
+        else:
+            raise ParameterError(f"no description for {path!r}")
+        self._texts[("description", path)] = " ".join(text.split())
+        return self._texts[("description", path)]
 
     def children(self, prefix: str) -> list[str]:
         """Names of the direct children of a node (``missions`` -> ``access``, ``pathways``...)."""

@@ -14,7 +14,8 @@ parameters:
   year's total less everything paid before (fixed balance and variable parts).
 
 The increase of size 4 follows the lines it increases: each line's share of it
-(:attr:`~.lines.Line.increase`) is advanced with the line, the rest is paid with the balance.
+(:meth:`~.financing.ContractYearResult.increase_on`) is advanced with the line, the rest is paid
+with the balance.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def payment_schedule(
                 due=inputs.signed,
                 kind="functioning",
                 label=tree.label(in_full.path),
-                amount=sum((line.with_increase for line in functioning), ZERO),
+                amount=sum((result.with_increase(line) for line in functioning), ZERO),
                 lines=tuple(line.code for line in functioning),
                 detail=_detail(in_full),
             )
@@ -144,7 +145,7 @@ def payment_schedule(
             by_start.setdefault(max(started, year.start), []).append(line)
 
     def advance(lines: list[Line]) -> Decimal:
-        return apply_ratio(sum((line.with_increase for line in lines), ZERO), share)
+        return apply_ratio(sum((result.with_increase(line) for line in lines), ZERO), share)
 
     advance_label = f"{tree.label(advance_share.path)} de {percent_fr(share)}"
     if anniversary_lines:
@@ -187,7 +188,7 @@ def payment_schedule(
                 due=add_months(declared, delay.integer()),
                 kind="crisis",
                 label=f"{tree.label(delay.path)} ({delay.integer()} mois au plus)",
-                amount=line.with_increase,
+                amount=result.with_increase(line),
                 lines=(CRISIS_VARIABLE,),
                 detail=f"Crise caractérisée le {declared:%d/%m/%Y}, versée pour les "
                 f"{covered.integer()} mois à venir ({covered.reference_text})",
