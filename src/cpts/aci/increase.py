@@ -50,6 +50,14 @@ class IncreaseRule:
     #: minimum number of members.
     label: str
 
+    @property
+    def excluded(self) -> frozenset[str]:
+        """The lines never increased: the additional functioning, and the functioning unless
+        the parameters say otherwise; every mission line is (avenant 2, art. 4)."""
+        if self.applies_to_functioning:
+            return frozenset({ADDITIONAL_FUNCTIONING})
+        return frozenset({ADDITIONAL_FUNCTIONING, FUNCTIONING})
+
 
 def increase_rule(
     size_value: int, members: int, day: dt.date, tree: ParameterTree
@@ -77,16 +85,6 @@ def increase_rule(
     )
 
 
-def is_increased(line: Line, rule: IncreaseRule) -> bool:
-    """Every mission line; the functioning only if the parameter says so; never the additional
-    functioning (avenant 2, art. 4)."""
-    if line.code == ADDITIONAL_FUNCTIONING:
-        return False
-    if line.code == FUNCTIONING:
-        return rule.applies_to_functioning
-    return True
-
-
 def _half_up(numerator: int, denominator: int) -> int:
     """``numerator / denominator`` rounded half up, for non-negative integers."""
     return (2 * numerator + denominator) // (2 * denominator)
@@ -99,12 +97,14 @@ class Increase:
 
     rule: IncreaseRule
     line: Line
-    shares: Mapping[str, Decimal] = field(compare=False)
+    #: Each increased line's share, in cents, by line code.
+    cents: Mapping[str, int] = field(compare=False)
     tree: ParameterTree = field(compare=False, repr=False)
 
     def share(self, code: str) -> Decimal:
         """The share of the increase of the line ``code`` (zero for a line not increased)."""
-        return self.shares.get(code, ZERO)
+        cents = self.cents.get(code)
+        return ZERO if cents is None else Decimal(cents).scaleb(-2)
 
     def mission_lines(self, lines: Sequence[Line]) -> tuple[Line, ...]:
         """The detail of the year's increase: one line per mission (``<mission>.increase``), the
@@ -113,12 +113,12 @@ class Increase:
         numerator, denominator = rule.ratio.numerator, rule.ratio.denominator
         groups: dict[str, list[Line]] = {}
         for line in lines:
-            if line.code in self.shares:
+            if line.code in self.cents:
                 groups.setdefault(line.code.split(".", 1)[0], []).append(line)
         out = []
         for head, group in groups.items():
             base = sum(int(line.amount.scaleb(2)) for line in group)
-            amount = sum(int(self.shares[line.code].scaleb(2)) for line in group)
+            amount = sum(self.cents[line.code] for line in group)
             if head in Mission._value2member_map_:
                 name = mission_label(Mission(head), tree)
             else:  # the functioning, where the parameters increase it
@@ -149,7 +149,8 @@ def apply_increase(
     remainders (ties: the first line). Computed in whole cents.
     """
     numerator, denominator = rule.ratio.numerator, rule.ratio.denominator
-    increased = [line for line in lines if is_increased(line, rule)]
+    excluded = rule.excluded
+    increased = [line for line in lines if line.code not in excluded]
     cents = [int(line.amount.scaleb(2)) for line in increased]
     split = [divmod(cent * numerator, denominator) for cent in cents]
     shares = [whole for whole, _ in split]
@@ -168,9 +169,7 @@ def apply_increase(
         + f" ; {rule.members} membres (minimum {rule.minimum_members})",
         sum(shares),
     )
-    by_code = {
-        line.code: Decimal(share).scaleb(-2) for line, share in zip(increased, shares, strict=True)
-    }
+    by_code = {line.code: share for line, share in zip(increased, shares, strict=True)}
     return Increase(rule, line, by_code, tree)
 
 
