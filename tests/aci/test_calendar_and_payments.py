@@ -143,4 +143,4 @@ def test_accelerator_gives_every_reason_of_refusal() -> None:
     assert not result.eligible
     assert result.amount == 0
     assert len(result.reasons) == 5
-    assert "avenant 2" in result.reasons[0]
+    assert "Avenant 2 à l'ACI CPTS, art. 5.1" in result.reasons[0]  # from the parameter file

@@ -3,7 +3,6 @@ published totals, and the only place where legal figures live."""
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +18,8 @@ from cpts.aci.parameters import (
     load_tree,
 )
 from cpts.aci.rules_doc import render_rules
+
+from .legal_figures import figures_in_code, legal_figures
 
 ROOT = Path(__file__).resolve().parents[2]
 AVENANT_2 = dt.date(2022, 4, 1)
@@ -115,27 +116,46 @@ def test_every_figure_of_the_grid_is_in_docs_rules() -> None:
         assert f"`{parameter.path}`" in text
 
 
-def _legal_figures() -> set[Decimal]:
-    figures = set()
-    for parameter in default_tree():
-        for value in parameter.values:
-            if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-                figures.add(Decimal(value))
-    # Small counts (months, size classes) are too common to be told apart from ordinary code.
-    return {figure for figure in figures if figure > 12 or figure != figure.to_integral_value()}
+ENGINE_FILES = sorted((ROOT / "src" / "cpts" / "aci").rglob("*.py"))
 
 
-def test_no_legal_figure_is_written_in_the_engine_code() -> None:
-    figures = _legal_figures()
-    offenders = []
-    for file in (ROOT / "src" / "cpts" / "aci").rglob("*.py"):
-        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str)):
-                try:
-                    number = Decimal(str(node.value).replace("_", ""))
-                except ArithmeticError:
-                    continue
-                # 100 turns a rate into a percentage for display; it is not a figure of the grid.
-                if number in figures and number != 100:
-                    offenders.append(f"{file.name}:{node.lineno}: {node.value!r}")
-    assert not offenders, offenders
+def test_no_legal_figure_is_written_in_the_engine_code_nor_in_its_strings() -> None:
+    assert ENGINE_FILES
+    assert not figures_in_code(ENGINE_FILES, legal_figures(default_tree()))
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        'label = "Majoration de 10 % (taille 4, au moins 100 membres)"',
+        'detail = f"pour les douze mois à venir, crise du {day}"',
+        'detail = f"versée pour les 12 mois à venir"',
+        'def f() -> None:\n    """Files its health project within nine months."""',
+        'label = "Avance de 75 % au début de l\'année contractuelle"',
+        'duration = "contrat de 5 ans"',
+        'maximum = "jusqu\'à 580 000 € par an"',
+        "rate = 0.75",
+        "threshold = 175_000",
+    ],
+)
+def test_the_guard_fails_when_a_figure_is_written_in_the_code(tmp_path: Path, planted: str) -> None:
+    module = tmp_path / "planted.py"
+    module.write_text(f"{planted}\n", encoding="utf-8")
+    assert figures_in_code([module], legal_figures(default_tree())), planted
+
+
+@pytest.mark.parametrize(
+    "harmless",
+    [
+        'text = f"L\'année contractuelle va de 1 à {duration}"',
+        'reference = "ACI CPTS, art. 9.1 ; contrat type, art. 6.1 et 6.2"',
+        'days = f"{days} jours de mission sur {year.days} jours"',
+        'code = "size4_increase"',
+        'header = "| taille 1 | taille 2 | taille 3 | taille 4 |"',
+        "percent = rate * 100",
+    ],
+)
+def test_the_guard_lets_ordinary_code_through(tmp_path: Path, harmless: str) -> None:
+    module = tmp_path / "harmless.py"
+    module.write_text(f"{harmless}\n", encoding="utf-8")
+    assert not figures_in_code([module], legal_figures(default_tree())), harmless

@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cpts.aci import (
+    ADDITIONAL_FUNCTIONING,
+    INCREASE,
     Achievement,
     ContractYearInput,
     Mission,
@@ -17,9 +19,9 @@ from cpts.aci import (
     compute_contract_year,
     contract_year,
     grid_maximum,
+    mission_exists,
     payment_schedule,
 )
-from cpts.aci.financing import ADDITIONAL_FUNCTIONING, INCREASE, mission_exists
 from cpts.aci.parameters import default_tree
 
 ACI_START = dt.date(2019, 8, 25)
@@ -121,6 +123,25 @@ def test_the_increase_never_touches_the_additional_functioning(inputs: ContractY
         )
         # Changing the additional functioning would not change the increase: it is not in its base.
         assert base.ratio == Fraction(missions_total)
+        # Produced once: each line's share is 10 % of it to within a cent, the missions' lines add
+        # the shares up, and the year's line adds the missions' lines up.
+        for line in result.lines:
+            exact = line.amount * Decimal("0.10") if "." in line.code else Decimal(0)
+            assert abs(result.increase_on(line) - exact) < Decimal("0.01")
+        parts = result.increase_lines
+        assert amounts[INCREASE] == sum((part.amount for part in parts), Decimal(0))
+        for part in parts:
+            mission = part.code.split(".")[0]
+            assert part.amount == sum(
+                (
+                    result.increase_on(line)
+                    for line in result.lines
+                    if line.code.startswith(f"{mission}.")
+                ),
+                Decimal(0),
+            )
+    else:
+        assert all(result.increase_on(line) == 0 for line in result.lines)
 
 
 @given(contract_years())

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cpts.aci import compute_contract_year
+from cpts.aci import INCREASE, compute_contract_year
 
 from .scenario_loader import build_input, load_cases
 
@@ -29,6 +29,17 @@ def test_scenario(case: dict[str, Any]) -> None:
         code: f"{Decimal(str(amount)):.2f}" for code, amount in expected["lines"].items()
     }
     assert result.total == Decimal(str(expected["total"]))
+    if INCREASE in result.amounts():
+        increase = result.line(INCREASE)
+        assert increase.amount == sum(line.amount for line in result.increase_lines)
+        assert increase.amount == sum(result.increase_on(line) for line in result.lines)
+        if "increase" in expected:
+            assert {line.code: str(line.amount) for line in result.increase_lines} == {
+                code: f"{Decimal(str(amount)):.2f}" for code, amount in expected["increase"].items()
+            }
+    else:
+        assert "increase" not in expected
+        assert all(result.increase_on(line) == 0 for line in result.lines)
     for line in result.lines:
         assert line.reference, f"{line.code} has no reference"
         assert line.explanation()

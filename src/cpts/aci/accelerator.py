@@ -2,7 +2,8 @@
 
 Eligible: a project constituted as an association, whose letter of intent the ARS validated, that
 has not yet adhered to the contract, and that has started actions of a core mission. It commits to
-file its health project within nine months. The amount depends on the size class.
+file its health project within ``accelerator.health_project_deadline_months``. The amount depends
+on the size class.
 """
 
 from __future__ import annotations
@@ -63,8 +64,11 @@ def accelerator(
     amount_value = tree.maybe_at(f"accelerator.amount.{size.key}", on)
     reasons = []
     if amount_value is None:
-        first = tree.parameter(f"accelerator.amount.{size.key}").dates[0]
-        reasons.append(f"Le dispositif n'existe qu'à partir du {first:%d/%m/%Y} (avenant 2).")
+        first = tree.parameter(f"accelerator.amount.{size.key}").at_first()
+        reasons.append(
+            f"Le dispositif n'existe qu'à partir du {first.effective_from:%d/%m/%Y} "
+            f"({first.reference_text})."
+        )
     if not association:
         reasons.append("Le projet doit être constitué en association.")
     if not letter_of_intent_validated:

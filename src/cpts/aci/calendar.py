@@ -18,7 +18,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 @dataclass(frozen=True, slots=True)
 class ContractYear:
-    """Contract year ``number``: the twelve months that start on the signature's anniversary.
+    """Contract year ``number``: the year that starts on the signature's anniversary.
 
     ``end`` is exclusive (the next anniversary); ``last_day`` is the last day of the year.
     """
@@ -41,7 +41,7 @@ class ContractYear:
 
 @lru_cache(maxsize=65536)
 def contract_year(signed: dt.date, number: int) -> ContractYear:
-    """Contract year 1 is the first twelve months after the signature, year 2 the next, etc."""
+    """Contract year 1 is the year that starts on the signature, year 2 the next, etc."""
     return ContractYear(
         number=number,
         start=add_months(signed, 12 * (number - 1)),

@@ -76,7 +76,8 @@ def mission_deadlines(
     deployed: Mapping[Mission, dt.date] | None = None,
     tree: ParameterTree | None = None,
 ) -> tuple[MissionDeadline, ...]:
-    """Due dates and status on ``on`` of every core mission that has a deadline."""
+    """Due dates and status on ``on`` of every core mission that has a deadline (ACI, calendar of
+    deployment of the missions; ``missions.deadlines``)."""
     tree = tree or default_tree()
     started = dict(started or {})
     deployed = dict(deployed or {})

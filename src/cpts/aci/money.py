@@ -59,3 +59,8 @@ def fraction_text(ratio: Fraction) -> str:
     if ratio.denominator == 1:
         return str(ratio.numerator)
     return f"{ratio.numerator}/{ratio.denominator}"
+
+
+def percent_fr(rate: Decimal | Fraction) -> str:
+    """A rate as people read it: ``12.5 %`` for 0.125, ``50 %`` for 1/2."""
+    return f"{float(rate * 100):g} %"

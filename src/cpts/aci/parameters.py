@@ -2,8 +2,10 @@
 
 The files follow OpenFisca's parameter format, so that ``openfisca-core`` reads them as they are
 (a test proves it): one concept per file, ``values`` keyed by date of effect, and ``metadata``
-holding the ``unit``, the ``reference`` (text, article, link) keyed by date of effect, and two keys
-of our own: ``confidence`` (seed, source, derived or assumption, keyed by date) and ``note``.
+holding the ``unit``, the ``reference`` (text, article, link) keyed by date of effect, the
+``short_label`` (as in OpenFisca-France: the words an explanation uses for the node, e.g. « part
+fixe »), and two keys of our own: ``confidence`` (seed, source, derived or assumption, keyed by
+date) and ``note``.
 A file may hold a node (e.g. one value per size class); a reference or a confidence given on a
 node applies to each of its children that gives none.
 
@@ -75,6 +77,8 @@ class ParameterValue:
         return " ; ".join(ref.title for ref in self.references)
 
     def decimal(self) -> Decimal:
+        if type(self.value) is Decimal:  # the usual case, and a Decimal is immutable
+            return self.value
         if isinstance(self.value, bool) or not isinstance(self.value, (int, Decimal)):
             raise ParameterError(f"{self.path} is not a number: {self.value!r}")
         return Decimal(self.value)
@@ -126,6 +130,13 @@ class Parameter:
             note=self.note,
         )
 
+    def at_first(self) -> ParameterValue:
+        """The first value of the parameter, at its first date of effect."""
+        value = self.at(self.dates[0])
+        if value is None:
+            raise ParameterError(f"{self.path} starts with a null value")
+        return value
+
     def history(self) -> Iterator[ParameterValue | tuple[dt.date, None]]:
         """Each value with its date of effect, in order; a null value marks an end."""
         for day in self.dates:
@@ -141,10 +152,18 @@ def _latest(mapping: Mapping[dt.date, T], day: dt.date) -> T | None:
 class ParameterTree:
     """Every parameter of the agreement, by dotted path (``functioning.base.size_1``)."""
 
-    def __init__(self, parameters: Mapping[str, Parameter], descriptions: Mapping[str, str]):
+    def __init__(
+        self,
+        parameters: Mapping[str, Parameter],
+        descriptions: Mapping[str, str],
+        labels: Mapping[str, str] | None = None,
+    ):
         self._parameters = dict(parameters)
         self.descriptions = dict(descriptions)
+        #: ``metadata.short_label`` of nodes and parameters, by path.
+        self.labels = dict(labels or {})
         self._cache: dict[tuple[str, dt.date], ParameterValue | None] = {}
+        self._texts: dict[tuple[str, str], str] = {}
 
     def __iter__(self) -> Iterator[Parameter]:
         return iter(self._parameters.values())
@@ -173,6 +192,37 @@ class ParameterTree:
         if value is None:
             raise ParameterError(f"parameter {path!r} has no value on {day.isoformat()}")
         return value
+
+    def label(self, path: str) -> str:
+        """The short label of ``path`` or of its nearest node that has one (the words an
+        explanation uses: « part fixe », « Majoration »)."""
+        try:
+            return self._texts[("label", path)]
+        except KeyError:
+            pass
+        node = path
+        while node:
+            label = self.labels.get(node)
+            if label is not None:
+                self._texts[("label", path)] = label
+                return label
+            node = node.rpartition(".")[0]
+        raise ParameterError(f"no short_label for {path!r} nor its nodes (metadata.short_label)")
+
+    def description(self, path: str) -> str:
+        """The description of a parameter or of a node, on one line."""
+        try:
+            return self._texts[("description", path)]
+        except KeyError:
+            pass
+        if path in self._parameters:
+            text = self._parameters[path].description
+        elif path in self.descriptions:
+            text = self.descriptions[path]
+        else:
+            raise ParameterError(f"no description for {path!r}")
+        self._texts[("description", path)] = " ".join(text.split())
+        return self._texts[("description", path)]
 
     def children(self, prefix: str) -> list[str]:
         """Names of the direct children of a node (``missions`` -> ``access``, ``pathways``...)."""
@@ -231,8 +281,11 @@ def _walk(
     file: Path,
     out: dict[str, Parameter],
     descriptions: dict[str, str],
+    labels: dict[str, str],
 ) -> None:
     metadata = data.get("metadata") or {}
+    if "short_label" in metadata:
+        labels[path] = str(metadata["short_label"])
     here = _Inherited(
         references=_as_references(metadata.get("reference"), path) or inherited.references,
         confidence=_as_confidence(metadata.get("confidence"), path) or inherited.confidence,
@@ -273,13 +326,14 @@ def _walk(
             continue
         if not isinstance(child, dict):
             raise ParameterError(f"{path}.{key}: expected a parameter or a node")
-        _walk(child, f"{path}.{key}", here, file, out, descriptions)
+        _walk(child, f"{path}.{key}", here, file, out, descriptions, labels)
 
 
 def load_tree(directory: Path = PARAMETERS_DIR) -> ParameterTree:
     """Read every parameter file under ``directory``."""
     out: dict[str, Parameter] = {}
     descriptions: dict[str, str] = {}
+    labels: dict[str, str] = {}
     empty = _Inherited(references={}, confidence={}, unit=None)
 
     def load_dir(folder: Path, prefix: str, inherited: _Inherited) -> None:
@@ -297,16 +351,18 @@ def load_tree(directory: Path = PARAMETERS_DIR) -> ParameterTree:
             )
             if prefix and "description" in data:
                 descriptions[prefix] = str(data["description"])
+            if prefix and "short_label" in metadata:
+                labels[prefix] = str(metadata["short_label"])
         for entry in sorted(folder.iterdir()):
             name = entry.stem
             path = f"{prefix}.{name}" if prefix else name
             if entry.is_dir():
                 load_dir(entry, path, inherited)
             elif entry.suffix == ".yaml" and name != "index":
-                _walk(_read(entry), path, inherited, entry, out, descriptions)
+                _walk(_read(entry), path, inherited, entry, out, descriptions, labels)
 
     load_dir(directory, "", empty)
-    return ParameterTree(out, descriptions)
+    return ParameterTree(out, descriptions, labels)
 
 
 def _read(file: Path) -> dict[str, Any]:

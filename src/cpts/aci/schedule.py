@@ -1,16 +1,21 @@
-"""When the amounts of a contract year are paid (ACI art. 9.1; contrat type art. 6.1 and 6.2).
+"""When the amounts of a contract year are paid (ACI art. 9.1; contrat type art. 6.1 and 6.2;
+avenant 2 for the crisis part). Every share, delay and label comes from the ``payment``
+parameters:
 
 * Year 1: the functioning is paid in full at the signature (once the file is complete).
-* Year 2 and later: at the start of the year (the contract's anniversary), an advance of 75 % of
-  the functioning and of the fixed parts of the missions already started.
-* On the start date of a mission started during the year: an advance of 75 % of its fixed part,
+* Year 2 and later: at the start of the year (the contract's anniversary), an advance
+  (``payment.advance_share``) of the functioning and of the fixed parts of the missions already
+  started.
+* On the start date of a mission started during the year: the same advance of its fixed part,
   pro rata of the time to the next anniversary.
-* The crisis variable part: within the month after the ARS declares the crisis.
+* The crisis variable part: within ``payment.crisis_delay_months`` after the ARS declares the
+  crisis.
 * At the end of the year (the next anniversary, after the evaluation): the balance, i.e. the
   year's total less everything paid before (fixed balance and variable parts).
 
-The increase of size 4 follows the lines it increases: its share on fixed parts is advanced with
-them, the rest is paid with the balance.
+The increase of size 4 follows the lines it increases: each line's share of it
+(:meth:`~.financing.ContractYearResult.increase_on`) is advanced with the line, the rest is paid
+with the balance.
 """
 
 from __future__ import annotations
@@ -22,19 +27,14 @@ from fractions import Fraction
 from typing import Any
 
 from .calendar import add_months
-from .financing import (
-    ADDITIONAL_FUNCTIONING,
-    FUNCTIONING,
-    INCREASE,
-    UNSCHEDULED_CARE,
-    ContractYearInput,
-    ContractYearResult,
-    Line,
-    compute_contract_year,
-)
-from .missions import Mission
-from .money import ZERO, apply_ratio, euros
-from .parameters import ParameterTree, default_tree
+from .crisis import VARIABLE as CRISIS_VARIABLE
+from .errors import ParameterError
+from .financing import ContractYearInput, ContractYearResult, compute_contract_year
+from .functioning import ADDITIONAL_FUNCTIONING, FUNCTIONING
+from .lines import Line
+from .missions import UNSCHEDULED_CARE, Mission, mission_label
+from .money import ZERO, apply_ratio, euros, percent_fr
+from .parameters import ParameterTree, ParameterValue, default_tree
 
 ADVANCE_KINDS = ("functioning", "advance", "mission_start", "crisis", "balance")
 
@@ -89,17 +89,23 @@ def _mission_of(line: Line) -> Mission | None:
     return Mission(head) if head in Mission._value2member_map_ else None
 
 
+def _detail(*parameters: ParameterValue) -> str:
+    """What a payment rests on: the parameters' descriptions and their references."""
+    return " ; ".join(
+        f"{parameter.description.strip()} ({parameter.reference_text})" for parameter in parameters
+    )
+
+
 def payment_schedule(
     inputs: ContractYearInput, tree: ParameterTree | None = None
 ) -> PaymentSchedule:
-    """The payments of one contract year, in order, adding up to the year's total."""
+    """The payments of one contract year, in order, adding up to the year's total (ACI art. 9.1;
+    contrat type art. 6.1 and 6.2; avenant 2 for the crisis part)."""
     tree = tree or default_tree()
     result = compute_contract_year(inputs, tree)
     year = result.year
-    share = Fraction(tree.at("payment.advance_share", year.start).decimal())
-    increase_rate = Fraction(0)
-    if any(line.code == INCREASE for line in result.lines):
-        increase_rate = Fraction(result.line(INCREASE).value)
+    advance_share = tree.at("payment.advance_share", year.start)
+    share = Fraction(advance_share.decimal())
     starts = {
         mission_input.mission: mission_input.started or year.start
         for mission_input in inputs.missions
@@ -109,16 +115,16 @@ def payment_schedule(
     functioning = [
         line for line in result.lines if line.code in (FUNCTIONING, ADDITIONAL_FUNCTIONING)
     ]
-    in_full = tree.at("payment.functioning_in_full_at_signature", year.start).boolean()
-    if year.number == 1 and in_full:
+    in_full = tree.at("payment.functioning_in_full_at_signature", year.start)
+    if year.number == 1 and in_full.boolean():
         payments.append(
             ScheduledPayment(
                 due=inputs.signed,
                 kind="functioning",
-                label="Fonctionnement versé en totalité à la signature",
-                amount=sum((line.amount for line in functioning), ZERO),
+                label=tree.label(in_full.path),
+                amount=sum((result.with_increase(line) for line in functioning), ZERO),
                 lines=tuple(line.code for line in functioning),
-                detail="ACI art. 9.1 : versement intégral dès la signature du contrat",
+                detail=_detail(in_full),
             )
         )
         anniversary_lines: list[Line] = []
@@ -139,63 +145,68 @@ def payment_schedule(
             by_start.setdefault(max(started, year.start), []).append(line)
 
     def advance(lines: list[Line]) -> Decimal:
-        base = sum((line.amount for line in lines), ZERO)
-        missions = sum((line.amount for line in lines if _mission_of(line) is not None), ZERO)
-        return apply_ratio(base, share) + apply_ratio(missions, share * increase_rate)
+        return apply_ratio(sum((result.with_increase(line) for line in lines), ZERO), share)
 
+    advance_label = f"{tree.label(advance_share.path)} de {percent_fr(share)}"
     if anniversary_lines:
         payments.append(
             ScheduledPayment(
                 due=year.start,
                 kind="advance",
-                label=f"Avance de {float(share * 100):g} % au début de l'année contractuelle",
+                label=f"{advance_label} au début de l'année contractuelle",
                 amount=advance(anniversary_lines),
                 lines=tuple(line.code for line in anniversary_lines),
-                detail="ACI art. 9.1 ; contrat type art. 6.1 : avance sur le fonctionnement et les parts fixes",
+                detail=_detail(advance_share),
             )
         )
+    proration = tree.at("missions.proration.fixed_part", year.start)
     for day in sorted(by_start):
         lines = by_start[day]
         payments.append(
             ScheduledPayment(
                 due=day,
                 kind="mission_start",
-                label=f"Avance de {float(share * 100):g} % au démarrage : "
+                label=f"{advance_label} au démarrage : "
                 + ", ".join(
-                    sorted({(_mission_of(line) or Mission.ACCESS).label for line in lines})
+                    sorted(
+                        {mission_label(_mission_of(line) or Mission.ACCESS, tree) for line in lines}
+                    )
                 ),
                 amount=advance(lines),
                 lines=tuple(line.code for line in lines),
-                detail="Contrat type art. 6.2 : avance sur l'enveloppe fixe, proratisée jusqu'à la date anniversaire",
+                detail=_detail(advance_share, proration),
             )
         )
 
-    crisis_code = f"{Mission.CRISIS.value}.variable"
-    crisis = [line for line in result.lines if line.code == crisis_code and line.amount > ZERO]
+    crisis = [line for line in result.lines if line.code == CRISIS_VARIABLE and line.amount > ZERO]
     for line in crisis:
         declared = _crisis_date(line)
-        delay = tree.at("payment.crisis_delay_months", declared).integer()
-        amount = line.amount + apply_ratio(line.amount, increase_rate)
+        delay = tree.at("payment.crisis_delay_months", declared)
+        covered = tree.at("missions.crisis.retrigger_months", declared)
         payments.append(
             ScheduledPayment(
-                due=add_months(declared, delay),
+                due=add_months(declared, delay.integer()),
                 kind="crisis",
-                label="Part variable de crise, dans le mois suivant la caractérisation par l'ARS",
-                amount=amount,
-                lines=(crisis_code,),
-                detail=f"Avenant 2 : crise caractérisée le {declared:%d/%m/%Y}, versée pour les douze mois à venir",
+                label=f"{tree.label(delay.path)} ({delay.integer()} mois au plus)",
+                amount=result.with_increase(line),
+                lines=(CRISIS_VARIABLE,),
+                detail=f"Crise caractérisée le {declared:%d/%m/%Y}, versée pour les "
+                f"{covered.integer()} mois à venir ({covered.reference_text})",
             )
         )
 
+    balance = tree.at("payment.balance_due", year.start)
+    if balance.text() != "next_anniversary":  # pragma: no cover - the only rule of the texts
+        raise ParameterError(f"{balance.path}: unknown rule {balance.text()!r}")
     paid = sum((payment.amount for payment in payments), ZERO)
     payments.append(
         ScheduledPayment(
             due=year.end,
             kind="balance",
-            label="Solde de l'année, après l'évaluation annuelle",
+            label=tree.label(balance.path),
             amount=result.total - paid,
             lines=tuple(line.code for line in result.lines),
-            detail="ACI art. 9.1 : solde des parts fixes et parts variables selon l'atteinte des objectifs",
+            detail=_detail(balance),
         )
     )
     payments.sort(key=lambda payment: (payment.due, ADVANCE_KINDS.index(payment.kind)))

@@ -48,7 +48,8 @@ class Settlement:
 def settle_year(
     total: Decimal, advanced: Decimal, day: dt.date, tree: ParameterTree | None = None
 ) -> Settlement:
-    """The balance of a year whose final total is ``total`` and for which ``advanced`` was paid."""
+    """The balance of a year whose final total is ``total`` and for which ``advanced`` was paid;
+    negative, a recovery (contrat type art. 6.1 and 6.2; ``payment.negative_balance_recovered``)."""
     tree = tree or default_tree()
     amount = total - advanced
     parameter = tree.at("payment.negative_balance_recovered", day)
@@ -111,8 +112,9 @@ def termination_recovery(
     tree: ParameterTree | None = None,
     later: Decimal = ZERO,
 ) -> TerminationRecovery:
-    """Advances of ``year`` paid back pro rata of the time left after ``terminated_on``; and
-    everything paid for the years after it (``later``: a termination recorded late), in full."""
+    """Advances of ``year`` paid back pro rata of the time left after ``terminated_on``, and
+    everything paid for the years after it (``later``: a termination recorded late) in full (ARS
+    pages on the ACI CPTS; ``payment.termination_recovery_pro_rata``)."""
     tree = tree or default_tree()
     if terminated_on not in year:
         raise InvalidInput(

@@ -35,7 +35,8 @@ class SizeClass:
 
 
 def size_class(population: int, day: dt.date, tree: ParameterTree | None = None) -> SizeClass:
-    """The size class of a territory of ``population`` inhabitants under the rules in force on ``day``.
+    """The size class of a territory of ``population`` inhabitants under the rules in force on ``day``
+    (ACI art. 8).
 
     A population exactly at a threshold goes to the class above or below as the parameter
     ``size_class.threshold_in_upper_class`` says (documented in ``docs/rules.md``).

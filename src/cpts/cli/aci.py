@@ -19,6 +19,7 @@ from rich.table import Table
 from cpts.aci import (
     Achievement,
     ContractYearInput,
+    ContractYearResult,
     InvalidInput,
     Mission,
     MissionInput,
@@ -29,7 +30,6 @@ from cpts.aci import (
     mission_deadlines,
     payment_schedule,
 )
-from cpts.aci.financing import ContractYearResult
 from cpts.aci.money import euros_fr
 from cpts.aci.rules_doc import render_rules, rule_rows
 

@@ -27,9 +27,8 @@ from cpts.aci import (
     default_tree,
     mission_deadlines,
 )
-from cpts.aci.financing import INCREASE, mission_exists
 from cpts.aci.indicators import Indicator as EngineIndicator
-from cpts.aci.money import apply_ratio
+from cpts.aci.missions import mission_exists
 from cpts.crises.models import HealthCrisis
 
 from .models import Amendment, Contract, ContractYear, Indicator
@@ -257,7 +256,8 @@ def year_total(contract: Contract, number: int) -> Decimal:
 
 
 def full_variable_parts(contract: Contract, number: int) -> dict[str, Decimal]:
-    """What each mission's indicators must add up to: its whole variable part, increase included."""
+    """What each mission's indicators must add up to: its whole variable part, with its share of
+    the increase (added up by the engine, never recomputed here)."""
     year = contract_year(contract.signed_on, number)
     tree = default_tree()
     missions = [
@@ -276,15 +276,7 @@ def full_variable_parts(contract: Contract, number: int) -> dict[str, Decimal]:
             missions=tuple(MissionInput(mission) for mission in missions),
         )
     )
-    increase = Fraction(0)
-    for line in result.lines:
-        if line.code == INCREASE:
-            increase = Fraction(line.value)
-    return {
-        line.code.split(".")[0]: apply_ratio(line.amount, 1 + increase)
-        for line in result.lines
-        if line.code.endswith(".variable")
-    }
+    return result.variable_parts()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,133 @@
+"""A line of a contract year: one amount, and everything that explains it.
+
+Each line says which parameter, value, grid version and text produced it, and the factors applied
+(pro rata temporis, achievement of the objectives, declared crisis). A line's share of the size-4
+increase is kept by the year's result (:meth:`~.financing.ContractYearResult.increase_on`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+from .money import ONE, apply_ratio, euros, euros_fr, fraction_text, percent_fr
+from .parameters import ParameterValue, Reference
+
+RATE_UNIT = "/1"
+
+
+@lru_cache(maxsize=1024)
+def reference_text(references: tuple[Reference, ...]) -> str:
+    """The titles of the references, as one text (a few tuples, shared by every line)."""
+    return " ; ".join(reference.title for reference in references)
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    """A factor applied to a parameter's value: pro rata temporis, achievement, crisis.
+
+    On a line whose value is a rate (the increase), the factor is its base: ``ratio`` is then the
+    amount in euros the rate applies to.
+    """
+
+    name: str
+    ratio: Fraction
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One amount of the contract year, and why."""
+
+    code: str
+    label: str
+    amount: Decimal
+    parameter: str
+    value: Decimal
+    grid: str
+    effective_from: dt.date
+    references: tuple[Reference, ...]
+    confidence: str
+    factors: tuple[Factor, ...] = ()
+    note: str = ""
+    #: For the crisis variable part: the declared crisis that triggered the payment.
+    crisis_declared: dt.date | None = None
+    #: The unit of ``value`` (``/1`` for a rate, else euros).
+    unit: str | None = None
+
+    @property
+    def reference(self) -> str:
+        return reference_text(self.references)
+
+    def explanation(self) -> str:
+        """The computation in words: value, source, factors, result."""
+        if self.unit == RATE_UNIT:
+            parts = [f"{percent_fr(self.value)} ({self.parameter}, grille {self.grid})"]
+            parts += [
+                f"{euros_fr(Decimal(factor.ratio.numerator) / factor.ratio.denominator)} "
+                f"({factor.detail})"
+                for factor in self.factors
+            ]
+        else:
+            parts = [f"{euros_fr(self.value)} ({self.parameter}, grille {self.grid})"]
+            parts += [
+                f"{factor.name} {fraction_text(factor.ratio)} ({factor.detail})"
+                for factor in self.factors
+            ]
+        text = " × ".join(parts) + f" = {euros_fr(self.amount)}"
+        return f"{text}. {self.note}" if self.note else text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "label": self.label,
+            "amount": euros(self.amount),
+            "parameter": self.parameter,
+            "value": str(self.value),
+            "grid": self.grid,
+            "effective_from": self.effective_from.isoformat(),
+            "reference": self.reference,
+            "references": [{"title": ref.title, "href": ref.href} for ref in self.references],
+            "confidence": self.confidence,
+            "factors": [
+                {"name": factor.name, "ratio": fraction_text(factor.ratio), "detail": factor.detail}
+                for factor in self.factors
+            ],
+            "note": self.note,
+            "explanation": self.explanation(),
+        }
+
+
+def parameter_line(
+    code: str,
+    label: str,
+    parameter: ParameterValue,
+    grid: str,
+    factors: Sequence[Factor] = (),
+    note: str = "",
+) -> Line:
+    """A line worth ``parameter``'s value times its factors, rounded once to the cent."""
+    ratio = ONE
+    for factor in factors:
+        if factor.ratio.numerator != factor.ratio.denominator:
+            ratio = factor.ratio if ratio is ONE else ratio * factor.ratio
+    value = parameter.decimal()
+    return Line(
+        code=code,
+        label=label,
+        amount=apply_ratio(value, ratio),
+        parameter=parameter.path,
+        value=value,
+        grid=grid,
+        effective_from=parameter.effective_from,
+        references=parameter.references,
+        confidence=parameter.confidence,
+        factors=tuple(factors),
+        note=note,
+        unit=parameter.unit,
+    )
