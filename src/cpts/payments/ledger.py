@@ -287,7 +287,7 @@ def _pay_contract(contract: Contract, run: PaymentRun, run_on: dt.date) -> list[
                     run,
                     number,
                     settlement.kind,
-                    "Solde de l'année, après l'évaluation annuelle"
+                    scheduled.label  # from the parameters (payment.balance_due)
                     if settlement.kind == "balance"
                     else "Reprise sur avances : le total définitif est inférieur aux avances",
                     settlement.amount,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from fractions import Fraction
 from functools import wraps
 from typing import Any
 
@@ -33,7 +32,6 @@ from cpts.accounts.access import (
     require,
 )
 from cpts.aci import InvalidInput, Mission, default_tree
-from cpts.aci.money import apply_ratio
 from cpts.communities.models import Community
 from cpts.communities.scope import community_for, payable_communities
 from cpts.contracts import engine, services, workflow
@@ -452,16 +450,12 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     except InvalidInput as error:
         messages.error(request, error.message)
         expected, projected, gaps = {}, None, []
-    lines = {line.code: line for line in projected.lines} if projected else {}
-    increase = lines.get("size4_increase")
+    # each variable part with its share of the increase, as the engine produced them (once)
+    secured_by_mission = projected.variable_parts() if projected else {}
     missions = []
     for code, target in expected.items():
         items = [indicator for indicator in indicators if indicator.mission == code]
-        variable = lines.get(f"{code}.variable")
-        secured = variable.amount if variable else Decimal(0)
-        if increase is not None and variable is not None:
-            # the increase on this variable part, rounded as the engine rounds
-            secured = secured + apply_ratio(variable.amount, Fraction(increase.value))
+        secured = secured_by_mission.get(code, Decimal(0))
         missions.append(
             {
                 "code": code,
