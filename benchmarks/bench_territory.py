@@ -95,8 +95,8 @@ def populate(communities: int, seed: int = 2026) -> None:
 
 def python_coverage(day: dt.date) -> dict[str, Any]:
     """Baseline: the national coverage computed in Python from every row."""
+    from cpts.territory.communes import vintage_on
     from cpts.territory.models import Commune, CommunePopulation, PerimeterItem
-    from cpts.territory.perimeters import vintage_on
 
     vintage = vintage_on(day)
     populations = dict(
@@ -148,8 +148,8 @@ def main() -> None:
 
     settings.ALLOWED_HOSTS = ["testserver"]
     from cpts.accounts.models import Role, User
+    from cpts.communities import perimeters
     from cpts.communities.models import Community
-    from cpts.territory import perimeters
 
     start = time.perf_counter()
     populate(args.communities)

@@ -137,7 +137,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dsfr.context_processors.site_config",
-                "cpts.accounts.context_processors.navigation",
+                "cpts.www.context_processors.navigation",
             ],
         },
     },

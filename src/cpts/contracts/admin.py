@@ -46,6 +46,7 @@ for model in (
     Amendment,
     AcceleratorGrant,
     Indicator,
+    LetterOfIntent,  # the lifecycle goes through its services (workflow and log)
 ):
     admin.site.register(model, ReadOnlyAdmin)
 
@@ -70,6 +71,3 @@ class ContractAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-admin.site.register(LetterOfIntent, SimpleHistoryAdmin)

@@ -132,7 +132,11 @@ def grant_accelerator(
     from the engine; the payment becomes due."""
     require(user, Action.GRANT, community)
     check_day(on, "Date d'octroi", default_tree().parameter("accelerator.amount.size_1").dates[0])
-    letter = community.letterofintents.filter(status=Decision.VALIDATED).first()
+    letter = community.letterofintents.filter(status=Decision.VALIDATED).order_by("-pk").first()
+    if letter is not None and letter.decided_on and on < letter.decided_on:
+        raise RuleError(
+            f"L'accélérateur s'accorde après la validation de la lettre d'intention ({letter.decided_on:%d/%m/%Y})."
+        )
     try:
         result = accelerator(
             community.population,
@@ -214,8 +218,13 @@ def sign_contract(
     perimeter in force, size class, members), the core missions are committed, and contract
     year 1 is recorded."""
     require(user, Action.SIGN, community)
-    if not community.healthprojects.filter(status=Decision.VALIDATED).exists():
+    project = community.healthprojects.filter(status=Decision.VALIDATED).order_by("-pk").first()
+    if project is None:
         raise RuleError("Le contrat se signe après la validation du projet de santé par l'ARS.")
+    if project.decided_on and signed_on < project.decided_on and not community.contracts.exists():
+        raise RuleError(
+            f"Le contrat se signe après la validation du projet de santé ({project.decided_on:%d/%m/%Y})."
+        )
     tree = default_tree()
     first = tree.parameter("agreement.grid_version").dates[0]
     if signed_on < first:
@@ -273,6 +282,14 @@ def record_year(contract: Contract, number: int, user: User | None) -> ContractY
     return engine.record_year(contract, number, user)
 
 
+def _in_force(contract: Contract) -> None:
+    """Missions and the annex change only on a contract in force (not ended, not terminated)."""
+    if _today() >= contract.period_end:
+        raise RuleError(
+            f"Ce contrat a pris fin le {contract.period_end:%d/%m/%Y} : il ne se modifie plus."
+        )
+
+
 def current_contract(community: Community, day: dt.date | None = None) -> Contract | None:
     """The contract in force on ``day`` (today by default), if any."""
     day = day or _today()
@@ -301,6 +318,10 @@ def terminate_contract(contract: Contract, user: User, on: dt.date, reason: str)
             contract = Contract.objects.select_for_update().get(pk=contract.pk)
             if contract.terminated_on is not None:
                 raise RuleError("Ce contrat est déjà résilié.")
+            if current_contract(contract.community) != contract:
+                raise RuleError(
+                    "Seul le contrat en cours se résilie ; celui-ci est échu ou à venir."
+                )
             if not contract.signed_on <= on < contract.ends_on:
                 raise RuleError(
                     f"La résiliation se situe pendant le contrat ({contract.signed_on:%d/%m/%Y} – "
@@ -555,6 +576,7 @@ def record_mission(
 ) -> None:
     require(user, Action.MISSIONS, commitment.contract.community)
     contract = commitment.contract
+    _in_force(contract)
     for day, what in ((started_on, "Date de démarrage"), (deployed_on, "Date de déploiement")):
         if day is not None:
             check_day(day, what)
@@ -577,9 +599,13 @@ def record_mission(
             f"Le démarrage du {previous:%d/%m/%Y} a déjà donné lieu à une avance : il ne se "
             "modifie plus ; une erreur se corrige par une écriture de régularisation."
         )
+    before = workflow.stage_of(contract.community)
     commitment.started_on = started_on
     commitment.deployed_on = deployed_on
-    save_audited(commitment, user)
+    with transaction.atomic():
+        save_audited(commitment, user)
+        if workflow.stage_of(contract.community) != before:  # every mission deployed (or no longer)
+            workflow.record(contract.community, "record_mission", before, user)
 
 
 def add_mission(contract: Contract, user: User, mission: Mission) -> MissionCommitment:
@@ -620,6 +646,7 @@ def add_indicator(contract: Contract, number: int, user: User, data: dict[str, A
         can(user, Action.FILE, contract.community) or can(user, Action.EVALUATE, contract.community)
     ):
         require(user, Action.EVALUATE, contract.community)
+    _in_force(contract)
     if _evaluation_closed(contract, number):
         raise RuleError("L'évaluation de cette année est close.")
     duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
@@ -716,6 +743,16 @@ def carry_over(indicator: Indicator, user: User) -> Indicator:
         raise RuleError("Seul un indicateur non atteint (refusé) est reporté sur l'année suivante.")
     if indicator.carried_into.exists():
         raise RuleError("Cet indicateur a déjà été reporté.")
+    contract = indicator.contract
+    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+    following = indicator.contract_year + 1
+    if (
+        following > duration
+        or contract_year(contract.signed_on, following).start >= contract.period_end
+    ):
+        raise RuleError("Le contrat s'achève avec cette année : il n'y a pas d'année suivante.")
+    if _evaluation_closed(contract, following):
+        raise RuleError("L'évaluation de l'année suivante est close.")
     copy = Indicator.objects.get(pk=indicator.pk)
     copy.pk = None
     copy.contract_year = indicator.contract_year + 1

@@ -175,14 +175,15 @@ def stage_of(community: Community, day: dt.date | None = None) -> Stage:
         if missions and all(m.deployed_on is not None and m.deployed_on <= day for m in missions):
             return Stage.DEPLOYED
         return Stage.CONTRACTED
-    project = community.healthprojects.order_by("-filed_on", "-pk").first()
+    # the latest record is the last one created (a date typed by a user does not reorder them)
+    project = community.healthprojects.order_by("-pk").first()
     if project is not None:
         return {
             "filed": Stage.PROJECT_FILED,
             "validated": Stage.PROJECT_VALIDATED,
             "refused": Stage.PROJECT_REFUSED,
         }[project.status]
-    letter = community.letterofintents.order_by("-filed_on", "-pk").first()
+    letter = community.letterofintents.order_by("-pk").first()
     if letter is not None:
         return {
             "filed": Stage.LETTER_FILED,

@@ -152,7 +152,7 @@ def _documents(request: HttpRequest, pk: int, kind: str, action: str | None = No
         documents = community.healthprojects.all()
         file_service, decide_service = services.file_health_project, services.decide_health_project
         title, url = "Projet de santé", "communities:health_project"
-    current = documents.first()
+    current = documents.order_by("-pk").first()  # the last one filed
     action = _posted_action(request, action)
     file_form = FileDocumentForm(request.POST if action == "file" else None, prefix="file")
     decide_form = DecisionForm(request.POST if action == "decide" else None, prefix="decide")

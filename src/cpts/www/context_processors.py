@@ -7,8 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from .access import Action, can
-from .models import User
+from cpts.accounts.access import Action, can
+from cpts.accounts.models import User
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
