@@ -645,10 +645,6 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"{self.label} — {self.community}"
 
-    @property
-    def is_recovery(self) -> bool:
-        return self.amount < 0
-
 
 class TransitionLog(models.Model):
     """A step of the lifecycle taken (see ``workflow.TRANSITIONS``): who, when, from, to, why."""

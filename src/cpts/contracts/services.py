@@ -61,10 +61,6 @@ from .models import (
 )
 
 
-def _today() -> dt.date:
-    return today()
-
-
 def file_letter_of_intent(
     community: Community, user: User, filed_on: dt.date, summary: str
 ) -> LetterOfIntent:
@@ -229,7 +225,7 @@ def sign_contract(
     first = tree.parameter("agreement.grid_version").dates[0]
     if signed_on < first:
         raise RuleError(f"L'ACI CPTS n'est en vigueur que depuis le {first:%d/%m/%Y}.")
-    if signed_on > _today():
+    if signed_on > today():
         raise RuleError("La date de signature ne peut pas être dans le futur.")
     previous = community.contracts.order_by("-signed_on").first()
     if previous is not None and signed_on < previous.period_end:
@@ -277,14 +273,14 @@ def sign_contract(
 def record_year(contract: Contract, number: int, user: User | None) -> ContractYear:
     """Record the facts of contract year ``number`` (its first day must have come)."""
     year = contract_year(contract.signed_on, number)
-    if year.start > _today():
+    if year.start > today():
         raise RuleError(f"L'année contractuelle {number} n'a pas commencé.")
     return engine.record_year(contract, number, user)
 
 
 def _in_force(contract: Contract) -> None:
     """Missions and the annex change only on a contract in force (not ended, not terminated)."""
-    if _today() >= contract.period_end:
+    if today() >= contract.period_end:
         raise RuleError(
             f"Ce contrat a pris fin le {contract.period_end:%d/%m/%Y} : il ne se modifie plus."
         )
@@ -292,7 +288,7 @@ def _in_force(contract: Contract) -> None:
 
 def current_contract(community: Community, day: dt.date | None = None) -> Contract | None:
     """The contract in force on ``day`` (today by default), if any."""
-    day = day or _today()
+    day = day or today()
     return (
         community.contracts.filter(signed_on__lte=day)
         .exclude(terminated_on__lte=day)
@@ -310,7 +306,7 @@ def terminate_contract(contract: Contract, user: User, on: dt.date, reason: str)
     require(user, Action.SIGN, contract.community)
     if not reason.strip():
         raise RuleError("Une résiliation doit être motivée.")
-    if on > _today():
+    if on > today():
         raise RuleError("La date de résiliation ne peut pas être dans le futur.")
     try:
         with transaction.atomic():
@@ -429,7 +425,7 @@ def propose_amendment(
     terms = engine.terms_on(contract, max(on, contract.signed_on))
     new_size = size_class(population, on).value
     # if signed right away: an amendment is never retroactive
-    effective = next_effective_date(contract, max(on, _today()))
+    effective = next_effective_date(contract, max(on, today()))
     impact = (
         amendment_impact(contract, effective, population, members) if effective is not None else []
     )
@@ -439,7 +435,7 @@ def propose_amendment(
     with transaction.atomic():
         for stale in contract.amendments.filter(status=Amendment.Status.PROPOSED):
             stale.status = Amendment.Status.DISMISSED  # superseded by the new proposal
-            stale.decided_on = _today()
+            stale.decided_on = today()
             stale.decided_by = user
             save_audited(stale, user)
         return save_audited(
@@ -465,7 +461,7 @@ def amendment_summary(amendment: Amendment) -> str:
     terms = engine.terms_on(contract, max(amendment.proposed_on, contract.signed_on))
     effective, impact = amendment.effective_from, amendment.impact
     if amendment.status == Amendment.Status.PROPOSED:
-        effective = next_effective_date(contract, max(amendment.proposed_on, _today()))
+        effective = next_effective_date(contract, max(amendment.proposed_on, today()))
         impact = (
             amendment_impact(contract, effective, amendment.population, amendment.members)
             if effective
@@ -490,14 +486,14 @@ def apply_amendment(amendment: Amendment, user: User, on: dt.date) -> Amendment:
     """The CPAM records the amendment signed on ``on``: its terms apply from the next anniversary
     that has not come yet (never to a year already started, even when recorded late)."""
     require(user, Action.SIGN, amendment.contract.community)
-    if on < amendment.proposed_on or on > _today():
+    if on < amendment.proposed_on or on > today():
         raise RuleError(
             "La date de signature de l'avenant doit suivre sa proposition, sans être future."
         )
     with transaction.atomic():
         amendment = _locked_proposal(amendment)
         contract = amendment.contract
-        effective = next_effective_date(contract, max(on, _today()))
+        effective = next_effective_date(contract, max(on, today()))
         if effective is None:
             raise RuleError(
                 "Le contrat s'achève avant sa prochaine date anniversaire : les nouvelles données "
@@ -524,7 +520,7 @@ def _locked_proposal(amendment: Amendment) -> Amendment:
 
 def dismiss_amendment(amendment: Amendment, user: User, on: dt.date) -> None:
     require(user, Action.SIGN, amendment.contract.community)
-    if on < amendment.proposed_on or on > _today():
+    if on < amendment.proposed_on or on > today():
         raise RuleError("La date de la décision doit suivre la proposition, sans être future.")
     with transaction.atomic():
         amendment = _locked_proposal(amendment)
@@ -537,7 +533,7 @@ def dismiss_amendment(amendment: Amendment, user: User, on: dt.date) -> None:
 def open_contracts(community: Community, day: dt.date) -> QuerySet[Contract]:
     """Contracts that have not ended nor been terminated on ``day`` nor today (an amendment is
     never retroactive: a contract already over needs none)."""
-    day = max(day, _today())
+    day = max(day, today())
     return community.contracts.filter(ends_on__gt=day).exclude(terminated_on__lte=day)
 
 
@@ -783,7 +779,7 @@ def close_evaluation(contract: Contract, number: int, user: User, on: dt.date) -
     year = contract_year(contract.signed_on, number)
     if on < year.start:
         raise RuleError("L'évaluation d'une année ne peut pas être close avant son début.")
-    if on > _today():
+    if on > today():
         raise RuleError("La date de clôture ne peut pas être dans le futur.")
     evaluation = Evaluation.objects.filter(
         contract=contract, contract_year=number

@@ -20,7 +20,6 @@ from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet, Sum
-from django.utils import timezone
 
 from cpts.accounts.access import Action, require
 from cpts.accounts.models import User
@@ -33,6 +32,7 @@ from cpts.contracts import engine
 from cpts.contracts.locks import Busy, lock_money
 from cpts.contracts.models import Contract, Payment, PaymentKind, PaymentRun
 from cpts.contracts.services import record_year
+from cpts.core import dates
 from cpts.core.audit import save_audited
 from cpts.core.errors import RuleError
 
@@ -91,8 +91,9 @@ def correct_payment(
     ``amount``; it is paid (or recovered) by the next run dated on or after ``on``. The entry
     itself never changes."""
     require(user, Action.PAY, payment.community)
-    on = on or timezone.localdate()
-    if on > timezone.localdate() or on < payment.due_on:
+    now = dates.today()
+    on = on or now
+    if on > now or on < payment.due_on:
         raise RuleError("La date d'une correction suit l'échéance de l'écriture, sans être future.")
     if not reason.strip():
         raise RuleError("Une correction manuelle doit être motivée.")
@@ -170,7 +171,7 @@ class RunReport:
 
 
 def check_run_date(run_on: dt.date, today: dt.date | None = None) -> None:
-    today = today or timezone.localdate()
+    today = today or dates.today()
     if run_on > today:
         raise PaymentRunError(
             f"La date de la campagne ({run_on:%d/%m/%Y}) ne peut pas être postérieure à "
