@@ -36,7 +36,8 @@ def test_filling_takes_the_values_and_their_provenance(
     assert rate.computed_engine == "duckdb"
     assert rate.computed_by == computable["cpam"]
     assert rate.computed_at == filled.stored.community.computed_at
-    assert rate.computed_result is not None and rate.computed_result.code == "patients_16_with_gp"
+    assert rate.computed_result is not None
+    assert rate.computed_result.code == "patients_16_with_gp"
     assert rate.history.first().history_user == computable["cpam"]
     assert len(filled.changed) == 2
     # the CPAM still decides, and the year's projection uses the values
@@ -55,7 +56,8 @@ def test_an_unchanged_value_keeps_the_decision_a_changed_one_goes_back(
     for item in Indicator.objects.filter(contract=contract):
         services.decide_indicator(item, cpam, True, "", dt.date(2024, 2, 1))
     filled = measures.fill_measured_values(contract, 1, computable["coordinator"], claims_dir)
-    assert filled.changed == [] and len(filled.unchanged) == 2
+    assert filled.changed == []
+    assert len(filled.unchanged) == 2
     assert set(Indicator.objects.values_list("verdict", flat=True)) == {"accepted"}
     # a beneficiary of Lille more in the claims: both values change, both go back to the CPAM
     write_table(
@@ -79,7 +81,8 @@ def test_an_unchanged_value_keeps_the_decision_a_changed_one_goes_back(
     assert len(filled.changed) == 2
     rate = Indicator.objects.get(pk=computable["rate"].pk)
     assert rate.measured_value == Decimal("33.33")  # 1 / 3
-    assert rate.verdict == Indicator.Verdict.PENDING and rate.decided_by is None
+    assert rate.verdict == Indicator.Verdict.PENDING
+    assert rate.decided_by is None
     assert "à décider par la CPAM : 2" in filled.summary()
 
 
@@ -137,7 +140,8 @@ def test_binding_is_checked_and_a_typed_value_loses_its_provenance(
     assert rate.is_computed
     services.record_indicator(rate, coordinator, Decimal("61.00"), False, "saisie")
     rate.refresh_from_db()
-    assert not rate.is_computed and rate.computed_code == "patients_16_with_gp"
+    assert not rate.is_computed
+    assert rate.computed_code == "patients_16_with_gp"
     measures.bind_indicator(rate, coordinator, "", "")
     rate.refresh_from_db()
     assert (rate.computed_code, rate.computed_measure) == ("", "")

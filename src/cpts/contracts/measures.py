@@ -49,7 +49,7 @@ def measured_value(result: ComputedIndicator, measure: str) -> Decimal | None:
         if not result.denominator:
             return None
         return (result.value * 100).quantize(CENT, rounding=ROUND_HALF_UP)
-    return Decimal(result.numerator)
+    return Decimal(result.numerator).quantize(CENT)
 
 
 def bind_indicator(indicator: Indicator, user: User, code: str, measure: str) -> None:
