@@ -155,8 +155,8 @@ def computed_field() -> forms.ChoiceField:
         label="Valeur calculée à partir des données de l'Assurance Maladie",
         choices=computed_choices,
         required=False,
-        help_text="La CPAM ou la CPTS calcule alors la valeur mesurée depuis l'annexe ; "
-        "la CPAM l'accepte ou la refuse ensuite.",
+        help_text="La CPAM ou la CPTS la calcule alors depuis l'annexe ; la CPAM l'accepte ou "
+        "la refuse ensuite.",
     )
 
 
