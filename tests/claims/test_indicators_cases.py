@@ -285,9 +285,7 @@ def test_one_pass_for_several_territories(tmp_path: Path) -> None:
         ben=[beneficiary("lille", 1980), beneficiary("outside", 1980, "059", "009")],
         prs=[act("lille", "2024-02-01"), act("outside", "2024-02-01")],
     )
-    many = compute_many(
-        tmp_path, {"community": {"59350"}, "nation": KNOWN}, KNOWN, START, END
-    )
+    many = compute_many(tmp_path, {"community": {"59350"}, "nation": KNOWN}, KNOWN, START, END)
     assert many["community"].population == 1
     assert many["nation"].population == 2
     assert many["community"] == compute(tmp_path, {"59350"}, KNOWN, START, END)
@@ -316,7 +314,9 @@ def test_every_definition_is_documented() -> None:
     assert len(codes) == len(set(codes))
     for definition in definitions(END):
         assert f"`{definition.code}`" in text
-        assert definition.reference and definition.label and definition.description
+        assert definition.reference
+        assert definition.label
+        assert definition.description
         assert definition.kind in ("share", "count")
 
 

@@ -101,9 +101,7 @@ def test_compute_with_a_communes_file(geography: None, claims: Path, tmp_path: P
 
 
 @pytest.mark.django_db
-def test_compute_for_a_community(
-    people: dict[str, Any], claims: Path, tmp_path: Path
-) -> None:
+def test_compute_for_a_community(people: dict[str, Any], claims: Path, tmp_path: Path) -> None:
     from cpts.communities.perimeters import set_perimeter
     from cpts.territory.models import Commune
 

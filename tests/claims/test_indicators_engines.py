@@ -64,7 +64,10 @@ def random_claims(claims: Path, patients: int = 3000, acts: int = 20000, seed: i
             "BEN_RNG_GEM": pa.array(ranks),
             "BEN_NAI_ANN": pa.array(rng.integers(1925, 2024, patients).astype("int16")),
             "BEN_DCD_DTE": pa.array(
-                [dt.date(1600, 1, 1) if keep else day for keep, day in zip(alive, deaths)],
+                [
+                    dt.date(1600, 1, 1) if keep else day
+                    for keep, day in zip(alive, deaths, strict=True)
+                ],
                 pa.date32(),
             ),
             "BEN_RES_DPT": pa.array([pair[0] for pair in chosen]),
@@ -95,7 +98,9 @@ def random_claims(claims: Path, patients: int = 3000, acts: int = 20000, seed: i
             columns = {"MTT_DEP_DTE": starts, "MTT_FIN_DTE": ends}
         else:
             columns = {
-                "IMB_ETM_NAT": pa.array(np.array(reasons)[rng.integers(0, 4, count)].astype("int32")),
+                "IMB_ETM_NAT": pa.array(
+                    np.array(reasons)[rng.integers(0, 4, count)].astype("int32")
+                ),
                 "IMB_ALD_DTD": starts,
                 "IMB_ALD_DTF": ends,
             }

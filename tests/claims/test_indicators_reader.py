@@ -22,9 +22,7 @@ START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
 
 @pytest.fixture
 def claims(tmp_path: Path) -> Path:
-    return write_claims(
-        tmp_path, ben=[beneficiary("a", 1950)], prs=[act("a", "2024-02-01")]
-    )
+    return write_claims(tmp_path, ben=[beneficiary("a", 1950)], prs=[act("a", "2024-02-01")])
 
 
 def replace(claims: Path, name: str, table: pa.Table) -> None:
@@ -108,7 +106,9 @@ def test_the_families_of_each_type_are_accepted(claims: Path) -> None:
                 "BEN_NIR_PSA": ["a"],
                 "BEN_RNG_GEM": pa.array([1], pa.int64()),
                 "BEN_NAI_ANN": ["1950"],
-                "BEN_DCD_DTE": pa.array([dt.datetime(1600, 1, 1)], pa.timestamp("us")),
+                "BEN_DCD_DTE": pa.array(
+                    [dt.datetime(1600, 1, 1, tzinfo=dt.UTC)], pa.timestamp("us", tz="UTC")
+                ),
                 "BEN_RES_DPT": ["059"],
                 "BEN_RES_COM": ["350"],
             }
@@ -116,9 +116,7 @@ def test_the_families_of_each_type_are_accepted(claims: Path) -> None:
     )
     prs = arrow_table("ER_PRS_F", [act("a", "2024-02-01", 1933, quantity=2)])
     index = prs.schema.get_field_index("PRS_ACT_QTE")
-    prs = prs.set_column(
-        index, "PRS_ACT_QTE", pa.array([Decimal("2.000")], pa.decimal128(9, 3))
-    )
+    prs = prs.set_column(index, "PRS_ACT_QTE", pa.array([Decimal("2.000")], pa.decimal128(9, 3)))
     replace(claims, "ER_PRS_F", prs)
     check_claims(claims)
     result = compute(claims, {"59350"}, {"59350"}, START, END)

@@ -10,9 +10,7 @@ class ClaimsError(Exception):
     period that ends before it starts); ``rule`` says, in French, the rule that was broken.
     """
 
-    def __init__(
-        self, table: str | None = None, column: str | None = None, *, rule: str
-    ) -> None:
+    def __init__(self, table: str | None = None, column: str | None = None, *, rule: str) -> None:
         self.table = table
         self.column = column
         self.rule = rule

@@ -381,9 +381,7 @@ def _per_commune(
     patients = patients.filter(patients.dead == 0)
 
     mtt = _keyed(tables["IR_MTT_R"])
-    mtt = mtt.mutate(
-        start_day=mtt.MTT_DEP_DTE.cast("date"), end_day=mtt.MTT_FIN_DTE.cast("date")
-    )
+    mtt = mtt.mutate(start_day=mtt.MTT_DEP_DTE.cast("date"), end_day=mtt.MTT_FIN_DTE.cast("date"))
     mtt = (
         mtt.filter(mtt.start_day <= day, _open_on(mtt.end_day, day))
         .select(*KEY)
@@ -398,9 +396,7 @@ def _per_commune(
         reason=imb.IMB_ETM_NAT.cast("int64"),
     )
     ald = (
-        imb.filter(
-            _isin(imb.reason, codes.ald), imb.start_day <= day, _open_on(imb.end_day, day)
-        )
+        imb.filter(_isin(imb.reason, codes.ald), imb.start_day <= day, _open_on(imb.end_day, day))
         .select(*KEY)
         .distinct()
         .mutate(has_ald=ibis.literal(1))

@@ -51,9 +51,7 @@ def accepts(snds_type: str, kind: pa.DataType) -> bool:
     if snds_type == "year":
         return _is_integer(kind) or _is_string(kind)
     if snds_type == "number":
-        return bool(
-            _is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
-        )
+        return bool(_is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind))
     if snds_type == "date":
         return bool(pa.types.is_date(kind) or pa.types.is_timestamp(kind))
     if snds_type == "boolean":
