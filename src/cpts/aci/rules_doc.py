@@ -48,6 +48,8 @@ def format_value(value: object, unit: str | None) -> str:
         return "supprimé"
     if isinstance(value, bool):
         return "oui" if value else "non"
+    if isinstance(value, list):  # a code list
+        return ", ".join(str(item) for item in value) if value else "aucun (à compléter)"
     if unit == "currency-EUR" and isinstance(value, (int, Decimal)):
         return f"{value:,.0f} €".replace(",", "\u202f")
     if unit == "/1" and isinstance(value, Decimal):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import aci, indicators_fill, lifecycle, territory
+from . import aci, indicators, indicators_fill, lifecycle, territory
 
 app = typer.Typer(
     name="cpts",
@@ -16,12 +16,7 @@ app = typer.Typer(
 aci.register(app)
 territory.register(app)
 lifecycle.register(app)
-# TO RECONCILE AT MERGE: ``cli/indicators.py`` (list, compute) owns the ``indicators`` group;
-# until it lands, a group of its own holds ``fill``.
-indicators_app = typer.Typer(
-    help="Indicateurs calculés à partir des données de l'Assurance Maladie.", no_args_is_help=True
-)
-indicators_fill.register(indicators_app)
-app.add_typer(indicators_app, name="indicators")
+indicators_fill.register(indicators.indicators_app)  # cpts indicators fill
+indicators.register(app)
 
 __all__ = ["app"]

@@ -77,7 +77,7 @@ def report(filled: Any) -> dict[str, Any]:
             item.code: {
                 "numerator": item.numerator,
                 "denominator": item.denominator,
-                "value": str(item.value),
+                "value": None if item.value is None else str(item.value),
             }
             for item in computation.results.all()
         }

@@ -46,7 +46,7 @@ CENT = Decimal("0.01")
 def measured_value(result: ComputedIndicator, measure: str) -> Decimal | None:
     """The value an annex indicator takes from ``result``."""
     if measure == Indicator.Measure.PERCENT:
-        if not result.denominator:
+        if not result.denominator or result.value is None:
             return None
         return (result.value * 100).quantize(CENT, rounding=ROUND_HALF_UP)
     return Decimal(result.numerator).quantize(CENT)

@@ -129,7 +129,8 @@ class Computation(models.Model):
 
 class ComputedIndicator(models.Model):
     """The value of one indicator in one computation: a share (numerator / denominator, rounded
-    to 4 decimals by the claims package) or a count (no denominator)."""
+    to 4 decimals by the claims package; no value over a denominator of 0) or a count (no
+    denominator)."""
 
     computation = models.ForeignKey(
         Computation, on_delete=models.CASCADE, related_name="results", verbose_name="calcul"
@@ -138,7 +139,7 @@ class ComputedIndicator(models.Model):
     label = models.CharField("indicateur", max_length=300)
     numerator = models.PositiveBigIntegerField("numérateur")
     denominator = models.PositiveBigIntegerField("dénominateur", null=True, blank=True)
-    value = models.DecimalField("valeur", max_digits=18, decimal_places=4)
+    value = models.DecimalField("valeur", max_digits=18, decimal_places=4, null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -126,7 +126,13 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "value",
-                    models.DecimalField(decimal_places=4, max_digits=18, verbose_name="valeur"),
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="valeur",
+                    ),
                 ),
                 (
                     "computation",
@@ -277,7 +283,13 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "value",
-                    models.DecimalField(decimal_places=4, max_digits=18, verbose_name="valeur"),
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="valeur",
+                    ),
                 ),
                 ("history_id", models.AutoField(primary_key=True, serialize=False)),
                 ("history_date", models.DateTimeField(db_index=True)),

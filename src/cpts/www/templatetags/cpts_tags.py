@@ -41,6 +41,8 @@ def indicator_value(result: ComputedIndicator | None) -> str:
         return "—"
     if result.denominator is None:
         return f"{result.numerator:,}".translate(_FRENCH_NUMBER)
+    if result.value is None:
+        return "— (aucun patient concerné)"
     return f"{result.value * 100:,.2f}".translate(_FRENCH_NUMBER) + "\u00a0%"
 
 

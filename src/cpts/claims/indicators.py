@@ -1,0 +1,588 @@
+"""Indicators of a territory computed from claims shaped like the SNDS, on DuckDB or on Spark.
+
+Each indicator is a named :class:`Definition` (code, French label, reference, description); its
+code lists are dated parameters (``src/cpts/aci/parameters/indicators/``, IR_NAT_V and IR_ETM_V
+as reference). The computation is written once as Ibis expressions and run by the engine asked
+for (:mod:`cpts.claims.engines`). ``docs/indicators.md`` documents every choice; in short, for a
+territory and a period [``start``, ``end``], with D = ``end``:
+
+* a patient is the pair (``BEN_NIR_PSA``, ``BEN_RNG_GEM``): twins on one number are two patients;
+* a beneficiary with several ``IR_BEN_R`` rows counts once: birth year the smallest of its rows,
+  residence the greatest known INSEE code of its rows (a known residence beats an unknown one),
+  dead if any row says so;
+* alive on D: no death date (empty or ``1600-01-01``) or a death on D or after (a patient who
+  dies on D was alive that day);
+* population: beneficiaries alive on D whose rebuilt residence is in the territory; the ones whose
+  residence cannot be rebuilt into a known commune are counted apart (``unknown_residence``,
+  one figure for the whole extract, whatever the territory);
+* consumer: at least one ``ER_PRS_F`` row in the period that is not for information only
+  (``DPN_QLF`` 71), whatever its quantity: a consumer whose only act was cancelled by a
+  regularisation (a row of negative quantity) stays a consumer, as the definition reads rows;
+* age: year of D minus ``BEN_NAI_ANN``;
+* médecin traitant on D: an ``IR_MTT_R`` row begun on D or before and not ended before D;
+  ALD on D: an ``IR_IMB_R`` row with an ALD exemption reason, begun on D or before and not ended
+  before D (an end ``1600-01-01``, empty, or in 2099 is open);
+* acts are counted as the sum of ``PRS_ACT_QTE`` (regularisations are negative).
+
+The query reads ``ER_PRS_F`` once, over the union of the period and of the screening window,
+aggregates it to one row of flags per patient, joins the small flag tables of beneficiaries,
+ALD and médecin traitant, and aggregates per residence commune: the engine returns one row per
+commune, and each territory adds up its communes in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import ibis
+
+from cpts.aci.parameters import default_tree
+
+from . import engines, residence
+from .errors import ClaimsError
+from .reader import check_claims
+from .schema import NO_DATE
+
+SHARE = "share"
+COUNT = "count"
+KEY = ("BEN_NIR_PSA", "BEN_RNG_GEM")
+FOUR_PLACES = Decimal("0.0001")
+
+#: Where each code list lives among the parameters (``src/cpts/aci/parameters/``).
+CODE_LISTS = {
+    "flu": "indicators.flu_vaccination_codes",
+    "screening": "indicators.colorectal_screening_codes",
+    "regulated": "indicators.regulated_care_codes",
+    "snp": "indicators.snp_majoration_codes",
+    "ald": "indicators.ald_exemption_codes",
+    "information_only": "indicators.information_only_qualifiers",
+}
+
+#: Age thresholds of the definitions (part of each indicator's definition, not of a code list).
+ADULT_AGE = 16
+FLU_AGE = 65
+ELDERLY_AGE = 70
+SCREENING_AGES = (50, 74)
+#: The colorectal screening window: the two years ending on D.
+SCREENING_YEARS = 2
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A named indicator: its code, French label, reference (with its source) and definition."""
+
+    code: str
+    label: str
+    reference: str
+    description: str
+    kind: str  # SHARE or COUNT
+
+
+@dataclass(frozen=True)
+class Result:
+    """The value of one indicator for a territory: a share (numerator over denominator, rounded
+    half up to four decimals) or a count (``denominator`` None, ``value`` the count). A share
+    whose denominator is 0 has no value (None)."""
+
+    code: str
+    label: str
+    numerator: int
+    denominator: int | None
+    value: Decimal | None
+
+    def as_json(self) -> dict[str, Any]:
+        value: float | int | None
+        if self.value is None:
+            value = None
+        elif self.denominator is None:
+            value = int(self.value)
+        else:
+            value = float(self.value)
+        return {
+            "code": self.code,
+            "label": self.label,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "value": value,
+        }
+
+
+@dataclass(frozen=True)
+class Computation:
+    """Every indicator of a territory over a period, with what it was computed from."""
+
+    start: dt.date
+    end: dt.date
+    engine: str
+    communes: int  # INSEE codes of the territory (communes and arrondissements)
+    population: int
+    unknown_residence: int
+    results: tuple[Result, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON of ``cpts indicators compute``: numerators and denominators as integers,
+        a share's value as a number rounded to four decimals, a count's value as an integer."""
+        return {
+            "period": {"from": self.start.isoformat(), "to": self.end.isoformat()},
+            "engine": self.engine,
+            "territory": {"communes": self.communes, "population": self.population},
+            "unknown_residence": self.unknown_residence,
+            "indicators": [result.as_json() for result in self.results],
+        }
+
+    def result(self, code: str) -> Result:
+        for result in self.results:
+            if result.code == code:
+                return result
+        raise KeyError(code)
+
+
+# --- Code lists and definitions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeLists:
+    """The code lists in force on a day (each a tuple of integer codes)."""
+
+    flu: tuple[int, ...]
+    screening: tuple[int, ...]
+    regulated: tuple[int, ...]
+    ald: tuple[int, ...]
+    information_only: tuple[int, ...]
+
+
+def _codes(path: str, day: dt.date) -> tuple[int, ...]:
+    value = default_tree().maybe_at(path, day)
+    if value is None:
+        return ()
+    raw = value.value
+    if not isinstance(raw, list):
+        raise ClaimsError(rule=f"paramètre {path} : une liste de codes est attendue")
+    return tuple(int(code) for code in raw)
+
+
+def code_lists(day: dt.date) -> CodeLists:
+    """The code lists of the parameters in force on ``day``; the SNP majoration joins the
+    regulated-care codes once its code is known."""
+    return CodeLists(
+        flu=_codes(CODE_LISTS["flu"], day),
+        screening=_codes(CODE_LISTS["screening"], day),
+        regulated=_codes(CODE_LISTS["regulated"], day) + _codes(CODE_LISTS["snp"], day),
+        ald=_codes(CODE_LISTS["ald"], day),
+        information_only=_codes(CODE_LISTS["information_only"], day),
+    )
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(tz=ZoneInfo("Europe/Paris")).date()
+
+
+def _listed(codes: tuple[int, ...]) -> str:
+    return ", ".join(str(code) for code in codes) if codes else "aucun"
+
+
+ACCESS = (
+    "ACI CPTS (arrêté du 21 août 2019), art. 7.1, mission d'amélioration de l'accès aux soins "
+    "(faciliter l'accès à un médecin traitant) ; indicateurs de l'annexe des contrats"
+)
+PREVENTION = (
+    "ACI CPTS (arrêté du 21 août 2019), art. 7.3, mission de développement des actions "
+    "territoriales de prévention ; indicateurs de l'annexe des contrats"
+)
+UNSCHEDULED = (
+    "ACI CPTS (arrêté du 21 août 2019), art. 7.1, prise en charge des soins non programmés "
+    "en ville ; avenant 2 (participation au service d'accès aux soins)"
+)
+SNDS = "données : SNDS (DCIR ER_PRS_F, référentiels IR_BEN_R, IR_IMB_R, IR_MTT_R)"
+
+
+def definitions(day: dt.date | None = None) -> list[Definition]:
+    """Every indicator, with the code lists in force on ``day`` (today by default)."""
+    codes = code_lists(day or _today())
+    info = _listed(codes.information_only)
+    consumer = (
+        "patient (BEN_NIR_PSA, BEN_RNG_GEM) vivant à la date de fin D, résidant dans le "
+        "territoire, ayant au moins une ligne ER_PRS_F datée (EXE_SOI_DTD) dans la période, hors "
+        f"lignes pour information (DPN_QLF {info})"
+    )
+    gp = (
+        "médecin traitant à la date D : déclaration IR_MTT_R commencée au plus tard le D "
+        "(MTT_DEP_DTE ≤ D) et non terminée avant D (MTT_FIN_DTE vide, 1600-01-01 ou ≥ D)"
+    )
+    ald = (
+        f"ALD à la date D : ligne IR_IMB_R de motif d'exonération {_listed(codes.ald)} "
+        "(IMB_ETM_NAT), commencée au plus tard le D et non terminée avant D (IMB_ALD_DTF vide, "
+        "1600-01-01 ou ≥ D)"
+    )
+    age = "âge = année de D − BEN_NAI_ANN"
+    low, high = SCREENING_AGES
+    return [
+        Definition(
+            "consumers",
+            "Patients consommants du territoire",
+            f"{ACCESS} ; {SNDS}",
+            f"Nombre de patients consommants : {consumer}.",
+            COUNT,
+        ),
+        Definition(
+            "patients_16_with_gp",
+            f"Part des patients de {ADULT_AGE} ans et plus ayant un médecin traitant",
+            f"{ACCESS} ; {SNDS}",
+            f"Consommants de {ADULT_AGE} ans et plus ayant un médecin traitant, parmi les "
+            f"consommants de {ADULT_AGE} ans et plus. {consumer} ; {age} ; {gp}.",
+            SHARE,
+        ),
+        Definition(
+            "patients_16_without_gp",
+            f"Part des patients de {ADULT_AGE} ans et plus sans médecin traitant",
+            f"{ACCESS} ; {SNDS}",
+            f"Consommants de {ADULT_AGE} ans et plus sans médecin traitant, parmi les "
+            f"consommants de {ADULT_AGE} ans et plus (complément du précédent). {consumer} ; "
+            f"{age} ; {gp}.",
+            SHARE,
+        ),
+        Definition(
+            "ald_patients_without_gp",
+            "Part des patients en ALD sans médecin traitant",
+            f"{ACCESS} ; {SNDS}",
+            f"Consommants de {ADULT_AGE} ans et plus en ALD et sans médecin traitant, parmi les "
+            f"consommants de {ADULT_AGE} ans et plus en ALD. {consumer} ; {age} ; {ald} ; {gp}.",
+            SHARE,
+        ),
+        Definition(
+            "patients_70_without_gp",
+            f"Part des patients de {ELDERLY_AGE} ans et plus sans médecin traitant",
+            f"{ACCESS} ; {SNDS}",
+            f"Consommants de {ELDERLY_AGE} ans et plus sans médecin traitant, parmi les "
+            f"consommants de {ELDERLY_AGE} ans et plus. {consumer} ; {age} ; {gp}.",
+            SHARE,
+        ),
+        Definition(
+            "flu_vaccination_65",
+            f"Part des patients de {FLU_AGE} ans et plus vaccinés contre la grippe",
+            f"{PREVENTION} ; nomenclature IR_NAT_V ; {SNDS}",
+            f"Consommants de {FLU_AGE} ans et plus ayant au moins une ligne de vaccination "
+            f"antigrippale (PRS_NAT_REF {_listed(codes.flu)}) dans la période, parmi les "
+            f"consommants de {FLU_AGE} ans et plus. {consumer} ; {age}.",
+            SHARE,
+        ),
+        Definition(
+            "colorectal_screening_50_74",
+            f"Part des patients de {low} à {high} ans dépistés du cancer colorectal",
+            f"{PREVENTION} ; nomenclature IR_NAT_V ; {SNDS}",
+            f"Consommants de {low} à {high} ans ayant une ligne de dépistage du cancer "
+            f"colorectal (PRS_NAT_REF {_listed(codes.screening)}) dans les deux ans qui finissent "
+            f"le D (après le même jour deux ans plus tôt), parmi les consommants de {low} à "
+            f"{high} ans. {consumer} ; {age}.",
+            SHARE,
+        ),
+        Definition(
+            "regulated_care_acts",
+            "Actes avec majoration de soins régulés",
+            f"{UNSCHEDULED} ; nomenclature IR_NAT_V, NGAP ; {SNDS}",
+            "Somme des quantités (PRS_ACT_QTE, négatives pour les régularisations) des lignes de "
+            f"majoration de soins régulés (PRS_NAT_REF {_listed(codes.regulated)} ; majoration "
+            "SNP à compléter dans les paramètres) des patients du territoire dans la période, "
+            f"hors lignes pour information (DPN_QLF {info}).",
+            COUNT,
+        ),
+    ]
+
+
+# --- The computation ------------------------------------------------------------------------------
+
+
+def _isin(column: Any, codes: tuple[int, ...]) -> Any:
+    return column.isin(list(codes)) if codes else ibis.literal(False)
+
+
+def _open_on(end_column: Any, day: Any) -> Any:
+    """An end date that leaves the row open on ``day``: empty, ``1600-01-01``, or on or after."""
+    return end_column.isnull() | (end_column == ibis.date(NO_DATE)) | (end_column >= day)
+
+
+def _flag(condition: Any) -> Any:
+    return condition.ifelse(1, 0)
+
+
+def _keyed(table: Any) -> Any:
+    return table.mutate(
+        BEN_NIR_PSA=table.BEN_NIR_PSA.cast("string"),
+        BEN_RNG_GEM=table.BEN_RNG_GEM.cast("int64"),
+    )
+
+
+def _two_years_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - SCREENING_YEARS)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - SCREENING_YEARS, day=28)
+
+
+def _per_commune(
+    tables: Mapping[str, Any],
+    lookup: Any,
+    start: dt.date,
+    end: dt.date,
+    codes: CodeLists,
+) -> Any:
+    """One row per rebuilt residence code (None: unknown) with every count the indicators need."""
+    day = ibis.date(end)
+    screening_after = _two_years_before(end)  # the window is (D − 2 years, D]
+    first_day = min(start, screening_after)
+
+    prs = _keyed(tables["ER_PRS_F"])
+    prs = prs.select(
+        *KEY,
+        care_day=prs.EXE_SOI_DTD.cast("date"),
+        nature=prs.PRS_NAT_REF.cast("int64"),
+        quantity=prs.PRS_ACT_QTE.cast("float64"),
+        qualifier=prs.DPN_QLF.cast("int64"),
+    )
+    prs = prs.filter(
+        prs.care_day >= ibis.date(first_day),
+        prs.care_day <= day,
+        prs.qualifier.isnull() | ~_isin(prs.qualifier, codes.information_only),
+    )
+    in_period = prs.care_day >= ibis.date(start)
+    care = prs.group_by(list(KEY)).aggregate(
+        consumer=_flag(in_period).max(),
+        flu=_flag(in_period & _isin(prs.nature, codes.flu)).max(),
+        screened=_flag(
+            (prs.care_day > ibis.date(screening_after)) & _isin(prs.nature, codes.screening)
+        ).max(),
+        regulated=(in_period & _isin(prs.nature, codes.regulated)).ifelse(prs.quantity, 0.0).sum(),
+    )
+
+    ben = _keyed(tables["IR_BEN_R"])
+    ben = ben.select(
+        *KEY,
+        birth_year=ben.BEN_NAI_ANN.cast("int64"),
+        death=ben.BEN_DCD_DTE.cast("date"),
+        res_dpt=ben.BEN_RES_DPT.cast("string"),
+        res_com=ben.BEN_RES_COM.cast("string"),
+    )
+    ben = ben.left_join(
+        lookup, [ben.res_dpt == lookup.lookup_dpt, ben.res_com == lookup.lookup_com]
+    )
+    dead = ben.death.notnull() & (ben.death != ibis.date(NO_DATE)) & (ben.death < day)
+    patients = ben.group_by(list(KEY)).aggregate(
+        birth_year=ben.birth_year.min(),
+        dead=_flag(dead).max(),
+        code=ben.code.max(),
+    )
+    patients = patients.filter(patients.dead == 0)
+
+    mtt = _keyed(tables["IR_MTT_R"])
+    mtt = mtt.mutate(start_day=mtt.MTT_DEP_DTE.cast("date"), end_day=mtt.MTT_FIN_DTE.cast("date"))
+    mtt = (
+        mtt.filter(mtt.start_day <= day, _open_on(mtt.end_day, day))
+        .select(*KEY)
+        .distinct()
+        .mutate(has_gp=ibis.literal(1))
+    )
+
+    imb = _keyed(tables["IR_IMB_R"])
+    imb = imb.mutate(
+        start_day=imb.IMB_ALD_DTD.cast("date"),
+        end_day=imb.IMB_ALD_DTF.cast("date"),
+        reason=imb.IMB_ETM_NAT.cast("int64"),
+    )
+    ald = (
+        imb.filter(_isin(imb.reason, codes.ald), imb.start_day <= day, _open_on(imb.end_day, day))
+        .select(*KEY)
+        .distinct()
+        .mutate(has_ald=ibis.literal(1))
+    )
+
+    joined = (
+        patients.left_join(care, list(KEY))
+        .left_join(mtt, list(KEY))
+        .left_join(ald, list(KEY))
+        .select(
+            "code",
+            age=ibis.literal(end.year) - patients.birth_year,
+            consumer=care.consumer.fill_null(0),
+            flu=care.flu.fill_null(0),
+            screened=care.screened.fill_null(0),
+            regulated=care.regulated.fill_null(0.0),
+            has_gp=mtt.has_gp.fill_null(0),
+            has_ald=ald.has_ald.fill_null(0),
+        )
+    )
+    consumer = joined.consumer == 1
+    gp = joined.has_gp == 1
+    adult = consumer & (joined.age >= ADULT_AGE)
+    adult_ald = adult & (joined.has_ald == 1)
+    elderly = consumer & (joined.age >= ELDERLY_AGE)
+    flu_age = consumer & (joined.age >= FLU_AGE)
+    low, high = SCREENING_AGES
+    screening_age = consumer & joined.age.between(low, high)
+    return joined.group_by("code").aggregate(
+        population=joined.count(),
+        consumers=_flag(consumer).sum(),
+        adults=_flag(adult).sum(),
+        adults_with_gp=_flag(adult & gp).sum(),
+        adults_ald=_flag(adult_ald).sum(),
+        adults_ald_without_gp=_flag(adult_ald & ~gp).sum(),
+        elderly=_flag(elderly).sum(),
+        elderly_without_gp=_flag(elderly & ~gp).sum(),
+        flu_age=_flag(flu_age).sum(),
+        flu_age_vaccinated=_flag(flu_age & (joined.flu == 1)).sum(),
+        screening_age=_flag(screening_age).sum(),
+        screening_age_screened=_flag(screening_age & (joined.screened == 1)).sum(),
+        regulated=joined.regulated.sum(),
+    )
+
+
+COUNTS = (
+    "population",
+    "consumers",
+    "adults",
+    "adults_with_gp",
+    "adults_ald",
+    "adults_ald_without_gp",
+    "elderly",
+    "elderly_without_gp",
+    "flu_age",
+    "flu_age_vaccinated",
+    "screening_age",
+    "screening_age_screened",
+    "regulated",
+)
+
+
+def _share(numerator: int, denominator: int) -> Decimal | None:
+    if denominator == 0:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(FOUR_PLACES, ROUND_HALF_UP)
+
+
+def _whole(value: float) -> int:
+    return int(Decimal(repr(value)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def _results(totals: Mapping[str, int], day: dt.date) -> tuple[Result, ...]:
+    fractions: dict[str, tuple[int, int | None]] = {
+        "consumers": (totals["consumers"], None),
+        "patients_16_with_gp": (totals["adults_with_gp"], totals["adults"]),
+        "patients_16_without_gp": (totals["adults"] - totals["adults_with_gp"], totals["adults"]),
+        "ald_patients_without_gp": (totals["adults_ald_without_gp"], totals["adults_ald"]),
+        "patients_70_without_gp": (totals["elderly_without_gp"], totals["elderly"]),
+        "flu_vaccination_65": (totals["flu_age_vaccinated"], totals["flu_age"]),
+        "colorectal_screening_50_74": (
+            totals["screening_age_screened"],
+            totals["screening_age"],
+        ),
+        "regulated_care_acts": (totals["regulated"], None),
+    }
+    results = []
+    for definition in definitions(day):
+        numerator, denominator = fractions[definition.code]
+        value = Decimal(numerator) if denominator is None else _share(numerator, denominator)
+        results.append(Result(definition.code, definition.label, numerator, denominator, value))
+    return tuple(results)
+
+
+def check_period(start: dt.date, end: dt.date) -> None:
+    """A period ends on or after its start (one day at least)."""
+    if end < start:
+        raise ClaimsError(
+            rule=f"période vide : la fin ({end.isoformat()}) précède le début ({start.isoformat()})"
+        )
+
+
+def compute_many(
+    claims_dir: Path,
+    territories: Mapping[str, Collection[str]],
+    known: Collection[str],
+    start: dt.date,
+    end: dt.date,
+    *,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Computation]:
+    """Every indicator for each territory (a set of INSEE codes, leaf units and parents both
+    listed), in one pass over the claims: one :class:`Computation` per key of ``territories``.
+
+    ``known`` is every commune and arrondissement code of France: a residence that cannot be
+    rebuilt into one of them is unknown (``unknown_residence``).
+    """
+    say = progress or (lambda message: None)
+    check_period(start, end)
+    if engine not in engines.ENGINES:
+        raise ClaimsError(
+            rule=f"moteur inconnu « {engine} » (attendu : {', '.join(engines.ENGINES)})"
+        )
+    claims_dir = Path(claims_dir)
+    say(f"Vérification des tables de {claims_dir}")
+    check_claims(claims_dir)
+    codes = code_lists(end)
+    began = time.monotonic()
+    say(f"Connexion au moteur {engine}")
+    backend = engines.connect(engine, spark_master)
+    tables = {
+        name: engines.read_table(backend, engine, claims_dir, name)
+        for name in ("ER_PRS_F", "IR_BEN_R", "IR_IMB_R", "IR_MTT_R")
+    }
+    lookup = ibis.memtable(
+        residence.lookup_table(known).rename_columns(["lookup_dpt", "lookup_com", "code"])
+    )
+    say(f"Calcul du {start.isoformat()} au {end.isoformat()}")
+    expression = _per_commune(tables, lookup, start, end, codes)
+    rows = backend.to_pyarrow(expression).to_pylist()
+    say(f"Calcul terminé en {time.monotonic() - began:.1f} s ({len(rows)} communes de résidence)")
+    unknown = sum(int(row["population"]) for row in rows if row["code"] is None)
+    results = {}
+    for name, territory in territories.items():
+        wanted = set(territory)
+        totals = dict.fromkeys(COUNTS, 0)
+        regulated = 0.0
+        for row in rows:
+            if row["code"] is not None and row["code"] in wanted:
+                for key in COUNTS[:-1]:
+                    totals[key] += int(row[key])
+                regulated += float(row["regulated"] or 0.0)
+        totals["regulated"] = _whole(regulated)
+        results[name] = Computation(
+            start=start,
+            end=end,
+            engine=engine,
+            communes=len(wanted),
+            population=totals["population"],
+            unknown_residence=unknown,
+            results=_results(totals, end),
+        )
+    return results
+
+
+def compute(
+    claims_dir: Path,
+    territory: Collection[str],
+    known: Collection[str],
+    start: dt.date,
+    end: dt.date,
+    *,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Computation:
+    """Every indicator for one territory over [``start``, ``end``] (see :func:`compute_many`)."""
+    return compute_many(
+        claims_dir,
+        {"territory": territory},
+        known,
+        start,
+        end,
+        engine=engine,
+        spark_master=spark_master,
+        progress=progress,
+    )["territory"]

@@ -1,0 +1,105 @@
+"""Check that a folder of claims has the SNDS's shape before any computation reads it.
+
+A folder holds one sub-folder per table, ``DIR/<TABLE>/*.parquet``. The check reads the Parquet
+footers only (the schema of each file), never the rows: it takes milliseconds on a national
+extract. It refuses, with a :class:`~cpts.claims.errors.ClaimsError` naming the table, the column
+and the rule: a missing folder, table or file, a missing required column, and a column whose type
+is not of the SNDS type's family:
+
+========  =========================================================
+SNDS      Parquet types accepted
+========  =========================================================
+string    string, large string, string view, dictionary of strings
+integer   any integer (8 to 64 bits, signed or not)
+year      any integer, or a string (``"1950"``)
+number    any integer, any floating point, decimal
+date      date (32 or 64 bits), timestamp
+boolean   boolean
+========  =========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import ClaimsError
+from .schema import REQUIRED_TABLES, TABLES, Table
+
+
+def _is_string(kind: pa.DataType) -> bool:
+    if pa.types.is_dictionary(kind):
+        return _is_string(kind.value_type)
+    return bool(
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+    )
+
+
+def _is_integer(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(kind))
+
+
+def accepts(snds_type: str, kind: pa.DataType) -> bool:
+    """Whether a Parquet column of Arrow type ``kind`` can stand for the SNDS type ``snds_type``."""
+    if snds_type == "string":
+        return _is_string(kind)
+    if snds_type == "integer":
+        return _is_integer(kind)
+    if snds_type == "year":
+        return _is_integer(kind) or _is_string(kind)
+    if snds_type == "number":
+        return bool(_is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind))
+    if snds_type == "date":
+        return bool(pa.types.is_date(kind) or pa.types.is_timestamp(kind))
+    if snds_type == "boolean":
+        return bool(pa.types.is_boolean(kind))
+    raise ValueError(snds_type)  # pragma: no cover - schema.py only uses the types above
+
+
+def table_files(claims_dir: Path, name: str) -> list[Path]:
+    """The Parquet files of table ``name``; a missing folder or an empty one is refused."""
+    folder = claims_dir / name
+    if not folder.is_dir():
+        raise ClaimsError(name, rule=f"table absente : dossier {folder} introuvable")
+    files = sorted(path for path in folder.glob("*.parquet") if path.is_file())
+    if not files:
+        raise ClaimsError(name, rule=f"table vide : aucun fichier .parquet dans {folder}")
+    return files
+
+
+def check_table(claims_dir: Path, table: Table) -> None:
+    """Refuse a table whose files miss a required column or give it a type of another family."""
+    for file in table_files(claims_dir, table.name):
+        try:
+            schema = pq.read_schema(file)
+        except (OSError, pa.ArrowException) as error:
+            raise ClaimsError(
+                table.name, rule=f"fichier Parquet illisible {file.name} ({error})"
+            ) from None
+        for column in table.required:
+            index = schema.get_field_index(column.name)
+            if index < 0:
+                raise ClaimsError(
+                    table.name,
+                    column.name,
+                    rule=f"colonne obligatoire absente ({column.label}) dans {file.name}",
+                )
+            found = schema.field(index).type
+            if not accepts(column.snds_type, found):
+                raise ClaimsError(
+                    table.name,
+                    column.name,
+                    rule=f"type attendu {column.snds_type} (SNDS), trouvé {found} dans {file.name}",
+                )
+
+
+def check_claims(claims_dir: Path, tables: Iterable[str] = REQUIRED_TABLES) -> None:
+    """Check every table an indicator computation reads (``ER_PRS_F``, ``IR_BEN_R``,
+    ``IR_IMB_R``, ``IR_MTT_R``), from the Parquet metadata only."""
+    if not claims_dir.is_dir():
+        raise ClaimsError(rule=f"dossier des données introuvable : {claims_dir}")
+    for name in tables:
+        check_table(claims_dir, TABLES[name])

@@ -1,0 +1,235 @@
+"""Indicators computed from claims shaped like the SNDS: ``cpts indicators list`` and
+``cpts indicators compute``.
+
+The territory is a community's current perimeter (``--community``, read with the scope of the
+user named by ``--as``, an administrator without it) or a CSV file of INSEE codes
+(``--communes``, a header ``code`` and one code a line). A city listed whole covers its
+arrondissements and an arrondissement its city's residents coded as the city. Progress goes to
+stderr; stdout carries the result only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .territory import _fail, _print_json, django_setup
+
+if TYPE_CHECKING:
+    from cpts.claims.indicators import Computation
+
+console = Console()
+errors = Console(stderr=True)
+indicators_app = typer.Typer(
+    help="Indicateurs calculés sur les données de l'Assurance maladie (format SNDS).",
+    no_args_is_help=True,
+)
+
+INSEE_CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+FORMATS = ("text", "json")
+
+
+def _format(output: str) -> str:
+    if output not in FORMATS:
+        raise _fail(f"format « {output} » inconnu (attendu : {', '.join(FORMATS)}).")
+    return output
+
+
+def _day(value: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"sur « {name} » : date invalide « {value} » (attendu AAAA-MM-JJ).") from None
+
+
+@indicators_app.command("list")
+def list_indicators(
+    output: Annotated[str, typer.Option("--format", help="text ou json")] = "text",
+) -> None:
+    """Les indicateurs : code, libellé, référence."""
+    from cpts.claims.indicators import definitions
+
+    rows = [
+        {"code": item.code, "label": item.label, "reference": item.reference}
+        for item in definitions()
+    ]
+    if _format(output) == "json":
+        _print_json(rows)
+        return
+    table = Table(title="Indicateurs")
+    for column in ("Code", "Libellé", "Référence"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["code"], escape(row["label"]), escape(row["reference"]))
+    console.print(table)
+
+
+def _expand(codes: set[str]) -> set[str]:
+    """The codes, their leaf units (a city's arrondissements) and their parents (an
+    arrondissement's city)."""
+    from cpts.territory.communes import leaf_codes
+    from cpts.territory.models import Commune
+
+    leaves = leaf_codes(codes)
+    parents = set(
+        Commune.objects.filter(code__in=codes | leaves, parent__isnull=False).values_list(
+            "parent_id", flat=True
+        )
+    )
+    return codes | leaves | parents
+
+
+def _communes_file(path: Path) -> set[str]:
+    """The INSEE codes of a CSV file (header ``code``); every bad line is reported, then exit 2."""
+    from cpts.territory.communes import normalise_code, resolve_map
+    from cpts.territory.files import FileError, read_csv
+
+    try:
+        header, rows = read_csv(path.read_bytes())
+        columns = [cell.strip().lower() for cell in header]
+        if "code" not in columns:
+            raise FileError("Ligne 1 : colonne « code » absente de l'en-tête.")
+        index = columns.index("code")
+        lines = [(row.line, row.cells[index] if index < len(row.cells) else "") for row in rows]
+    except OSError as error:
+        raise _fail(f"{path} : fichier illisible ({error.strerror}).") from None
+    except FileError as error:
+        raise _fail(f"{path} : {error}") from None
+    lines = [(line, normalise_code(cell)) for line, cell in lines if cell.strip()]
+    if not lines:
+        raise _fail(f"{path} : aucun code INSEE.")
+    known, former = resolve_map(code for _, code in lines)
+    problems = []
+    codes = set()
+    for line, code in lines:
+        if not INSEE_CODE.match(code):
+            problems.append(f"ligne {line} : code INSEE mal formé « {code} » (5 caractères)")
+        elif code not in known:
+            problems.append(f"ligne {line} : code INSEE inconnu « {code} »")
+        else:
+            if code in former:
+                errors.print(f"[yellow]Avertissement[/] ligne {line} : {escape(former[code])}")
+            codes.add(known[code].code)
+    if problems:
+        for problem in problems:
+            errors.print(f"[red]Erreur[/] {path.name}, {escape(problem)}", soft_wrap=True)
+        raise typer.Exit(2)
+    return codes
+
+
+def _community_codes(name_or_id: str, as_user: str | None) -> set[str]:
+    from cpts.communities.perimeters import current_perimeter
+
+    from .lifecycle import _community, _user
+
+    community: Any = _community(_user(as_user), name_or_id)
+    perimeter = current_perimeter(community)
+    if perimeter is None:
+        raise _fail(f"{community.name} : aucun périmètre en vigueur.")
+    return set(perimeter.items.values_list("commune_id", flat=True))
+
+
+def _print_text(computation: Computation) -> None:
+    table = Table(
+        title=f"Indicateurs du {computation.start:%d/%m/%Y} au {computation.end:%d/%m/%Y} "
+        f"({computation.engine}) — {computation.communes} codes INSEE, "
+        f"{computation.population} bénéficiaires, {computation.unknown_residence} de résidence "
+        "inconnue"
+    )
+    for column in ("Code", "Libellé", "Numérateur", "Dénominateur", "Valeur"):
+        table.add_column(column)
+    for result in computation.results:
+        value = "—" if result.value is None else str(result.value)
+        if result.value is not None and result.denominator is not None:
+            value = f"{result.value * 100:.2f} %"
+        table.add_row(
+            result.code,
+            escape(result.label),
+            str(result.numerator),
+            "" if result.denominator is None else str(result.denominator),
+            value,
+        )
+    console.print(table)
+
+
+@indicators_app.command("compute")
+def compute_indicators(
+    claims: Annotated[
+        Path, typer.Option("--claims", help="Dossier des données (DOSSIER/<TABLE>/*.parquet).")
+    ],
+    start: Annotated[str, typer.Option("--from", help="Début de la période (AAAA-MM-JJ).")],
+    end: Annotated[str, typer.Option("--to", help="Fin de la période, date D (AAAA-MM-JJ).")],
+    community: Annotated[
+        str | None, typer.Option("--community", help="Nom exact ou identifiant de la CPTS.")
+    ] = None,
+    communes: Annotated[
+        Path | None,
+        typer.Option("--communes", help="Fichier CSV : en-tête « code », un code INSEE par ligne."),
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (défaut) ou spark")] = "duckdb",
+    spark_master: Annotated[
+        str | None,
+        typer.Option("--spark-master", help="URL du maître Spark (défaut : local[*])."),
+    ] = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="Lire la CPTS en tant que cet utilisateur (son périmètre)."),
+    ] = None,
+    output: Annotated[str, typer.Option("--format", help="text ou json")] = "text",
+) -> None:
+    """Calcule les indicateurs d'un territoire (une CPTS ou une liste de communes) sur une période."""
+    from cpts.claims.engines import ENGINES
+
+    output = _format(output)
+    if (community is None) == (communes is None):
+        raise _fail("indiquez soit --community, soit --communes (l'un des deux, pas les deux).")
+    if engine not in ENGINES:
+        raise _fail(f"moteur « {engine} » inconnu (attendu : {', '.join(ENGINES)}).")
+    if spark_master and engine != "spark":
+        raise _fail("--spark-master ne s'utilise qu'avec --engine spark.")
+    first, last = _day(start, "--from"), _day(end, "--to")
+    if last < first:
+        raise _fail(
+            f"période vide : la fin ({last.isoformat()}) précède le début ({first.isoformat()})."
+        )
+    django_setup()
+    from cpts.claims.errors import ClaimsError
+    from cpts.claims.indicators import compute
+    from cpts.claims.reader import check_claims
+    from cpts.territory.models import Commune
+
+    try:
+        check_claims(claims)  # before the database: a wrong folder is told at once
+    except ClaimsError as error:
+        raise _fail(str(error)) from None
+    codes = _communes_file(communes) if communes else _community_codes(str(community), as_user)
+    territory = _expand(codes)
+    known = set(Commune.objects.values_list("code", flat=True))
+    try:
+        computation = compute(
+            claims,
+            territory,
+            known,
+            first,
+            last,
+            engine=engine,
+            spark_master=spark_master,
+            progress=lambda message: errors.print(escape(message), highlight=False),
+        )
+    except ClaimsError as error:
+        raise _fail(str(error)) from None
+    if output == "json":
+        _print_json(computation.as_json())
+    else:
+        _print_text(computation)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(indicators_app, name="indicators")
