@@ -354,9 +354,11 @@ def _numbers(count: int, seed: int) -> pa.Array:
         x ^= x >> np.uint64(27)
         x *= np.uint64(0x94D049BB133111EB)
         x ^= x >> np.uint64(31)
-    shifts = np.arange(60, -4, -4, dtype=np.uint64)
-    nibbles = (x[:, None] >> shifts[None, :]) & np.uint64(0xF)
-    return _strings(_HEX[nibbles.astype(np.intp)])
+    octets = x.astype(">u8").view(np.uint8).reshape(count, 8)
+    nibbles = np.empty((count, 16), dtype=np.uint8)
+    nibbles[:, 0::2] = octets >> 4
+    nibbles[:, 1::2] = octets & 0xF
+    return _strings(_HEX[nibbles])
 
 
 def _dates(days: np.ndarray) -> pa.Array:
@@ -683,6 +685,7 @@ class _Natures:
     rate: np.ndarray
     varies: np.ndarray
     cumulative: np.ndarray  # (group * 3 + day class, general nature): cumulative probabilities
+    flat: np.ndarray  # its rows end to end, row r shifted by r (so increasing)
     general: int  # the first `general` natures are drawn among the general rows
 
 
@@ -706,6 +709,7 @@ def _natures() -> _Natures:
         rate=np.array([row[3] for row in every]),
         varies=np.array([row[4] for row in every]),
         cumulative=cumulative,
+        flat=(cumulative + np.arange(len(cumulative))[:, None]).ravel(),
         general=len(NATURES),
     )
 
@@ -829,9 +833,9 @@ def _piece(
     """The rows of one day (or a piece of a busy day), drawn from their own generator."""
     rng = np.random.default_rng([seed, 1, day, piece])
     # Who: in proportion to each person's rate, never after a death.
-    person = np.searchsorted(
-        cumulative_rate, rng.random(general) * cumulative_rate[-1], side="right"
-    )
+    # Sorted draws give rows sorted by person: the lookups below read memory in order.
+    draws = np.sort(rng.random(general))
+    person = np.searchsorted(cumulative_rate, draws * cumulative_rate[-1], side="right")
     dead = np.flatnonzero(population.death[person] <= day)
     while len(dead):
         person[dead] = np.searchsorted(
@@ -841,9 +845,11 @@ def _piece(
     # What: a nature drawn by age band, ALD and day of the week.
     weekday = (day + 3) % 7
     day_class = 0 if weekday < 5 else weekday - 4
-    table = natures.cumulative[population.group[person] * 3 + day_class]
-    nature = (rng.random(general)[:, None] > table).sum(axis=1)
-    nature = np.minimum(nature, natures.general - 1)
+    # One search in the table's rows laid end to end: row r holds r + its cumulative
+    # probabilities, so that r + u (u in [0, 1)) falls in row r.
+    row = population.group[person] * 3 + day_class
+    found = np.searchsorted(natures.flat, row + rng.random(general), side="right")
+    nature = np.minimum(found - row * natures.general, natures.general - 1)
     person = np.concatenate((person, event_people))
     nature = np.concatenate((nature, event_natures))
     count = len(person)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import aci, lifecycle, territory
+from . import aci, claims, lifecycle, territory
 
 app = typer.Typer(
     name="cpts",
@@ -16,5 +16,6 @@ app = typer.Typer(
 aci.register(app)
 territory.register(app)
 lifecycle.register(app)
+claims.register(app)
 
 __all__ = ["app"]
