@@ -215,12 +215,12 @@ NATURES: tuple[tuple[int, str, float, float, bool, float, tuple[float, ...], tup
     (1324, "imaging", 55.00, 0.70, True, 1.5, (0.3, 1.0, 1.2, 1.2, 1.0), (1.0, 0.3, 0.0), 1.0),  # ADE
     (1933, "gp", 42.50, 0.70, False, 0.05, _N, (1.0, 1.0, 1.0), 1.0),  # CRN, night
     (1934, "gp", 51.50, 0.70, False, 0.02, _N, (1.0, 1.0, 1.0), 1.0),  # CRM, middle of the night
-    (1935, "gp", 26.50, 0.70, False, 0.0, _N, (0.0, 0.0, 0.25), 1.0),  # CRD, Sundays
+    (1935, "gp", 26.50, 0.70, False, 1.0, _N, (0.0, 0.0, 0.25), 1.0),  # CRD, Sundays
     (1936, "gp", 46.00, 0.70, False, 0.02, (0.5, 0.5, 1.0, 2.0, 4.0), (1.0, 1.0, 1.0), 1.0),  # VRN
     (1937, "gp", 55.00, 0.70, False, 0.01, (0.5, 0.5, 1.0, 2.0, 4.0), (1.0, 1.0, 1.0), 1.0),  # VRM
-    (1938, "gp", 30.00, 0.70, False, 0.0, (0.5, 0.5, 1.0, 2.0, 4.0), (0.0, 0.0, 0.05), 1.0),  # VRD
-    (1941, "gp", 26.50, 0.70, False, 0.0, _N, (0.0, 0.15, 0.0), 1.0),  # CRS, Saturdays
-    (1942, "gp", 30.00, 0.70, False, 0.0, (0.5, 0.5, 1.0, 2.0, 4.0), (0.0, 0.03, 0.0), 1.0),  # VRS
+    (1938, "gp", 30.00, 0.70, False, 1.0, (0.5, 0.5, 1.0, 2.0, 4.0), (0.0, 0.0, 0.05), 1.0),  # VRD
+    (1941, "gp", 26.50, 0.70, False, 1.0, _N, (0.0, 0.15, 0.0), 1.0),  # CRS, Saturdays
+    (1942, "gp", 30.00, 0.70, False, 1.0, (0.5, 0.5, 1.0, 2.0, 4.0), (0.0, 0.03, 0.0), 1.0),  # VRS
     (1945, "gp", 15.00, 0.70, False, 0.04, _N, (1.0, 1.0, 0.5), 1.0),  # MRT
 )  # fmt: skip
 #: Natures of the events drawn per person (not among the general rows).
@@ -377,7 +377,7 @@ class _Population:
     death: np.ndarray  # day, or a day after the period
     anchor: np.ndarray  # the beneficiary whose number this one shares (itself if rank 1)
     rank: np.ndarray
-    residence: np.ndarray  # index of the commune, or -1
+    residence: np.ndarray  # index of the commune, or (from len(communes)) of an unknown pair
     unknown_pairs: list[tuple[str, str]]
     ald: np.ndarray  # bool
     rate: np.ndarray  # expected general rows a year
@@ -469,9 +469,14 @@ def _people(
     home = np.empty(count, dtype=np.int64)
     home[order] = slots
     home = home[anchor]
-    home[home == len(populations)] = -1
+    # An unknown residence is a pair of its own per household, after the communes' pairs.
+    known = len(populations)
+    unknown_households = (home == known) & (anchor == np.arange(count))
+    pair = np.full(count, -1, dtype=np.int64)
+    pair[unknown_households] = np.arange(int(unknown_households.sum()))
+    home = np.where(home == known, known + pair[anchor], home)
     unknown_pairs: list[tuple[str, str]] = []
-    for _ in range(int((home < 0).sum())):
+    for _ in range(int(unknown_households.sum())):
         departement, commune = _UNKNOWN_PAIRS[int(rng.integers(len(_UNKNOWN_PAIRS)))]
         unknown_pairs.append(
             (
@@ -714,6 +719,19 @@ def _natures() -> _Natures:
     )
 
 
+def _weekday(days: np.ndarray | int) -> Any:
+    """Monday 0 ... Sunday 6 (1970-01-01 was a Thursday)."""
+    return (days + 3) % 7
+
+
+def _not_on_sunday(days: np.ndarray, first: int, last: int) -> np.ndarray:
+    """Pharmacies and surgeries are closed on Sundays: the next day instead (or the day before, on
+    the last day of the period)."""
+    sunday = _weekday(days) == 6
+    moved = np.where(days + 1 <= last, days + 1, days - 1)
+    return np.where(sunday & (moved >= first), moved, days)
+
+
 def _events(
     rng: np.random.Generator, population: _Population, start: dt.date, end: dt.date
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -736,6 +754,7 @@ def _events(
         day = opens + np.minimum(
             rng.exponential(FLU_MEAN_DELAY_DAYS, size=len(who)).astype(np.int64), closes - opens
         )
+        day = _not_on_sunday(day, low, high)
         keep = (day >= low) & (day <= high) & (day < population.death[who])
         who, day = who[keep], day[keep]
         injected = rng.random(len(who)) < FLU_BY_PHARMACIST
@@ -747,7 +766,7 @@ def _events(
     eligible = np.flatnonzero((age >= SCREENING_AGES[0]) & (age <= SCREENING_AGES[1]))
     kits = rng.poisson(SCREENING_RATE_PER_YEAR * years, size=len(eligible))
     who = np.repeat(eligible, kits)
-    day = rng.integers(first, last + 1, size=len(who))
+    day = _not_on_sunday(rng.integers(first, last + 1, size=len(who)), first, last)
     keep = day < population.death[who]
     days.append(day[keep])
     people.append(who[keep])
@@ -761,7 +780,7 @@ def _day_weights(first: int, last: int) -> np.ndarray:
     days = np.arange(first, last + 1)
     dates = days.astype("datetime64[D]")
     month = dates.astype("datetime64[M]").astype(np.int64) % 12
-    weekday = (days + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
+    weekday = _weekday(days)
     return np.array(MONTH_WEIGHTS)[month] * np.array(WEEKDAY_WEIGHTS)[weekday]
 
 
@@ -843,7 +862,7 @@ def _piece(
         )
         dead = dead[population.death[person[dead]] <= day]
     # What: a nature drawn by age band, ALD and day of the week.
-    weekday = (day + 3) % 7
+    weekday = _weekday(day)
     day_class = 0 if weekday < 5 else weekday - 4
     # One search in the table's rows laid end to end: row r holds r + its cumulative
     # probabilities, so that r + u (u in [0, 1)) falls in row r.
@@ -1013,8 +1032,7 @@ def _write_reference_tables(
     last: int,
 ) -> dict[str, _Writer]:
     pairs = [residence.encode(code) for code in codes] + population.unknown_pairs
-    home = population.residence.copy()
-    home[home < 0] = len(codes) + np.arange(int((home < 0).sum()))
+    home = population.residence
     departements = pa.array([d for d, _ in pairs], pa.string())
     communes = pa.array([c for _, c in pairs], pa.string())
     writers = {}
@@ -1266,7 +1284,7 @@ def generate(
         files={name: writers[name].files for name in names},
         beneficiaries=count,
         numbers=int((population.anchor == np.arange(count)).sum()),
-        unknown_residences=int((population.residence < 0).sum()),
+        unknown_residences=int((population.residence >= len(codes)).sum()),
         professionals=len(professionals.kind),
         deaths=int((population.death <= last).sum()),
         communes=len(codes),
