@@ -314,7 +314,7 @@ def _choice(rng: np.random.Generator, table: Sequence[tuple[Any, float]], size: 
 def _uniform_days(rng: np.random.Generator, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """A day drawn in [low, high] (inclusive) for each pair; high below low gives low."""
     span = np.maximum(high - low, 0) + 1
-    return low + np.floor(rng.random(len(low)) * span).astype(np.int64)
+    return np.asarray(low + np.floor(rng.random(len(low)) * span).astype(np.int64))
 
 
 def _hamilton(total: int, weights: np.ndarray) -> np.ndarray:
@@ -324,7 +324,7 @@ def _hamilton(total: int, weights: np.ndarray) -> np.ndarray:
     left = total - int(counts.sum())
     if left:
         counts[np.argsort(-(exact - counts), kind="stable")[:left]] += 1
-    return counts
+    return np.asarray(counts)
 
 
 def _strings(codes: np.ndarray) -> pa.Array:
@@ -630,7 +630,7 @@ def _declarations(
     gp_start, gp_count = professionals.starts[_KIND["gp"]], professionals.counts[_KIND["gp"]]
 
     def doctor(size: int) -> np.ndarray:
-        return gp_start + rng.integers(0, gp_count, size=size)
+        return np.asarray(gp_start + rng.integers(0, gp_count, size=size))
 
     adults = np.flatnonzero(population.age >= MTT_AGE)
     draw = rng.random(len(adults))
@@ -642,7 +642,7 @@ def _declarations(
     )
 
     def since(who: np.ndarray) -> np.ndarray:
-        return np.minimum(turned[population.birth_year[who] - 1900], first - 30)
+        return np.asarray(np.minimum(turned[population.birth_year[who] - 1900], first - 30))
 
     begin = _uniform_days(rng, since(current), np.full(len(current), first - 1))
     mtt = doctor(len(current))
@@ -781,7 +781,7 @@ def _day_weights(first: int, last: int) -> np.ndarray:
     dates = days.astype("datetime64[D]")
     month = dates.astype("datetime64[M]").astype(np.int64) % 12
     weekday = _weekday(days)
-    return np.array(MONTH_WEIGHTS)[month] * np.array(WEEKDAY_WEIGHTS)[weekday]
+    return np.asarray(np.array(MONTH_WEIGHTS)[month] * np.array(WEEKDAY_WEIGHTS)[weekday])
 
 
 @dataclass
@@ -795,7 +795,7 @@ class _Plan:
 
     @property
     def totals(self) -> np.ndarray:
-        return self.general + np.diff(self.event_bounds) + self.regularisations
+        return np.asarray(self.general + np.diff(self.event_bounds) + self.regularisations)
 
 
 def _plan(
