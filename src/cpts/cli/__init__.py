@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import aci, indicators, lifecycle, territory
+from . import aci, claims, indicators, lifecycle, territory
 
 app = typer.Typer(
     name="cpts",
@@ -16,6 +16,7 @@ app = typer.Typer(
 aci.register(app)
 territory.register(app)
 lifecycle.register(app)
+claims.register(app)
 indicators.register(app)
 
 __all__ = ["app"]
