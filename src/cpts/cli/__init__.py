@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import aci, indicators, indicators_fill, lifecycle, territory
+from . import aci, claims, indicators, indicators_fill, lifecycle, territory
 
 app = typer.Typer(
     name="cpts",
@@ -16,6 +16,7 @@ app = typer.Typer(
 aci.register(app)
 territory.register(app)
 lifecycle.register(app)
+claims.register(app)
 indicators_fill.register(indicators.indicators_app)  # cpts indicators fill
 indicators.register(app)
 

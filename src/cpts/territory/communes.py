@@ -81,13 +81,22 @@ def leaf_codes(codes: Iterable[str]) -> set[str]:
     return (codes - parents) | set(children)
 
 
-def population_of(codes: Iterable[str], day: dt.date) -> int:
-    """Legal population in force on ``day`` of the leaf units of ``codes``."""
+def leaf_populations(codes: Iterable[str], day: dt.date) -> dict[str, int]:
+    """Legal population in force on ``day`` of each leaf unit of ``codes`` (0 when unknown)."""
     leaves = leaf_codes(codes)
     vintage = vintage_on(day)
     if vintage is None:
-        values = Commune.objects.filter(code__in=leaves).values_list("population", flat=True)
-        return sum(value or 0 for value in values)
-    return sum(
-        vintage.populations.filter(commune_id__in=leaves).values_list("population", flat=True)
-    )
+        rows = Commune.objects.filter(code__in=leaves).values_list("code", "population")
+        known = {code: population or 0 for code, population in rows}
+    else:
+        known = dict(
+            vintage.populations.filter(commune_id__in=leaves).values_list(
+                "commune_id", "population"
+            )
+        )
+    return {code: known.get(code, 0) for code in leaves}
+
+
+def population_of(codes: Iterable[str], day: dt.date) -> int:
+    """Legal population in force on ``day`` of the leaf units of ``codes``."""
+    return sum(leaf_populations(codes, day).values())

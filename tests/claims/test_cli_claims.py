@@ -1,0 +1,166 @@
+"""``cpts claims generate`` on the real reference geography (INSEE codes, legal populations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from cpts.claims import residence
+from cpts.cli import app
+from cpts.communities.models import Community
+from cpts.communities.perimeters import set_perimeter
+from cpts.territory import communes
+from cpts.territory.models import Commune
+
+pytestmark = pytest.mark.django_db
+runner = CliRunner()
+PARIS = [f"751{n:02d}" for n in range(1, 21)]
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "communes.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def residences(out: Path) -> dict[str | None, int]:
+    table = pq.read_table(out / "IR_BEN_R", columns=["BEN_RES_DPT", "BEN_RES_COM"]).to_pylist()
+    known = frozenset([*PARIS, "75056", "2A004", "97411", "59350"])
+    counts: dict[str | None, int] = {}
+    for row in table:
+        code = residence.decode(row["BEN_RES_DPT"], row["BEN_RES_COM"], known)
+        counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
+def test_a_city_listed_whole_stands_for_its_arrondissements(
+    geography: None, tmp_path: Path
+) -> None:
+    file = write(tmp_path, "code\n75056\n2A004\n97411\n")
+    out = tmp_path / "claims"
+    code, stdout, err = cli(
+        "claims", "generate", "--out", str(out), "--communes", str(file),
+        "--from", "2024-01-01", "--to", "2024-03-31", "--beneficiaries", "5000", "--seed", "3",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(stdout)
+    assert data["communes"] == 22
+    assert data["beneficiaries"] == 5000
+    counts = residences(out)
+    assert "75056" not in counts  # never the city itself: its arrondissements
+    assert set(counts) == {*PARIS, "2A004", "97411", None}
+    # Weighted by the legal populations in force on the first day.
+    populations = communes.leaf_populations(["75056", "2A004", "97411"], dt.date(2024, 1, 1))
+    total = sum(populations.values())
+    for leaf, population in populations.items():
+        assert abs(counts[leaf] - population / total * (5000 - 25)) <= 4, leaf
+
+
+def test_a_community_brings_its_current_perimeter(
+    make_community: Callable[..., Community], tmp_path: Path
+) -> None:
+    community = make_community("CPTS Lille Centre", "59")
+    set_perimeter(community, [Commune.objects.get(code="59350")], dt.date(2023, 1, 1))
+    out = tmp_path / "lille"
+    code, stdout, err = cli(
+        "claims", "generate", "--out", str(out), "--community", "cpts lille centre",
+        "--from", "2024-01-01", "--to", "2024-01-31", "--rows", "20000", "--seed", "1",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "20\u202f000 lignes" in stdout
+    counts = residences(out)
+    assert set(counts) == {"59350", None}
+    assert pq.read_table(out / "ER_PRS_F").num_rows == 20_000
+    code, _, err = cli(
+        "claims", "generate", "--out", str(tmp_path / "again"), "--community", str(community.pk),
+        "--from", "2024-01-01", "--to", "2024-01-31", "--rows", "20000", "--seed", "1",
+    )  # fmt: skip
+    assert code == 0, err
+    assert (tmp_path / "again" / "ER_PRS_F" / "2024-01-000.parquet").read_bytes() == (
+        out / "ER_PRS_F" / "2024-01-000.parquet"
+    ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("options", "csv", "message"),
+    [
+        (["--from", "2024-02-01", "--to", "2024-01-01"], "code\n59350\n", "commence après sa fin"),
+        (["--from", "2024-13-01", "--to", "2024-12-31"], "code\n59350\n", "date invalide"),
+        ([], "code\n99999\n", "code INSEE inconnu : 99999"),
+        ([], "code\n59A50\n", "ligne 2 : code INSEE mal formé « 59A50 »"),
+        ([], "commune\n59350\n", "colonne « code » absente"),
+        ([], "code\n", "aucune commune"),
+        (["--beneficiaries", "10", "--rows", "10"], "code\n59350\n", "pas les deux"),
+        (["--beneficiaries", "0"], "code\n59350\n", "doit être positif"),
+        (["--community", "CPTS Nord"], "code\n59350\n", "soit --community, soit --communes"),
+    ],
+)
+def test_bad_input_is_one_french_message_exit_2_and_nothing_written(
+    geography: None, tmp_path: Path, options: list[str], csv: str, message: str
+) -> None:
+    file = write(tmp_path, csv)
+    dates = [] if "--from" in options else ["--from", "2024-01-01", "--to", "2024-01-31"]
+    out = tmp_path / "out"
+    code, _, err = cli(
+        "claims", "generate", "--out", str(out), "--communes", str(file), "--seed", "1",
+        *dates, *options,
+    )  # fmt: skip
+    assert code == 2
+    assert message in " ".join(err.split())
+    assert err.count("Erreur") == 1
+    assert not out.exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["communes.csv"]
+
+
+def test_neither_source_and_an_unknown_community(geography: None, tmp_path: Path) -> None:
+    base = ["claims", "generate", "--out", str(tmp_path / "out"), "--seed", "1"]
+    dates = ["--from", "2024-01-01", "--to", "2024-01-31"]
+    code, _, err = cli(*base, *dates)
+    assert code == 2
+    assert "soit --community, soit --communes" in err
+    code, _, err = cli(*base, *dates, "--community", "CPTS inexistante")
+    assert code == 2
+    assert "CPTS introuvable" in err
+
+
+def test_a_non_empty_folder_needs_force(geography: None, tmp_path: Path) -> None:
+    file = write(tmp_path, "code\n2A004\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mes notes")
+    arguments = [
+        "claims", "generate", "--out", str(out), "--communes", str(file), "--seed", "1",
+        "--from", "2024-01-01", "--to", "2024-01-15", "--beneficiaries", "500",
+    ]  # fmt: skip
+    code, _, err = cli(*arguments)
+    assert code == 2
+    assert "n'est pas vide" in err
+    assert (out / "notes.txt").exists()
+    code, _, err = cli(*arguments, "--force")
+    assert code == 0, err
+    assert not (out / "notes.txt").exists()
+    assert residences(out).keys() <= {"2A004", None}
+
+
+def test_summary_names_every_table(geography: None, tmp_path: Path) -> None:
+    file = write(tmp_path, "code\n97411\n")
+    code, stdout, _ = cli(
+        "claims", "generate", "--out", str(tmp_path / "out"), "--communes", str(file),
+        "--seed", "1", "--from", "2024-01-01", "--to", "2024-01-15", "--beneficiaries", "500",
+    )  # fmt: skip
+    assert code == 0
+    for table in ("ER_PRS_F", "IR_BEN_R", "IR_IMB_R", "IR_MTT_R", "DA_PRA_R"):
+        assert table in stdout
+    assert "500 bénéficiaires" in stdout
