@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -146,3 +147,57 @@ def browser() -> Iterator[Any]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def claims_dir(tmp_path: Any) -> Any:
+    """Tiny claims written by hand (``tests/indicators/claims_data.py``: who, where, what)."""
+    from .indicators.claims_data import write_claims
+
+    return write_claims(tmp_path / "claims")
+
+
+@pytest.fixture
+def computable(contracted: dict[str, Any]) -> dict[str, Any]:
+    """CPTS Nord's contract with a perimeter (Lille, Villeneuve-d'Ascq) and two indicators of
+    year 1 bound to computed ones: a rate (objective 50 %) and a number of patients (objective 2)."""
+    from cpts.communities.perimeters import resolve_codes, set_perimeter
+    from cpts.contracts import services
+
+    from .indicators.claims_data import PERIMETER
+
+    set_perimeter(
+        contracted["nord"],
+        resolve_codes(PERIMETER).communes,
+        dt.date(2022, 1, 1),
+        user=contracted["admin"],
+    )
+    contract = contracted["contract"]
+    common = {"mission": "access", "action": "Médecin traitant", "kind": "target"}
+    rate = services.add_indicator(
+        contract,
+        1,
+        contracted["cpam"],
+        {
+            **common,
+            "label": "Part des patients de 16 ans et plus avec un médecin traitant",
+            "amount": Decimal(1000),
+            "objective": Decimal(50),
+            "computed_code": "patients_16_with_gp",
+            "computed_measure": "percent",
+        },
+    )
+    patients = services.add_indicator(
+        contract,
+        1,
+        contracted["cpam"],
+        {
+            **common,
+            "label": "Patients ayant consommé des soins",
+            "amount": Decimal(500),
+            "objective": Decimal(2),
+            "computed_code": "consumers",
+            "computed_measure": "number",
+        },
+    )
+    return {**contracted, "rate": rate, "patients": patients}

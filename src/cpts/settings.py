@@ -6,7 +6,8 @@ between the demo, the tests and production comes from the environment; the READM
 settings" section lists every variable: ``DATABASE_URL`` (PostgreSQL only, everywhere; with
 ``DEBUG=1`` it defaults to the demo's embedded server, :mod:`cpts.devdb`), ``SECRET_KEY``, ``DEBUG``,
 ``ALLOWED_HOSTS``, ``CSRF_TRUSTED_ORIGINS``, ``SECURE_PROXY_SSL_HEADER``, ``EMAIL_BACKEND`` and
-the ``EMAIL_*`` of the SMTP server, ``DEFAULT_FROM_EMAIL``, ``CPTS_HOME``.
+the ``EMAIL_*`` of the SMTP server, ``DEFAULT_FROM_EMAIL``, ``CPTS_HOME``,
+``CPTS_CLAIMS_DIR``.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ INSTALLED_APPS = [
     "cpts.communities",
     "cpts.contracts",
     "cpts.crises",
+    "cpts.indicators",
     "cpts.payments",
     "cpts.www",
     "cpts.demo",
@@ -200,6 +202,10 @@ MEDIA_URL = "/media-protected/"  # never served directly: proofs go through a pe
 # Proof files (deliverables of the indicator annex).
 PROOF_MAX_BYTES = 10 * 1024 * 1024
 PROOF_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "odt", "ods", "docx", "xlsx", "csv")
+
+# Claims shaped like the SNDS (DIR/ER_PRS_F, IR_BEN_R, IR_IMB_R, IR_MTT_R: folders of Parquet
+# files), read to compute the indicators of the annex (cpts.indicators).
+CLAIMS_DIR = Path(os.environ.get("CPTS_CLAIMS_DIR", "") or VAR_DIR / "claims")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get(

@@ -35,11 +35,19 @@ class Action(StrEnum):
     EVALUATE = "evaluate"  # accept or refuse indicators, close the evaluation (CPAM)
     PAY = "pay"  # run payments, correct an amount (CPAM)
     MISSIONS = "missions"  # record mission starts and deployments (community or CPAM)
+    COMPUTE = "compute"  # compute the annex's indicators from the claims (community or CPAM)
 
 
 ALLOWED: dict[str, set[Action]] = {
-    Role.COORDINATOR: {Action.FILE, Action.MISSIONS},
-    Role.CPAM: {Action.GRANT, Action.SIGN, Action.EVALUATE, Action.PAY, Action.MISSIONS},
+    Role.COORDINATOR: {Action.FILE, Action.MISSIONS, Action.COMPUTE},
+    Role.CPAM: {
+        Action.GRANT,
+        Action.SIGN,
+        Action.EVALUATE,
+        Action.PAY,
+        Action.MISSIONS,
+        Action.COMPUTE,
+    },
     Role.ARS: {Action.DECIDE, Action.GRANT},
     Role.NATIONAL: set(),
     Role.FACILITATOR: set(),

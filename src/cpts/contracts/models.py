@@ -416,6 +416,12 @@ class Indicator(models.Model):
         TARGET = "target", "cible (tout ou rien)"
         DONE = "done", "action réalisée ou non"
 
+    class Measure(models.TextChoices):
+        """What a computed indicator gives the annex: a share as a percentage, or a number."""
+
+        PERCENT = "percent", "part en pourcentage"
+        NUMBER = "number", "nombre de patients ou d'actes"
+
     class Verdict(models.TextChoices):
         PENDING = "pending", "à évaluer"
         ACCEPTED = "accepted", "accepté"
@@ -447,6 +453,32 @@ class Indicator(models.Model):
         "valeur mesurée", max_digits=14, decimal_places=2, null=True, blank=True
     )
     done = models.BooleanField("réalisé", default=False)
+    # Bound to an indicator computed from the claims (blank: the value is typed by hand).
+    computed_code = models.CharField("indicateur calculé", max_length=64, blank=True)
+    computed_measure = models.CharField(
+        "mesure retenue", max_length=8, choices=Measure.choices, blank=True
+    )
+    # Provenance of a measured value filled from the claims (none when typed by hand).
+    computed_result = models.ForeignKey(
+        "indicators.ComputedIndicator",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="résultat calculé",
+    )
+    computed_start = models.DateField("données du", null=True, blank=True)
+    computed_end = models.DateField("données au", null=True, blank=True)
+    computed_engine = models.CharField("moteur de calcul", max_length=16, blank=True)
+    computed_at = models.DateTimeField("calculé le", null=True, blank=True)
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="calculé par",
+    )
     remarks = models.TextField("remarques", blank=True)
     carried_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="carried_into",
@@ -481,7 +513,33 @@ class Indicator(models.Model):
                 | (models.Q(decided_on__isnull=False) & models.Q(decided_by__isnull=False)),
                 name="indicator_verdict_has_date_and_author",
             ),
+            models.CheckConstraint(
+                condition=(models.Q(computed_code="") & models.Q(computed_measure=""))
+                | (~models.Q(computed_code="") & ~models.Q(computed_measure="")),
+                name="indicator_binding_has_its_measure",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(computed_at__isnull=True)
+                    & models.Q(computed_start__isnull=True)
+                    & models.Q(computed_end__isnull=True)
+                    & models.Q(computed_engine="")
+                )
+                | (
+                    models.Q(computed_at__isnull=False)
+                    & models.Q(computed_start__isnull=False)
+                    & models.Q(computed_end__isnull=False)
+                    & ~models.Q(computed_engine="")
+                    & ~models.Q(computed_code="")
+                ),
+                name="indicator_computed_value_has_provenance",
+            ),
         ]
+
+    @property
+    def is_computed(self) -> bool:
+        """Does the measured value come from the claims (with its provenance)?"""
+        return self.computed_at is not None
 
     def __str__(self) -> str:
         return self.label

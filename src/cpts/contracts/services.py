@@ -34,6 +34,7 @@ from cpts.aci import (
 from cpts.aci.calendar import year_of
 from cpts.aci.money import euros, euros_fr
 from cpts.aci.settlement import termination_recovery
+from cpts.claims.indicators import definitions
 from cpts.communities.models import Community
 from cpts.communities.perimeters import current_perimeter
 from cpts.core.audit import save_audited as save_audited  # re-exported for the layers above
@@ -648,10 +649,15 @@ def add_indicator(contract: Contract, number: int, user: User, data: dict[str, A
     duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
     if not 1 <= number <= duration:
         raise RuleError(f"L'année contractuelle va de 1 à {duration}.")
+    code, measure = check_binding(
+        data.get("computed_code") or "", data.get("computed_measure") or "", data["kind"]
+    )
     indicator = save_audited(
         Indicator(
             contract=contract,
             contract_year=number,
+            computed_code=code,
+            computed_measure=measure,
             mission=data["mission"],
             action=data["action"],
             referent=data.get("referent"),
@@ -670,6 +676,25 @@ def add_indicator(contract: Contract, number: int, user: User, data: dict[str, A
     return indicator
 
 
+def check_binding(code: str, measure: str, kind: str) -> tuple[str, str]:
+    """A binding of an annex indicator to a computed one (``code``, ``measure``), checked
+    against the definitions of the claims package; ``("", "")`` for a value typed by hand."""
+    if not code:
+        return "", ""
+    definition = next((item for item in definitions() if item.code == code), None)
+    if definition is None:
+        raise RuleError(f"Indicateur calculé inconnu : « {code} ».")
+    if kind == Indicator.Kind.DONE:
+        raise RuleError(
+            "Un indicateur « action réalisée ou non » ne se calcule pas à partir des données."
+        )
+    if measure not in Indicator.Measure.values or (
+        definition.kind == "count" and measure != Indicator.Measure.NUMBER
+    ):
+        raise RuleError(f"« {definition.label} » se mesure en nombre, pas en pourcentage.")
+    return code, measure
+
+
 def record_indicator(
     indicator: Indicator, user: User, measured_value: Decimal | None, done: bool, remarks: str
 ) -> None:
@@ -677,12 +702,22 @@ def record_indicator(
     if _evaluation_closed(indicator.contract, indicator.contract_year):
         raise RuleError("L'évaluation de cette année est close.")
     changed = indicator.measured_value != measured_value or indicator.done != done
+    if indicator.measured_value != measured_value:
+        clear_provenance(indicator)  # typed by hand now
     indicator.measured_value = measured_value
     indicator.done = done
     indicator.remarks = remarks
     if changed:
         _back_to_decision(indicator)
     save_audited(indicator, user)
+
+
+def clear_provenance(indicator: Indicator) -> None:
+    """The measured value no longer comes from the claims."""
+    indicator.computed_result = None
+    indicator.computed_start = indicator.computed_end = indicator.computed_at = None
+    indicator.computed_engine = ""
+    indicator.computed_by = None
 
 
 def _back_to_decision(indicator: Indicator) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +13,10 @@ from django.utils import timezone
 
 from cpts.accounts.access import Action, can, current_user, may_read_member_identities
 from cpts.accounts.models import Role
+from cpts.aci import default_tree
 from cpts.communities.scope import community_for, visible_communities
+from cpts.contracts import engine
+from cpts.indicators.selectors import Period, trends
 
 from .dashboard import community_state, dashboard
 from .history import entries, trail
@@ -48,8 +54,28 @@ def community_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "communities/dashboard.html",
-        {"board": board, "community": community, "can": actions, "title": community.name},
+        {
+            "board": board,
+            "community": community,
+            "can": actions,
+            "trends": trends(community, _contract_periods(board.contract)),
+            "title": community.name,
+        },
     )
+
+
+def _contract_periods(contract: Any) -> list[Period]:
+    """The data periods of the contract years (first to last day) the trend tables show."""
+    if contract is None:
+        return []
+    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+    periods = []
+    for number in range(1, duration + 1):
+        facts = engine.year_facts(contract, number)
+        if facts.start >= contract.period_end or facts.start > timezone.localdate():
+            break
+        periods.append(Period(f"Année {number}", facts.start, facts.end - dt.timedelta(days=1)))
+    return periods
 
 
 def community_history(request: HttpRequest, pk: int) -> HttpResponse:

@@ -34,7 +34,7 @@ from cpts.accounts.access import (
 from cpts.aci import InvalidInput, Mission, default_tree
 from cpts.communities.models import Community
 from cpts.communities.scope import community_for, payable_communities
-from cpts.contracts import engine, services, workflow
+from cpts.contracts import engine, measures, services, workflow
 from cpts.contracts.models import (
     Amendment,
     Decision,
@@ -56,6 +56,7 @@ from .lifecycle_forms import (
     DeliverableForm,
     FileDocumentForm,
     GrantForm,
+    IndicatorBindingForm,
     IndicatorForm,
     IndicatorValueForm,
     IndicatorVerdictForm,
@@ -438,7 +439,7 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             return _to("communities:annex", current, pk=pk, year=year)
     indicators = list(
         current.indicators.filter(contract_year=year)
-        .select_related("referent")
+        .select_related("referent", "computed_by")
         .prefetch_related("deliverables")
     )
     evaluation = current.evaluations.filter(contract_year=year).first()
@@ -481,6 +482,8 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             "result": projected,
             "can_file": can(user, Action.FILE, community),
             "can_evaluate": can(user, Action.EVALUATE, community),
+            "can_compute": can(user, Action.COMPUTE, community) and not closed,
+            "bound": sum(1 for indicator in indicators if indicator.computed_code),
             "add_form": add_form if may_edit and not closed else None,
             "close_form": CloseEvaluationForm()
             if can(user, Action.EVALUATE, community) and not closed
@@ -508,6 +511,16 @@ def indicator(
     verdict_form = IndicatorVerdictForm(
         request.POST if action == "decide" else None, prefix="verdict"
     )
+    binding_form = IndicatorBindingForm(
+        request.POST if action == "bind" else None,
+        prefix="binding",
+        initial={
+            "computed": f"{item.computed_code}:{item.computed_measure}"
+            if item.computed_code
+            else ""
+        },
+    )
+    may_bind = can(user, Action.FILE, community) or can(user, Action.EVALUATE, community)
     back = _to("communities:annex", current, pk=pk, year=year)
     if action == "record":
         require(user, Action.FILE, community)
@@ -531,6 +544,18 @@ def indicator(
             "Décision enregistrée.",
         ):
             return back
+    elif action == "bind":
+        if not may_bind:
+            raise PermissionDenied
+        if _submit(
+            request,
+            binding_form,
+            lambda d: measures.bind_indicator(
+                item, user, d["computed_code"], d["computed_measure"]
+            ),
+            "Liaison à l'indicateur calculé enregistrée.",
+        ):
+            return back
     elif action == "carry":
         require(user, Action.EVALUATE, community)
         try:
@@ -551,6 +576,7 @@ def indicator(
             "indicator": item,
             "value_form": value_form if can(user, Action.FILE, community) else None,
             "verdict_form": verdict_form if can(user, Action.EVALUATE, community) else None,
+            "binding_form": binding_form if may_bind else None,
             "can_file": can(user, Action.FILE, community),
             "can_read_proofs": may_read_proofs(user, community),
             "title": f"{item.label} — {community.name}",
@@ -574,6 +600,24 @@ def close_evaluation(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             messages.success(
                 request, "Évaluation close : le solde sera versé à la prochaine campagne."
             )
+    return _to("communities:annex", current, pk=pk, year=year)
+
+
+def compute_indicators(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    """Fill the bound indicators of a contract year from the claims (POST only); a missing or
+    invalid claims folder is a French message, nothing written."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    user = current_user(request)
+    community = community_for(user, pk)
+    require(user, Action.COMPUTE, community)
+    current = _contract_for_year(community, year, request)
+    try:
+        filled = measures.fill_measured_values(current, year, user)
+    except (services.RuleError, InvalidInput) as error:
+        messages.error(request, getattr(error, "message", str(error)))
+    else:
+        messages.success(request, filled.summary())
     return _to("communities:annex", current, pk=pk, year=year)
 
 

@@ -9,6 +9,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from cpts.aci import Mission
+from cpts.claims.indicators import definitions
 from cpts.communities.models import Member
 from cpts.core.forms import DATE, today
 
@@ -137,6 +138,42 @@ class AmendmentDecisionForm(DsfrBaseForm):
     decided_on = forms.DateField(label="Date", widget=DATE, initial=today)
 
 
+def computed_choices() -> list[tuple[str, str]]:
+    """The computed indicators an annex indicator may be bound to, as ``code:measure``."""
+    choices = [("", "— aucune : valeur saisie à la main —")]
+    for definition in definitions():
+        if definition.kind == "share":
+            choices.append((f"{definition.code}:percent", f"{definition.label} — part en %"))
+            choices.append((f"{definition.code}:number", f"{definition.label} — nombre"))
+        else:
+            choices.append((f"{definition.code}:number", definition.label))
+    return choices
+
+
+def computed_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="Valeur calculée à partir des données de l'Assurance Maladie",
+        choices=computed_choices,
+        required=False,
+        help_text="La CPAM ou la CPTS la calcule alors depuis l'annexe ; la CPAM l'accepte ou "
+        "la refuse ensuite.",
+    )
+
+
+def split_binding(data: dict[str, Any]) -> dict[str, Any]:
+    """``computed`` (``code:measure``) as ``computed_code`` and ``computed_measure``."""
+    code, _, measure = (data.get("computed") or "").partition(":")
+    data["computed_code"], data["computed_measure"] = code, measure
+    return data
+
+
+class IndicatorBindingForm(DsfrBaseForm):
+    computed = computed_field()
+
+    def clean(self) -> dict[str, Any]:
+        return split_binding(super().clean() or {})
+
+
 class IndicatorForm(DsfrBaseForm):
     """A new indicator of the annex. Tiers are written ``label:threshold:amount``, one per line."""
 
@@ -177,6 +214,7 @@ class IndicatorForm(DsfrBaseForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
+    computed = computed_field()
 
     def __init__(self, *args: Any, community: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -216,7 +254,9 @@ class IndicatorForm(DsfrBaseForm):
             self.add_error("amount", "Indiquez le montant payé si l'indicateur est atteint.")
         if kind == "target" and data.get("objective") is None:
             self.add_error("objective", "Une cible a un objectif.")
-        return data
+        if kind == "done" and data.get("computed"):
+            self.add_error("computed", "Une action réalisée ou non ne se calcule pas.")
+        return split_binding(data)
 
 
 class DeliverableForm(DsfrBaseForm):

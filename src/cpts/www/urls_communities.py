@@ -88,6 +88,17 @@ urlpatterns = [
         name="indicator_carry",
     ),
     path(
+        "<int:pk>/annexe/<int:year>/indicateurs/<int:indicator_pk>/liaison/",
+        contract_views.indicator,
+        {"action": "bind"},
+        name="indicator_bind",
+    ),
+    path(
+        "<int:pk>/annexe/<int:year>/calcul/",
+        contract_views.compute_indicators,
+        name="compute_indicators",
+    ),
+    path(
         "<int:pk>/annexe/<int:year>/livrables/<int:deliverable_pk>/",
         contract_views.deliverable,
         name="deliverable",

@@ -1,4 +1,4 @@
-"""Template filters: euros the French way, mission labels."""
+"""Template filters: euros the French way, mission labels, computed indicators."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django import template
 
 from cpts.aci import Mission
 from cpts.aci.money import euros_fr, to_cents
+from cpts.indicators.models import ComputedIndicator, Engine
 
 register = template.Library()
 
@@ -26,5 +27,28 @@ def euros(value: object) -> str:
 def mission_label(code: str) -> str:
     try:
         return Mission(code).label
+    except ValueError:
+        return code
+
+
+_FRENCH_NUMBER = str.maketrans({",": "\u202f", ".": ","})
+
+
+@register.filter
+def indicator_value(result: ComputedIndicator | None) -> str:
+    """A computed indicator the French way: a share as ``45,67 %``, a count as ``1 234``."""
+    if result is None:
+        return "—"
+    if result.denominator is None:
+        return f"{result.numerator:,}".translate(_FRENCH_NUMBER)
+    if result.value is None:
+        return "— (aucun patient concerné)"
+    return f"{result.value * 100:,.2f}".translate(_FRENCH_NUMBER) + "\u00a0%"
+
+
+@register.filter
+def engine_label(code: str) -> str:
+    try:
+        return str(Engine(code).label)
     except ValueError:
         return code

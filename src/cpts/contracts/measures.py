@@ -1,0 +1,164 @@
+"""Measured values of the annex taken from the claims: an indicator of the annex bound to a
+computed indicator (``Indicator.computed_code``) gets its measured value from the computation of
+its contract year, with its provenance (data period, engine, when, by whom); the CPAM still
+accepts or refuses it.
+
+What the annex receives (``Indicator.computed_measure``, chosen with the binding): the demo's
+objectives and thresholds, like those of real contracts, are numbers of patients (« 57 343
+patients de plus de 16 ans ayant un médecin traitant », « 182 patients en ALD sans médecin
+traitant »), so a share can give its numerator (``number``); an objective written as a rate takes
+the share as a percentage with 2 decimals (``percent``: 0.4567 -> 45.67), rounded half up once.
+A share over no patient at all measures nothing (no value).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from cpts.accounts.access import Action, can, require
+from cpts.accounts.models import User
+from cpts.aci import default_tree
+from cpts.core.dates import today
+from cpts.indicators import services as computations
+from cpts.indicators.models import ComputedIndicator, Engine
+
+from . import engine as year_engine
+from .locks import Busy, lock_money
+from .models import Contract, Evaluation, Indicator
+from .services import (
+    RuleError,
+    _back_to_decision,
+    _evaluation_closed,
+    check_binding,
+    clear_provenance,
+    save_audited,
+)
+
+CENT = Decimal("0.01")
+
+
+def measured_value(result: ComputedIndicator, measure: str) -> Decimal | None:
+    """The value an annex indicator takes from ``result``."""
+    if measure == Indicator.Measure.PERCENT:
+        if not result.denominator or result.value is None:
+            return None
+        return (result.value * 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    return Decimal(result.numerator).quantize(CENT)
+
+
+def bind_indicator(indicator: Indicator, user: User, code: str, measure: str) -> None:
+    """Bind an indicator of the annex to a computed indicator (``code`` empty: typed by hand)."""
+    community = indicator.contract.community
+    if not (can(user, Action.FILE, community) or can(user, Action.EVALUATE, community)):
+        require(user, Action.EVALUATE, community)
+    if _evaluation_closed(indicator.contract, indicator.contract_year):
+        raise RuleError("L'évaluation de cette année est close.")
+    code, measure = check_binding(code, measure, indicator.kind)
+    if (code, measure) == (indicator.computed_code, indicator.computed_measure):
+        return
+    indicator.computed_code, indicator.computed_measure = code, measure
+    clear_provenance(indicator)  # the value, if any, no longer comes from this binding
+    save_audited(indicator, user)
+
+
+@dataclass
+class Filled:
+    """What a computation of a contract year did to its annex."""
+
+    stored: computations.Stored
+    changed: list[Indicator] = field(default_factory=list)
+    unchanged: list[Indicator] = field(default_factory=list)
+
+    def summary(self) -> str:
+        sent_back = sum(1 for item in self.changed if item.verdict == Indicator.Verdict.PENDING)
+        text = (
+            f"{len(self.changed) + len(self.unchanged)} indicateur(s) calculé(s) sur les données "
+            f"du {self.stored.community.start:%d/%m/%Y} au {self.stored.community.end:%d/%m/%Y} : "
+            f"{len(self.changed)} valeur(s) modifiée(s)"
+        )
+        return text + (f", à décider par la CPAM : {sent_back}." if self.changed else ".")
+
+
+def fill_measured_values(
+    contract: Contract,
+    number: int,
+    user: User | None,
+    claims_dir: Path | str | None = None,
+    engine: str = Engine.DUCKDB,
+) -> Filled:
+    """Compute the indicators over contract year ``number`` (its first to its last day) and fill
+    every bound indicator of its annex; a value that changes goes back to the CPAM's decision.
+
+    The claims are read first, without holding anything; then the results, the values and
+    their provenance are written in one transaction, under the money lock (measured values
+    drive the variable parts): all or nothing. ``user`` None: the command line without
+    ``--as`` (an administrator)."""
+    community = contract.community
+    if user is not None:
+        require(user, Action.COMPUTE, community)
+    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+    if not 1 <= number <= duration:
+        raise RuleError(f"L'année contractuelle va de 1 à {duration}.")
+    facts = year_engine.year_facts(contract, number)
+    if facts.start >= contract.period_end:
+        raise RuleError(f"Le contrat a pris fin avant l'année contractuelle {number}.")
+    if facts.start > today():
+        raise RuleError(f"L'année contractuelle {number} n'a pas commencé.")
+    _open(contract, number)
+    if not _bound(contract, number).exists():
+        raise RuleError(
+            f"Aucun indicateur de l'annexe de l'année {number} n'est relié à un indicateur "
+            "calculé : reliez-en un depuis sa page, puis recommencez."
+        )
+    last_day = facts.end - dt.timedelta(days=1)
+    pending = computations.compute(community, facts.start, last_day, user, claims_dir, engine)
+    try:
+        with transaction.atomic():
+            lock_money()
+            _open(contract, number, lock=True)
+            stored = computations.store(pending, user)
+            results = {item.code: item for item in stored.community.results.all()}
+            filled = Filled(stored)
+            for indicator in _bound(contract, number).select_for_update():
+                result = results.get(indicator.computed_code)
+                if result is None:
+                    raise RuleError(
+                        f"L'indicateur calculé « {indicator.computed_code} » n'est pas défini "
+                        f"pour l'année {number} : reliez « {indicator.label} » à un autre."
+                    )
+                value = measured_value(result, indicator.computed_measure)
+                changed = indicator.measured_value != value
+                indicator.measured_value = value
+                indicator.computed_result = result
+                indicator.computed_start, indicator.computed_end = pending.start, pending.end
+                indicator.computed_engine = pending.engine
+                indicator.computed_at = stored.community.computed_at
+                indicator.computed_by = user
+                if changed:
+                    _back_to_decision(indicator)
+                save_audited(indicator, user)
+                (filled.changed if changed else filled.unchanged).append(indicator)
+            return filled
+    except Busy as error:
+        raise RuleError(str(error)) from error
+
+
+def _bound(contract: Contract, number: int) -> QuerySet[Indicator]:
+    return contract.indicators.filter(contract_year=number).exclude(computed_code="")
+
+
+def _open(contract: Contract, number: int, *, lock: bool = False) -> None:
+    """Refuse a year whose evaluation is closed (``lock``: and keep it open until the commit)."""
+    evaluations = Evaluation.objects.filter(contract=contract, contract_year=number)
+    if lock:
+        evaluations = evaluations.select_for_update()
+    if any(evaluation.status == Evaluation.Status.CLOSED for evaluation in evaluations):
+        raise RuleError(
+            f"L'évaluation de l'année {number} est close : ses valeurs ne se recalculent plus."
+        )

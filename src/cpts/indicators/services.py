@@ -1,0 +1,243 @@
+"""Computing the indicators of a community from the claims, and storing them with their
+provenance: the community's territory, its département and the nation, in one computation,
+stored together or not at all.
+
+Choices (see ``docs/architecture.md``):
+
+* the territory is the community's perimeter in force on the period's last day, as leaf units
+  (a city listed whole stands for its arrondissements), plus a city whose every arrondissement
+  is in it (a beneficiary coded by the city's own code then lives in the territory);
+* the département compared with is the one holding most of the territory's legal population on
+  that day (one value per year in the trend; a community on two départements is compared with
+  the one most of its inhabitants live in);
+* the nation is every known commune and arrondissement.
+
+Nothing is written before the three computations have succeeded; then everything is written in
+one transaction, in place of what an earlier computation of the same territory and period held
+(same rows: recomputing is idempotent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from cpts.accounts.access import Action, require
+from cpts.accounts.models import User
+from cpts.claims import indicators as claims
+from cpts.claims.errors import ClaimsError
+from cpts.communities.models import Community
+from cpts.communities.perimeters import current_perimeter
+from cpts.core.audit import save_audited
+from cpts.core.errors import RuleError
+from cpts.territory.communes import leaf_codes, vintage_on
+from cpts.territory.models import Commune
+
+from .models import Computation, ComputedIndicator, Engine, Scope
+
+NATIONAL = "national"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What one computation stored: the community's row, its département's, the nation's."""
+
+    community: Computation
+    departement: Computation
+    national: Computation
+
+
+def claims_dir_or_default(claims_dir: Path | str | None) -> Path:
+    return Path(claims_dir) if claims_dir else Path(settings.CLAIMS_DIR)
+
+
+def territory_codes(codes: Iterable[str]) -> set[str]:
+    """The INSEE codes a territory's residents may be coded with: its leaf units, and each city
+    whose arrondissements are all in it."""
+    leaves = leaf_codes(codes)
+    arrondissements = Commune.objects.filter(parent__isnull=False).values_list("code", "parent_id")
+    children: dict[str, set[str]] = {}
+    for code, parent in arrondissements:
+        children.setdefault(parent, set()).add(code)
+    return leaves | {parent for parent, codes in children.items() if codes <= leaves}
+
+
+def community_territory(community: Community, day: dt.date) -> set[str]:
+    """The territory of ``community`` on ``day`` (its perimeter then in force)."""
+    perimeter = current_perimeter(community, day)
+    if perimeter is None:
+        raise RuleError(
+            f"{community.name} n'a pas de périmètre en vigueur au {day:%d/%m/%Y} : les "
+            "indicateurs se calculent sur les communes du périmètre."
+        )
+    return territory_codes(perimeter.items.values_list("commune_id", flat=True))
+
+
+def main_departement(community: Community, codes: Collection[str], day: dt.date) -> str:
+    """The département holding most of the legal population of ``codes`` on ``day`` (ties: the
+    smallest code; no population known: the community's seat)."""
+    leaves = leaf_codes(codes)
+    vintage = vintage_on(day)
+    if vintage is not None:
+        rows = (
+            vintage.populations.filter(commune_id__in=leaves)
+            .values("commune__departement_id")
+            .annotate(total=Sum("population"))
+        )
+        totals = {row["commune__departement_id"]: row["total"] or 0 for row in rows}
+    else:
+        totals = {}
+        for departement, population in Commune.objects.filter(code__in=leaves).values_list(
+            "departement_id", "population"
+        ):
+            totals[departement] = totals.get(departement, 0) + (population or 0)
+    if not totals or not any(totals.values()):
+        return community.departement_id
+    return min(totals, key=lambda code: (-totals[code], code))
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Three computations done, not stored yet (see :func:`compute` and :func:`store`)."""
+
+    community: Community
+    departement: str
+    start: dt.date
+    end: dt.date
+    engine: str
+    claims_dir: Path
+    computed: dict[str, claims.Computation]
+
+
+def compute(
+    community: Community,
+    start: dt.date,
+    end: dt.date,
+    user: User | None,
+    claims_dir: Path | str | None = None,
+    engine: str = Engine.DUCKDB,
+) -> Pending:
+    """Compute every indicator over ``[start, end]`` (``end`` included) for ``community``, its
+    main département and the nation, in one pass over the claims; nothing is written. ``user``
+    None: the command line without ``--as`` (whoever holds the database: an administrator)."""
+    if user is not None:
+        require(user, Action.COMPUTE, community)
+    if engine not in Engine.values:
+        raise RuleError(f"Moteur de calcul inconnu : « {engine} » (duckdb ou spark).")
+    if end < start:
+        raise RuleError("La période de calcul finit avant de commencer.")
+    folder = claims_dir_or_default(claims_dir)
+    if not folder.is_dir():
+        raise RuleError(
+            f"Les données de l'Assurance Maladie sont introuvables : le dossier « {folder} » "
+            "n'existe pas sur le serveur."
+        )
+    territory = community_territory(community, end)
+    departement = main_departement(community, territory, end)
+    known = set(Commune.objects.values_list("code", flat=True))
+    territories = {
+        Scope.COMMUNITY.value: territory,
+        Scope.DEPARTEMENT.value: set(
+            Commune.objects.filter(departement_id=departement).values_list("code", flat=True)
+        ),
+        NATIONAL: known,
+    }
+    try:
+        computed = claims.compute_many(folder, territories, known, start, end, engine=engine)
+    except ClaimsError as error:  # a missing table or column, a wrong type: its French message
+        raise RuleError(str(error)) from error
+    except OSError as error:  # a folder that cannot be read
+        raise RuleError(
+            f"Les données de l'Assurance Maladie du dossier « {folder} » ne se lisent pas : "
+            f"{error.strerror or error}."
+        ) from error
+    return Pending(community, departement, start, end, engine, folder, computed)
+
+
+def store(pending: Pending, user: User | None) -> Stored:
+    """Store the three computations together, in place of those of the same territories and
+    period (same rows, values replaced): all or nothing."""
+    period = {"start": pending.start, "end": pending.end}
+    common = {
+        "engine": pending.engine,
+        "claims_dir": str(pending.claims_dir),
+        "computed_at": timezone.now(),
+        "computed_by": user,
+    }
+    departement, computed = pending.departement, pending.computed
+    try:
+        with transaction.atomic():
+            return Stored(
+                community=_store(
+                    {"scope": Scope.COMMUNITY, "community": pending.community, **period},
+                    departement,
+                    computed[Scope.COMMUNITY.value],
+                    common,
+                    user,
+                ),
+                departement=_store(
+                    {"scope": Scope.DEPARTEMENT, "departement_id": departement, **period},
+                    departement,
+                    computed[Scope.DEPARTEMENT.value],
+                    common,
+                    user,
+                ),
+                national=_store(
+                    {"scope": Scope.NATIONAL, **period}, None, computed[NATIONAL], common, user
+                ),
+            )
+    except IntegrityError as error:  # the same period stored at the same moment by someone else
+        raise RuleError(
+            "Un calcul des mêmes indicateurs vient d'être enregistré : recommencez."
+        ) from error
+
+
+def compute_for(
+    community: Community,
+    start: dt.date,
+    end: dt.date,
+    user: User | None,
+    claims_dir: Path | str | None = None,
+    engine: str = Engine.DUCKDB,
+) -> Stored:
+    """:func:`compute` then :func:`store`."""
+    return store(compute(community, start, end, user, claims_dir, engine), user)
+
+
+def _store(
+    lookup: dict[str, object],
+    departement: str | None,
+    computed: claims.Computation,
+    common: dict[str, object],
+    user: User | None,
+) -> Computation:
+    """Write one computation in place of the stored one of the same territory and period."""
+    row = Computation.objects.select_for_update().filter(**lookup).first()
+    if row is None:
+        row = Computation(**lookup)
+    row.departement_id = departement
+    for name, value in common.items():
+        setattr(row, name, value)
+    row.communes = computed.communes
+    row.population = computed.population
+    row.unknown_residence = computed.unknown_residence
+    save_audited(row, user)
+    stored = {item.code: item for item in row.results.all()} if row.pk else {}
+    for result in computed.results:
+        item = stored.pop(result.code, None) or ComputedIndicator(computation=row, code=result.code)
+        values = (result.label, result.numerator, result.denominator, result.value)
+        if item.pk and (item.label, item.numerator, item.denominator, item.value) == values:
+            continue  # unchanged: no new history row
+        item.label, item.numerator, item.denominator, item.value = values
+        save_audited(item, user)
+    for stale in stored.values():  # an indicator no longer defined
+        stale._history_user = user  # type: ignore[attr-defined]
+        stale.delete()
+    return row

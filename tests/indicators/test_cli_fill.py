@@ -1,0 +1,66 @@
+"""``cpts indicators fill``: as a named user, with that user's rights, one French message on error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cpts.cli import app
+from cpts.contracts.models import Indicator
+from cpts.indicators.models import Computation
+
+pytestmark = pytest.mark.django_db
+runner = CliRunner()
+
+
+def fill(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["indicators", "fill", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_fill_as_the_cpam_prints_the_three_territories(
+    computable: dict[str, Any], claims_dir: Path
+) -> None:
+    code, out, err = fill(
+        "--community", "CPTS Nord", "--year", "1", "--as", "cpam59",
+        "--claims", str(claims_dir), "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["start"], data["end"], data["engine"]) == ("2023-01-15", "2024-01-14", "duckdb")
+    assert data["results"]["community"]["consumers"]["numerator"] == 3
+    assert data["results"]["departement"]["patients_16_with_gp"]["value"] == "0.6667"
+    assert data["results"]["national"]["consumers"]["numerator"] == 5
+    assert {row["measured_value"] for row in data["indicators"]} == {"50.00", "3.00"}
+    assert Indicator.objects.get(pk=computable["rate"].pk).computed_by == computable["cpam"]
+
+
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [("ars-hdf", "n'a pas le droit"), ("facil", "introuvable dans votre périmètre")],
+)
+def test_fill_refuses_who_may_not_compute(
+    computable: dict[str, Any], claims_dir: Path, user: str, message: str
+) -> None:
+    code, _, err = fill(
+        "--community", "CPTS Nord", "--year", "1", "--as", user, "--claims", str(claims_dir)
+    )
+    assert code == 2
+    assert message in err
+    assert not Computation.objects.exists()
+
+
+def test_fill_on_a_missing_folder_is_one_french_message(
+    computable: dict[str, Any], tmp_path: Path
+) -> None:
+    code, _, err = fill(
+        "--community", "CPTS Nord", "--year", "1", "--as", "coord",
+        "--claims", str(tmp_path / "absent"),
+    )  # fmt: skip
+    assert code == 2
+    assert "introuvables" in err
+    assert "Traceback" not in err
