@@ -232,6 +232,25 @@ def test_screening_in_the_two_years_ending_on_d(tmp_path: Path) -> None:
     assert result.result("colorectal_screening_50_74").value == Decimal("0.5000")
 
 
+def test_acts_before_the_period_count_for_nothing_but_screening(tmp_path: Path) -> None:
+    """The extract holds the year before the period (for the screening window): its other rows
+    make nobody a consumer and no regulated act."""
+    result = run(
+        tmp_path,
+        ben=[beneficiary("last-year-only", 1960), beneficiary("both-years", 1960)],
+        prs=[
+            act("last-year-only", "2023-06-01"),
+            act("last-year-only", "2023-06-01", 1945),  # regulated, before the period
+            act("both-years", "2023-03-01", 1163),  # screened in the window
+            act("both-years", "2023-12-31", 1935),  # regulated, the day before the period
+            act("both-years", "2024-01-01", 1934),  # regulated, first day of the period
+        ],
+    )
+    assert figures(result, "consumers") == (1, None)
+    assert figures(result, "regulated_care_acts") == (1, None)
+    assert figures(result, "colorectal_screening_50_74") == (1, 1)
+
+
 def test_flu_vaccination_in_the_period_only(tmp_path: Path) -> None:
     result = run(
         tmp_path,

@@ -346,9 +346,14 @@ def _per_commune(
         quantity=prs.PRS_ACT_QTE.cast("float64"),
         qualifier=prs.DPN_QLF.cast("int64"),
     )
+    # Only the rows that can count: those of the period, and before it the screening rows of
+    # the window. The first condition lets the engine skip files and row groups by statistics;
+    # the second leaves the rest of the window out of the per-patient aggregation.
     prs = prs.filter(
         prs.care_day >= ibis.date(first_day),
         prs.care_day <= day,
+        (prs.care_day >= ibis.date(start))
+        | ((prs.care_day > ibis.date(screening_after)) & _isin(prs.nature, codes.screening)),
         prs.qualifier.isnull() | ~_isin(prs.qualifier, codes.information_only),
     )
     in_period = prs.care_day >= ibis.date(start)
