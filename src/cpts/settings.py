@@ -7,7 +7,7 @@ settings" section lists every variable: ``DATABASE_URL`` (PostgreSQL only, every
 ``DEBUG=1`` it defaults to the demo's embedded server, :mod:`cpts.devdb`), ``SECRET_KEY``, ``DEBUG``,
 ``ALLOWED_HOSTS``, ``CSRF_TRUSTED_ORIGINS``, ``SECURE_PROXY_SSL_HEADER``, ``EMAIL_BACKEND`` and
 the ``EMAIL_*`` of the SMTP server, ``DEFAULT_FROM_EMAIL``, ``CPTS_HOME``,
-``CPTS_CLAIMS_DIR``.
+``CPTS_CLAIMS_DIR``, ``CPTS_SPARK_MASTER``.
 """
 
 from __future__ import annotations
@@ -206,6 +206,9 @@ PROOF_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "odt", "ods", "docx", "xlsx", "
 # Claims shaped like the SNDS (DIR/ER_PRS_F, IR_BEN_R, IR_IMB_R, IR_MTT_R: folders of Parquet
 # files), read to compute the indicators of the annex (cpts.indicators).
 CLAIMS_DIR = Path(os.environ.get("CPTS_CLAIMS_DIR", "") or VAR_DIR / "claims")
+# The Spark cluster the indicators run on when computed with Spark (the screens and `cpts
+# indicators fill` without --spark-master): spark://host:7077, yarn...; unset: local[*].
+SPARK_MASTER = os.environ.get("CPTS_SPARK_MASTER", "") or None
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get(

@@ -98,7 +98,7 @@ def test_a_community_brings_its_current_perimeter(
     [
         (["--from", "2024-02-01", "--to", "2024-01-01"], "code\n59350\n", "commence après sa fin"),
         (["--from", "2024-13-01", "--to", "2024-12-31"], "code\n59350\n", "date invalide"),
-        ([], "code\n99999\n", "code INSEE inconnu : 99999"),
+        ([], "code\n99999\n", "ligne 2 : code INSEE inconnu « 99999 »"),
         ([], "code\n59A50\n", "ligne 2 : code INSEE mal formé « 59A50 »"),
         ([], "commune\n59350\n", "colonne « code » absente"),
         ([], "code\n", "aucune commune"),
@@ -164,3 +164,20 @@ def test_summary_names_every_table(geography: None, tmp_path: Path) -> None:
     for table in ("ER_PRS_F", "IR_BEN_R", "IR_IMB_R", "IR_MTT_R", "DA_PRA_R"):
         assert table in stdout
     assert "500 bénéficiaires" in stdout
+
+
+def test_the_community_is_read_with_the_scope_of_as(
+    computable: dict[str, object], tmp_path: Path
+) -> None:
+    """Without ``--as``, every community; with it, that user's scope: out of it is unknown."""
+    base = ["claims", "generate", "--seed", "1", "--from", "2024-01-01", "--to", "2024-01-31"]
+    base += ["--community", "CPTS Nord", "--beneficiaries", "20", "--format", "json"]
+    code, out, err = cli(*base, "--out", str(tmp_path / "all"))
+    assert code == 0, err
+    assert json.loads(out)["source"] == "CPTS Nord"
+    code, _, err = cli(*base, "--out", str(tmp_path / "cpam"), "--as", "cpam59")
+    assert code == 0, err
+    code, _, err = cli(*base, "--out", str(tmp_path / "facil"), "--as", "facil")
+    assert code == 2
+    assert "CPTS introuvable dans votre périmètre : « CPTS Nord »" in err
+    assert not (tmp_path / "facil").exists()

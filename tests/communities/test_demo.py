@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +14,8 @@ from cpts.communities import perimeters
 from cpts.communities.models import Community
 from cpts.contracts import services
 from cpts.contracts.models import Amendment, Contract, Evaluation, Indicator
-from cpts.demo.seed import PASSWORD, SEEDS, seed_demo
+from cpts.demo.claims import STAMP, Plan, ensure_claims
+from cpts.demo.seed import PASSWORD, SEEDS, claims_plan, computed_years, seed_demo
 from cpts.territory import communes
 from cpts.territory.models import Commune, Epci
 
@@ -130,7 +133,9 @@ def check_annexes_follow_real_contracts_and_add_up(demo: dict[str, str]) -> None
                 "contract_year", flat=True
             )
         )
-        assert closed == set(numbers[:-1])  # finished years evaluated and closed
+        seed = next(seed for seed in SEEDS if seed.name == contract.community.name)
+        waiting = set(computed_years(seed, TODAY)[-1:])  # measured from the claims, to decide
+        assert closed == set(numbers[:-1]) - waiting  # finished years evaluated and closed
     labels = set(Indicator.objects.values_list("label", flat=True))
     assert {
         "Patients de plus de 16 ans ayant un médecin traitant",
@@ -150,10 +155,60 @@ def check_annexes_follow_real_contracts_and_add_up(demo: dict[str, str]) -> None
     assert not Indicator.objects.filter(deliverables__isnull=True).exists()
 
 
-def test_the_demo(geography: None) -> None:
-    """Seeded once (it takes a while): logins, territories, coverage, annexes."""
-    demo = seed_demo(TODAY)
+def check_annexes_take_measured_values_from_the_claims() -> None:
+    """Lille Nord's years 3 and 4 and Calaisis's year 2 were filled from the claims by the CPAM,
+    in percent, with their provenance; the latest year waits for the CPAM (one accepted)."""
+    bound = Indicator.objects.exclude(computed_code="")
+    years = set(bound.values_list("contract__community__name", "contract_year"))
+    assert years == {
+        ("CPTS Métropole lilloise Nord", 3),
+        ("CPTS Métropole lilloise Nord", 4),
+        ("CPTS du Calaisis", 2),
+    }
+    for item in bound:
+        assert item.computed_measure == "percent"
+        assert item.computed_result is not None
+        assert item.computed_by is not None
+        assert item.computed_by.username == "cpam"
+        assert item.measured_value is not None
+        assert 0 < item.measured_value < 100
+    lille = Contract.objects.get(community__name="CPTS Métropole lilloise Nord")
+    statuses = dict(lille.evaluations.values_list("contract_year", "status"))
+    assert statuses[3] == Evaluation.Status.CLOSED
+    assert statuses.get(4) != Evaluation.Status.CLOSED
+    verdicts = list(bound.filter(contract=lille, contract_year=4).values_list("verdict", flat=True))
+    assert sorted(verdicts) == ["accepted", "pending", "pending", "pending"]
+
+
+def test_the_demo(geography: None, tmp_path: Path) -> None:
+    """Seeded once (it takes a while): logins, territories, coverage, annexes, and the annexes
+    filled from the demo's claims (fewer beneficiaries here, for speed)."""
+    plan = claims_plan(TODAY)
+    assert plan is not None
+    assert (plan.departements, plan.start, plan.end) == (
+        ("59", "62"),
+        dt.date(2022, 3, 15),
+        dt.date(2026, 3, 14),
+    )
+    plan = dataclasses.replace(plan, beneficiaries=3000)
+    assert ensure_claims(tmp_path / "claims", plan) == "generated"
+    assert ensure_claims(tmp_path / "claims", plan) == "kept"
+    demo = seed_demo(TODAY, tmp_path / "claims")
     check_the_logins_roles_and_scopes_stay_the_same(demo)
     check_perimeters_are_real_intercommunalities(demo)
     check_three_regions_with_overlaps_and_white_zones(demo)
     check_annexes_follow_real_contracts_and_add_up(demo)
+    check_annexes_take_measured_values_from_the_claims()
+
+
+def test_the_demo_claims_are_generated_again_for_other_arguments_never_over_others(
+    geography: None, tmp_path: Path
+) -> None:
+    plan = Plan(("2A",), dt.date(2024, 1, 1), dt.date(2024, 1, 31), beneficiaries=50)
+    folder = tmp_path / "claims"
+    assert ensure_claims(folder, plan) == "generated"
+    assert ensure_claims(folder, dataclasses.replace(plan, seed=7)) == "generated"
+    assert ensure_claims(folder, dataclasses.replace(plan, seed=7)) == "kept"
+    (folder / STAMP).unlink()  # claims the demo did not write
+    assert ensure_claims(folder, plan) == "foreign"
+    assert (folder / "ER_PRS_F").is_dir()

@@ -64,3 +64,33 @@ def test_fill_on_a_missing_folder_is_one_french_message(
     assert code == 2
     assert "introuvables" in err
     assert "Traceback" not in err
+
+
+def test_the_spark_master_goes_from_the_option_or_the_setting_to_the_engine(
+    computable: dict[str, Any], claims_dir: Path, settings: Any, monkeypatch: Any
+) -> None:
+    """``--spark-master`` wins over the ``SPARK_MASTER`` setting (``CPTS_SPARK_MASTER``), which
+    the screens use too; DuckDB takes no master. The engine itself is not started here."""
+    from cpts.claims import indicators
+
+    masters: list[str | None] = []
+    compute_many = indicators.compute_many
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        masters.append(kwargs.get("spark_master"))
+        return compute_many(*args, **{**kwargs, "engine": "duckdb", "spark_master": None})
+
+    monkeypatch.setattr(indicators, "compute_many", spy)
+    settings.SPARK_MASTER = "spark://cluster:7077"
+    common = ["--community", "CPTS Nord", "--year", "1", "--as", "cpam59"]
+    code, _, err = fill(*common, "--claims", str(claims_dir), "--engine", "spark")
+    assert code == 0, err
+    code, _, err = fill(
+        *common, "--claims", str(claims_dir), "--engine", "spark",
+        "--spark-master", "spark://other:7077",
+    )  # fmt: skip
+    assert code == 0, err
+    assert masters == ["spark://cluster:7077", "spark://other:7077"]
+    code, _, err = fill(*common, "--spark-master", "spark://other:7077")
+    assert code == 2
+    assert "--spark-master ne s'utilise qu'avec --engine spark" in err

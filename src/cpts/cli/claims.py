@@ -1,8 +1,8 @@
 """Commands on claims shaped like the SNDS: ``cpts claims generate``.
 
 The communes come from a community's current perimeter (``--community``, by name or id, within
-the scope of the user named by ``--as``) or from a CSV file with a ``code`` column
-(``--communes``); a commune listed whole stands for its municipal arrondissements, each weighted by
+the scope of the user named by ``--as``, every community without it) or from a CSV file with a
+``code`` column (``--communes``), both read by :mod:`cpts.cli.territory_args`; a commune listed whole stands for its municipal arrondissements, each weighted by
 its legal population in force on the first day of the period. Bad input is one French message on
 stderr and exit code 2, with nothing written.
 """
@@ -10,7 +10,6 @@ stderr and exit code 2, with nothing written.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,73 +19,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from .territory import _date, _fail, _print_json, django_setup
+from .territory_args import communes_from_csv, community_codes
 
 console = Console()
 errors = Console(stderr=True)
 claims_app = typer.Typer(
     help="Données de remboursement au format du SNDS (Parquet).", no_args_is_help=True
 )
-
-#: An INSEE commune code: 5 digits, or 2A/2B and 3 digits (Corsica).
-_CODE = re.compile(r"(?:\d{5}|2[AB]\d{3})")
-
-
-def _codes_from_file(path: Path) -> list[str]:
-    """The INSEE codes of a CSV file with a ``code`` column, each checked for its shape."""
-    from cpts.territory.communes import normalise_code
-    from cpts.territory.files import FileError, read_csv
-
-    try:
-        header, rows = read_csv(path.read_bytes())
-        names = [name.strip().lower() for name in header]
-        if "code" not in names:
-            raise _fail(
-                f"{path.name} : colonne « code » absente (en-tête lu : {', '.join(header)})."
-            )
-        column = names.index("code")
-        codes = []
-        for row in rows:
-            if not any(cell.strip() for cell in row.cells):
-                continue
-            raw = row.cells[column] if column < len(row.cells) else ""
-            code = normalise_code(raw)
-            if not _CODE.fullmatch(code):
-                raise _fail(f"{path.name}, ligne {row.line} : code INSEE mal formé « {raw} ».")
-            codes.append(code)
-    except FileError as error:
-        raise _fail(f"{path.name} : {error}") from None
-    except OSError as error:
-        raise _fail(f"{path} : lecture impossible ({error.strerror}).") from None
-    if not codes:
-        raise _fail(f"{path.name} : aucune commune.")
-    return codes
-
-
-def _community_codes(name_or_id: str, username: str | None) -> tuple[str, list[str]]:
-    """The name of the community and the codes of its current perimeter."""
-    from cpts.communities.models import Community
-    from cpts.communities.perimeters import current_perimeter
-
-    from .territory import _user
-
-    user = _user(username)
-    if user is None:
-        communities = Community.objects.all()
-    else:
-        from cpts.communities.scope import visible_communities
-
-        communities = visible_communities(user)
-    found = (
-        communities.filter(pk=int(name_or_id)).first()
-        if name_or_id.isdigit()
-        else communities.filter(name__iexact=name_or_id.strip()).first()
-    )
-    if found is None:
-        raise _fail(f"CPTS introuvable : « {name_or_id} ».")
-    perimeter = current_perimeter(found)
-    if perimeter is None:
-        raise _fail(f"{found.name} n'a pas de périmètre.")
-    return found.name, list(perimeter.items.values_list("commune_id", flat=True))
 
 
 def _communes(codes: list[str], day: dt.date) -> list[tuple[str, int]]:
@@ -158,11 +97,12 @@ def generate(
         raise _fail("indiquez --beneficiaries ou --rows, pas les deux.")
     if output not in ("text", "json"):
         raise _fail(f"format « {output} » inconnu (text ou json).")
-    codes = _codes_from_file(communes_file) if communes_file is not None else []
     django_setup()
-    source = str(communes_file)
     if community is not None:
-        source, codes = _community_codes(community, as_user)
+        source, codes = community_codes(community, as_user)
+    else:
+        assert communes_file is not None
+        source, codes = str(communes_file), communes_from_csv(communes_file)
     communes = _communes(codes, first)
     with Progress(
         "[progress.description]{task.description}",

@@ -11,9 +11,8 @@ stderr; stdout carries the result only.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .territory import _fail, _print_json, django_setup
+from .territory_args import communes_from_csv, community_codes
 
 if TYPE_CHECKING:
     from cpts.claims.indicators import Computation
@@ -32,7 +32,6 @@ indicators_app = typer.Typer(
     no_args_is_help=True,
 )
 
-INSEE_CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 FORMATS = ("text", "json")
 
 
@@ -86,56 +85,6 @@ def _expand(codes: set[str]) -> set[str]:
     return codes | leaves | parents
 
 
-def _communes_file(path: Path) -> set[str]:
-    """The INSEE codes of a CSV file (header ``code``); every bad line is reported, then exit 2."""
-    from cpts.territory.communes import normalise_code, resolve_map
-    from cpts.territory.files import FileError, read_csv
-
-    try:
-        header, rows = read_csv(path.read_bytes())
-        columns = [cell.strip().lower() for cell in header]
-        if "code" not in columns:
-            raise FileError("Ligne 1 : colonne « code » absente de l'en-tête.")
-        index = columns.index("code")
-        lines = [(row.line, row.cells[index] if index < len(row.cells) else "") for row in rows]
-    except OSError as error:
-        raise _fail(f"{path} : fichier illisible ({error.strerror}).") from None
-    except FileError as error:
-        raise _fail(f"{path} : {error}") from None
-    lines = [(line, normalise_code(cell)) for line, cell in lines if cell.strip()]
-    if not lines:
-        raise _fail(f"{path} : aucun code INSEE.")
-    known, former = resolve_map(code for _, code in lines)
-    problems = []
-    codes = set()
-    for line, code in lines:
-        if not INSEE_CODE.match(code):
-            problems.append(f"ligne {line} : code INSEE mal formé « {code} » (5 caractères)")
-        elif code not in known:
-            problems.append(f"ligne {line} : code INSEE inconnu « {code} »")
-        else:
-            if code in former:
-                errors.print(f"[yellow]Avertissement[/] ligne {line} : {escape(former[code])}")
-            codes.add(known[code].code)
-    if problems:
-        for problem in problems:
-            errors.print(f"[red]Erreur[/] {path.name}, {escape(problem)}", soft_wrap=True)
-        raise typer.Exit(2)
-    return codes
-
-
-def _community_codes(name_or_id: str, as_user: str | None) -> set[str]:
-    from cpts.communities.perimeters import current_perimeter
-
-    from .lifecycle import _community, _user
-
-    community: Any = _community(_user(as_user), name_or_id)
-    perimeter = current_perimeter(community)
-    if perimeter is None:
-        raise _fail(f"{community.name} : aucun périmètre en vigueur.")
-    return set(perimeter.items.values_list("commune_id", flat=True))
-
-
 def _print_text(computation: Computation) -> None:
     table = Table(
         title=f"Indicateurs du {computation.start:%d/%m/%Y} au {computation.end:%d/%m/%Y} "
@@ -176,7 +125,10 @@ def compute_indicators(
     engine: Annotated[str, typer.Option("--engine", help="duckdb (défaut) ou spark")] = "duckdb",
     spark_master: Annotated[
         str | None,
-        typer.Option("--spark-master", help="URL du maître Spark (défaut : local[*])."),
+        typer.Option(
+            "--spark-master",
+            help="URL du maître Spark (défaut : CPTS_SPARK_MASTER, sinon local[*]).",
+        ),
     ] = None,
     as_user: Annotated[
         str | None,
@@ -200,6 +152,8 @@ def compute_indicators(
             f"période vide : la fin ({last.isoformat()}) précède le début ({first.isoformat()})."
         )
     django_setup()
+    from django.conf import settings
+
     from cpts.claims.errors import ClaimsError
     from cpts.claims.indicators import compute
     from cpts.claims.reader import check_claims
@@ -209,8 +163,8 @@ def compute_indicators(
         check_claims(claims)  # before the database: a wrong folder is told at once
     except ClaimsError as error:
         raise _fail(str(error)) from None
-    codes = _communes_file(communes) if communes else _community_codes(str(community), as_user)
-    territory = _expand(codes)
+    codes = communes_from_csv(communes) if communes else community_codes(str(community), as_user)[1]
+    territory = _expand(set(codes))
     known = set(Commune.objects.values_list("code", flat=True))
     try:
         computation = compute(
@@ -220,7 +174,7 @@ def compute_indicators(
             first,
             last,
             engine=engine,
-            spark_master=spark_master,
+            spark_master=spark_master or settings.SPARK_MASTER,
             progress=lambda message: errors.print(escape(message), highlight=False),
         )
     except ClaimsError as error:

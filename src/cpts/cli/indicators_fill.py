@@ -29,10 +29,19 @@ def fill(
         typer.Option("--claims", help="Dossier des données (défaut : CPTS_CLAIMS_DIR)"),
     ] = None,
     engine: Annotated[str, typer.Option("--engine", help="duckdb ou spark")] = "duckdb",
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            help="URL du maître Spark, avec --engine spark (défaut : CPTS_SPARK_MASTER, sinon local[*])",
+        ),
+    ] = None,
     output: Annotated[str, typer.Option("--format", help="text ou json")] = "text",
 ) -> None:
     """Calcule les indicateurs d'une année contractuelle et remplit les valeurs mesurées de son
     annexe (contrat en cours, sinon le dernier), avec leur provenance."""
+    if spark_master and engine != "spark":
+        raise _fail("--spark-master ne s'utilise qu'avec --engine spark.")
     django_setup()
     from django.core.exceptions import PermissionDenied
     from django.http import Http404
@@ -46,7 +55,7 @@ def fill(
     if contract is None:
         raise _fail(f"{found.name} n'a pas de contrat.")
     try:
-        filled = fill_measured_values(contract, year, user, claims, engine)
+        filled = fill_measured_values(contract, year, user, claims, engine, spark_master)
     except RuleError as error:
         raise _fail(str(error)) from None
     except (PermissionDenied, Http404):

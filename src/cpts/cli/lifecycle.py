@@ -46,17 +46,9 @@ def _user(username: str | None) -> Any:
 
 def _community(user: Any, name_or_id: str) -> Any:
     """A community of the user's scope, by id or exact name (out of scope: unknown, as a 404)."""
-    from cpts.communities.scope import visible_communities
+    from .territory_args import find_community
 
-    communities = visible_communities(user)
-    found = (
-        communities.filter(pk=int(name_or_id)).first()
-        if name_or_id.isdigit()
-        else communities.filter(name__iexact=name_or_id.strip()).first()
-    )
-    if found is None:
-        raise _fail(f"CPTS introuvable dans votre périmètre : « {name_or_id} ».")
-    return found
+    return find_community(user, name_or_id)
 
 
 def contracts_of(community: Any) -> dict[str, Any]:

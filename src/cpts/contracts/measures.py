@@ -91,6 +91,7 @@ def fill_measured_values(
     user: User | None,
     claims_dir: Path | str | None = None,
     engine: str = Engine.DUCKDB,
+    spark_master: str | None = None,
 ) -> Filled:
     """Compute the indicators over contract year ``number`` (its first to its last day) and fill
     every bound indicator of its annex; a value that changes goes back to the CPAM's decision.
@@ -98,7 +99,8 @@ def fill_measured_values(
     The claims are read first, without holding anything; then the results, the values and
     their provenance are written in one transaction, under the money lock (measured values
     drive the variable parts): all or nothing. ``user`` None: the command line without
-    ``--as`` (an administrator)."""
+    ``--as`` (an administrator). ``spark_master``: with Spark, the cluster to run on (default:
+    the ``SPARK_MASTER`` setting, else ``local[*]``)."""
     community = contract.community
     if user is not None:
         require(user, Action.COMPUTE, community)
@@ -117,7 +119,9 @@ def fill_measured_values(
             "calculé : reliez-en un depuis sa page, puis recommencez."
         )
     last_day = facts.end - dt.timedelta(days=1)
-    pending = computations.compute(community, facts.start, last_day, user, claims_dir, engine)
+    pending = computations.compute(
+        community, facts.start, last_day, user, claims_dir, engine, spark_master
+    )
     try:
         with transaction.atomic():
             lock_money()

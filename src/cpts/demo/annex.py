@@ -18,6 +18,18 @@ CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
+class Computed:
+    """A template's version measured from the claims: the share of a computed indicator, in
+    percent (``Indicator.Measure.PERCENT``); thresholds or objective in percent."""
+
+    code: str
+    label: str
+    kind: str  # graded | target
+    thresholds: tuple[Decimal, Decimal, Decimal] = (Decimal(0), Decimal(0), Decimal(0))
+    objective: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
 class Template:
     """An indicator of a real annex: its weight is its amount in the real taille-3 contract."""
 
@@ -34,6 +46,8 @@ class Template:
     #: target: the objective (per 100,000 inhabitants if ``per_capita``)
     objective: Decimal = Decimal(0)
     per_capita: bool = False
+    #: how the CPAM measures it from the claims, where the demo has them
+    computed: Computed | None = None
 
 
 PREVENTION_SHARES = (Decimal(1000) / 3500, Decimal(2500) / 3500)  # socle / intermédiaire
@@ -52,6 +66,12 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             lower_is_better=True,
             thresholds=(Decimal(182), Decimal(83), Decimal(42)),  # 219 / 100 / 50 for 120,000
             per_capita=True,
+            computed=Computed(
+                "ald_patients_without_gp",
+                "Part des patients en ALD sans médecin traitant (%)",
+                "graded",
+                thresholds=(Decimal(14), Decimal(13), Decimal(12)),
+            ),
         ),
         Template(
             "Faciliter l'accès à un médecin traitant",
@@ -61,6 +81,12 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             ("Statistiques CPAM des patients avec médecin traitant",),
             objective=Decimal(57_343),  # 68,811 for 120,000 inhabitants
             per_capita=True,
+            computed=Computed(
+                "patients_16_with_gp",
+                "Part des patients de 16 ans et plus ayant un médecin traitant (%)",
+                "target",
+                objective=Decimal(82),
+            ),
         ),
         Template(
             "Améliorer la prise en charge des soins non programmés",
@@ -162,6 +188,12 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             ("Statistiques CPAM de participation", "Registre des kits remis en officine"),
             thresholds=(Decimal("32.5"), Decimal(35), Decimal("37.5")),
             shares=PREVENTION_SHARES,
+            computed=Computed(
+                "colorectal_screening_50_74",
+                "Part des patients de 50 à 74 ans dépistés du cancer colorectal sur deux ans (%)",
+                "graded",
+                thresholds=(Decimal(23), Decimal("24.5"), Decimal(26)),
+            ),
         ),
         Template(
             "Actions de prévention auprès de la population",
@@ -177,6 +209,12 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
             "done",
             3000,
             ("Bilan de la campagne", "Statistiques CPAM de couverture vaccinale"),
+            computed=Computed(
+                "flu_vaccination_65",
+                "Part des patients de 65 ans et plus vaccinés contre la grippe (%)",
+                "target",
+                objective=Decimal(52),
+            ),
         ),
     ),
     "quality": (
@@ -255,9 +293,10 @@ def split(total: Decimal, weights: list[int]) -> list[Decimal]:
 
 
 def indicators_for(
-    mission: str, variable_part: Decimal, population: int
+    mission: str, variable_part: Decimal, population: int, *, computed: bool = False
 ) -> list[tuple[Template, dict[str, Any]]]:
-    """The data of each indicator of a mission (for ``services.add_indicator``)."""
+    """The data of each indicator of a mission (for ``services.add_indicator``); ``computed``:
+    the templates measured from the claims take their :class:`Computed` version, bound."""
     templates = TEMPLATES.get(mission, ())
     if not templates:
         return []
@@ -274,10 +313,20 @@ def indicators_for(
             "lower_is_better": template.lower_is_better,
             "deliverables": "\n".join(template.deliverables),
         }
-        if template.kind == "graded":
-            socle, middle, goal = (
-                _scaled(value, population, template.per_capita) for value in template.thresholds
+        version = template.computed if computed else None
+        if version is not None:
+            data.update(
+                label=version.label,
+                kind=version.kind,
+                computed_code=version.code,
+                computed_measure="percent",
             )
+            thresholds, objective, per_capita = version.thresholds, version.objective, False
+        else:
+            thresholds, objective = template.thresholds, template.objective
+            per_capita = template.per_capita
+        if data["kind"] == "graded":
+            socle, middle, goal = (_scaled(value, population, per_capita) for value in thresholds)
             first = (amount * template.shares[0]).quantize(CENT, ROUND_HALF_UP)
             second = (amount * template.shares[1]).quantize(CENT, ROUND_HALF_UP)
             data["tiers"] = [
@@ -285,11 +334,11 @@ def indicators_for(
                 {"label": "intermédiaire", "threshold": str(middle), "amount": str(second)},
                 {"label": "objectif", "threshold": str(goal), "amount": str(amount)},
             ]
-            data["label"] = template.label.format(
+            data["label"] = data["label"].format(
                 initial=_scaled(Decimal(219) * 100_000 / 120_000, population, True)
             )
-        elif template.kind == "target":
-            data["objective"] = _scaled(template.objective, population, template.per_capita)
+        elif data["kind"] == "target":
+            data["objective"] = _scaled(objective, population, per_capita)
         result.append((template, data))
     return result
 

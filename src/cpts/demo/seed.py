@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -27,12 +28,14 @@ from cpts.communities.identifiers import luhn_check_digit
 from cpts.communities.models import Community, Member, Profession, StructureKind
 from cpts.communities.perimeters import set_perimeter
 from cpts.contracts import engine, services
+from cpts.contracts.measures import fill_measured_values
 from cpts.contracts.models import Contract, Indicator
 from cpts.crises.models import Typology
 from cpts.crises.services import declare_crisis
 from cpts.territory.models import Commune, Departement, Epci
 
 from .annex import indicators_for, level, measured
+from .claims import Plan
 
 PASSWORD = "demo-cpts-2026"
 
@@ -123,6 +126,44 @@ SEEDS = [
     Seed("CPTS Versailles Grand Parc", "78", "project", ("247800584",)),
 ]  # fmt: skip
 
+#: Communities whose annex takes measured values from the demo's claims (``claims.py``), and how
+#: many of their last finished contract years the CPAM filled from them: the earlier ones are
+#: accepted and closed, the latest waits for the CPAM's decisions (one accepted so far).
+COMPUTED = {"CPTS Métropole lilloise Nord": 2, "CPTS du Calaisis": 1}
+
+
+def computed_years(seed: Seed, today: dt.date) -> list[int]:
+    """The contract years of ``seed`` filled from the claims (see :data:`COMPUTED`)."""
+    if seed.name not in COMPUTED or seed.signed is None:
+        return []
+    duration = default_tree().at("agreement.contract_duration_years", seed.signed).integer()
+    finished = [
+        number
+        for number in range(1, duration + 1)
+        if contract_year(seed.signed, number).end <= today
+    ]
+    return finished[-COMPUTED[seed.name] :]
+
+
+def claims_plan(today: dt.date) -> Plan | None:
+    """The claims the demo needs on ``today``: the départements of :data:`COMPUTED`, from two
+    years before the first year filled (the screening looks two years back) to the last day of
+    the last one; None when no year is finished yet."""
+    years = [
+        contract_year(seed.signed, number)
+        for seed in SEEDS
+        if seed.signed is not None
+        for number in computed_years(seed, today)
+    ]
+    if not years:
+        return None
+    first = min(year.start for year in years)
+    return Plan(
+        departements=tuple(sorted({seed.departement for seed in SEEDS if seed.name in COMPUTED})),
+        start=first.replace(year=first.year - 2, day=min(first.day, 28)),
+        end=max(year.end for year in years) - dt.timedelta(days=1),
+    )
+
 
 def _departements(*codes: str) -> list[Departement]:
     return list(Departement.objects.filter(code__in=codes))
@@ -182,19 +223,36 @@ def _members(community: Community, count: int, index: int) -> None:
 
 
 def _annex(
-    contract: Contract, number: int, seed: int, cpam: User, filer: User, today: dt.date
+    contract: Contract,
+    number: int,
+    seed: int,
+    cpam: User,
+    filer: User,
+    today: dt.date,
+    claims_dir: Path | None = None,
+    latest: bool = False,
 ) -> None:
     """The annex of a contract year: per mission, indicators whose amounts add up exactly to its
     variable part; values recorded by the community; if the year is over, deliverables supplied,
-    each indicator accepted or refused by the CPAM, and the evaluation closed."""
+    each indicator accepted or refused by the CPAM, and the evaluation closed.
+
+    With ``claims_dir``, the indicators the claims measure are bound to the computed ones and
+    the CPAM fills them from the claims (``fill_measured_values``, with their provenance), then
+    accepts them; the ``latest`` year stays open: the CPAM has accepted one so far."""
     year = contract_year(contract.signed_on, number)
     finished = year.end <= today
     population = engine.year_facts(contract, number).population
+    bound: list[Indicator] = []
     position = 0
     for mission, variable_part in engine.full_variable_parts(contract, number).items():
-        for _template, data in indicators_for(mission, variable_part, population):
+        for _template, data in indicators_for(
+            mission, variable_part, population, computed=claims_dir is not None
+        ):
             position += 1
             indicator = services.add_indicator(contract, number, cpam, data)
+            if indicator.computed_code:
+                bound.append(indicator)
+                continue  # measured by the CPAM from the claims, below
             reached = level(seed, number, position)
             if not finished and position % 2:
                 continue  # the year goes on: some values are not in yet
@@ -208,6 +266,17 @@ def _annex(
             services.decide_indicator(
                 indicator, cpam, bool(reached), "" if reached else _refusal(data, value), year.end
             )
+    if claims_dir is not None and bound:
+        fill_measured_values(contract, number, cpam, claims_dir)
+        for place, indicator in enumerate(bound):
+            if latest and place:
+                continue  # measured, waiting for the CPAM's decision
+            indicator.refresh_from_db()
+            for deliverable in indicator.deliverables.all():
+                services.update_deliverable(deliverable, filer, True)
+            services.decide_indicator(indicator, cpam, True, "", year.end)
+        if latest:
+            return
     if finished:
         services.close_evaluation(contract, number, cpam, year.end)
 
@@ -237,8 +306,10 @@ def _communes(seed: Seed, epcis: tuple[str, ...] | None = None) -> list[Commune]
 
 
 @transaction.atomic
-def seed_demo(today: dt.date) -> dict[str, str]:
-    """Create the demo; returns the logins (username -> role)."""
+def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
+    """Create the demo; returns the logins (username -> role). ``claims_dir``: the claims of
+    :func:`claims_plan` (``claims.ensure_claims``), from which the annexes of :data:`COMPUTED`
+    take their measured values; None: every value typed by the community, as before."""
     admin = _user("admin", Role.ADMIN, "Alex", "Admin")
     _user("national", Role.NATIONAL, "Nora", "Nationale")
     cpam = _user("cpam", Role.CPAM, "Camille", "CPAM du Nord")
@@ -343,8 +414,12 @@ def seed_demo(today: dt.date) -> dict[str, str]:
             services.add_mission(contract, cpam_user, Mission.QUALITY)
         current = year_of(seed.signed, today)
         duration = default_tree().at("agreement.contract_duration_years", seed.signed).integer()
+        filled = computed_years(seed, today) if claims_dir is not None else []
         for number in range(1, min(current, duration) + 1):
-            _annex(contract, number, index, cpam_user, actor, today)
+            _annex(
+                contract, number, index, cpam_user, actor, today,
+                claims_dir if number in filled else None, latest=number == max(filled, default=0),
+            )  # fmt: skip
 
     # A community that grows: its new perimeter (a union with the neighbouring EPCI) changes its
     # size class, so an amendment is proposed to the CPAM with its money impact.

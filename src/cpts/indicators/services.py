@@ -123,10 +123,13 @@ def compute(
     user: User | None,
     claims_dir: Path | str | None = None,
     engine: str = Engine.DUCKDB,
+    spark_master: str | None = None,
 ) -> Pending:
     """Compute every indicator over ``[start, end]`` (``end`` included) for ``community``, its
     main département and the nation, in one pass over the claims; nothing is written. ``user``
-    None: the command line without ``--as`` (whoever holds the database: an administrator)."""
+    None: the command line without ``--as`` (whoever holds the database: an administrator).
+    ``spark_master``: with Spark, the cluster (default: the ``SPARK_MASTER`` setting, which
+    the screens use too; ``None`` there: ``local[*]``)."""
     if user is not None:
         require(user, Action.COMPUTE, community)
     if engine not in Engine.values:
@@ -150,7 +153,15 @@ def compute(
         NATIONAL: known,
     }
     try:
-        computed = claims.compute_many(folder, territories, known, start, end, engine=engine)
+        computed = claims.compute_many(
+            folder,
+            territories,
+            known,
+            start,
+            end,
+            engine=engine,
+            spark_master=spark_master or settings.SPARK_MASTER,
+        )
     except ClaimsError as error:  # a missing table or column, a wrong type: its French message
         raise RuleError(str(error)) from error
     except OSError as error:  # a folder that cannot be read
@@ -206,9 +217,10 @@ def compute_for(
     user: User | None,
     claims_dir: Path | str | None = None,
     engine: str = Engine.DUCKDB,
+    spark_master: str | None = None,
 ) -> Stored:
     """:func:`compute` then :func:`store`."""
-    return store(compute(community, start, end, user, claims_dir, engine), user)
+    return store(compute(community, start, end, user, claims_dir, engine, spark_master), user)
 
 
 def _store(

@@ -1,0 +1,110 @@
+"""The territory a command works on, as its options name it: ``--community`` (with ``--as``) or
+``--communes`` (a CSV file of INSEE codes). One place for ``cpts claims generate``,
+``cpts indicators compute|fill`` and ``cpts contracts show`` / ``cpts payments run``.
+
+The rule for ``--community`` (a name, case ignored, or an id): the scope of the user named by
+``--as`` decides which communities exist; one out of that scope is « introuvable », as a 404 is
+in the browser, never « interdit ». Without ``--as``, every community: the command reads as an
+administrator would (``cpts contracts show`` even acts as the first active administrator, who
+needs to exist; a lookup alone needs no account).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from .territory import _fail, _user
+
+if TYPE_CHECKING:
+    from cpts.accounts.models import User
+    from cpts.communities.models import Community
+
+errors = Console(stderr=True)
+
+#: An INSEE commune code: 5 digits, or 2A/2B and 3 digits (Corsica).
+INSEE_CODE = re.compile(r"(?:\d{5}|2[AB]\d{3})")
+
+
+def find_community(user: User | None, name_or_id: str) -> Community:
+    """A community of ``user``'s scope (every one for ``None``), by id or exact name; out of
+    scope is unknown, as a 404."""
+    from cpts.communities.models import Community
+    from cpts.communities.scope import visible_communities
+
+    communities = Community.objects.all() if user is None else visible_communities(user)
+    found = (
+        communities.filter(pk=int(name_or_id)).first()
+        if name_or_id.isdigit()
+        else communities.filter(name__iexact=name_or_id.strip()).first()
+    )
+    if found is None:
+        where = "" if user is None else " dans votre périmètre"
+        raise _fail(f"CPTS introuvable{where} : « {name_or_id} ».")
+    return found
+
+
+def community_codes(name_or_id: str, as_user: str | None) -> tuple[str, list[str]]:
+    """The name of the community ``--community`` names, read with the scope of ``--as``, and the
+    INSEE codes of its current perimeter."""
+    from cpts.communities.perimeters import current_perimeter
+
+    community = find_community(_user(as_user), name_or_id)
+    perimeter = current_perimeter(community)
+    if perimeter is None:
+        raise _fail(f"{community.name} : aucun périmètre en vigueur.")
+    codes = perimeter.items.order_by("commune_id").values_list("commune_id", flat=True)
+    return community.name, list(codes)
+
+
+def communes_from_csv(path: Path) -> list[str]:
+    """The current INSEE codes of a CSV file with a ``code`` column, in the file's order, each
+    once. A former code becomes its current commune (a warning); every malformed or unknown code
+    is reported with its line, then exit code 2, so that one run lists all there is to fix."""
+    from cpts.territory.communes import normalise_code, resolve_map
+    from cpts.territory.files import FileError, read_csv
+
+    try:
+        header, rows = read_csv(path.read_bytes())
+    except OSError as error:
+        raise _fail(f"{path} : lecture impossible ({error.strerror}).") from None
+    except FileError as error:
+        raise _fail(f"{path.name} : {error}") from None
+    columns = [cell.strip().lower() for cell in header]
+    if "code" not in columns:
+        raise _fail(f"{path.name} : colonne « code » absente (en-tête lu : {', '.join(header)}).")
+    index = columns.index("code")
+    lines = [
+        (row.line, normalise_code(row.cells[index] if index < len(row.cells) else ""))
+        for row in rows
+        if any(cell.strip() for cell in row.cells)
+    ]
+    lines = [(line, code) for line, code in lines if code]
+    if not lines:
+        raise _fail(f"{path.name} : aucune commune.")
+    known, former = resolve_map(code for _, code in lines)
+    problems: list[str] = []
+    codes: dict[str, None] = {}  # ordered, each once
+    for line, code in lines:
+        if not INSEE_CODE.fullmatch(code):
+            problems.append(f"ligne {line} : code INSEE mal formé « {code} »")
+        elif code not in known:
+            problems.append(f"ligne {line} : code INSEE inconnu « {code} »")
+        else:
+            if code in former:
+                errors.print(
+                    f"[yellow]Avertissement[/] {escape(path.name)}, ligne {line} : "
+                    f"{escape(former[code])}",
+                    soft_wrap=True,
+                )
+            codes[known[code].code] = None
+    if problems:
+        for problem in problems:
+            errors.print(f"[red]Erreur[/] {escape(path.name)}, {escape(problem)}", soft_wrap=True)
+        raise typer.Exit(2)
+    return list(codes)
