@@ -253,9 +253,20 @@ def child(method: str, claims: Path) -> None:
     figures = METHODS[method](claims)
     seconds = time.perf_counter() - began
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB -> MB on Linux
-    if method == "spark":  # the JVM is a child process: its memory is the child's
-        peak += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if method == "spark":  # the JVM is a child process, still running: its own peak (VmHWM)
+        peak += jvm_peak_mb()
     print(json.dumps({"seconds": seconds, "peak_mb": peak, "figures": figures}))
+
+
+def jvm_peak_mb() -> float:
+    from pyspark import SparkContext
+
+    gateway: Any = SparkContext._gateway
+    status = Path(f"/proc/{gateway.proc.pid}/status").read_text()
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB -> MB
+    return 0.0
 
 
 def measure(method: str, claims: Path) -> dict[str, Any]:
