@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -181,3 +185,71 @@ def test_the_community_is_read_with_the_scope_of_as(
     assert code == 2
     assert "CPTS introuvable dans votre périmètre : « CPTS Nord »" in err
     assert not (tmp_path / "facil").exists()
+
+
+def _database_url() -> str:
+    """The test database's URL, for a command run in a subprocess."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{settings['USER']}{password}@{host}:{port}/{settings['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_installed_command_generates_from_a_communes_file(
+    geography: None, tmp_path: Path
+) -> None:
+    """The real ``cpts`` binary, a process of its own: Django is set up before the CSV file's
+    codes are looked up in the database (they once were looked up before: a traceback)."""
+    file = write(tmp_path, "code\n59350\n")
+    out = tmp_path / "claims"
+    environ = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    environ.update(DATABASE_URL=_database_url(), SECRET_KEY="s" * 60)
+    completed = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("cpts")), "claims", "generate",
+            "--communes", str(file), "--beneficiaries", "300", "--seed", "5",
+            "--from", "2024-01-01", "--to", "2024-01-31", "--out", str(out),
+        ],
+        env=environ, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert pq.read_table(out / "IR_BEN_R").num_rows == 300
+    for table in ("ER_PRS_F", "IR_IMB_R", "IR_MTT_R", "DA_PRA_R"):
+        assert list((out / table).glob("*.parquet")), table
+    # The text output keeps its commas; numbers take a narrow no-break space.
+    assert "300 bénéficiaires (" in completed.stdout
+    assert ", graine 5." in completed.stdout
+
+
+def test_the_text_output_keeps_its_commas_and_separates_thousands(
+    geography: None, tmp_path: Path
+) -> None:
+    file = write(tmp_path, "code\n59350\n")
+    code, stdout, err = cli(
+        "claims", "generate", "--out", str(tmp_path / "out"), "--communes", str(file),
+        "--from", "2024-01-01", "--to", "2024-01-31", "--rows", "12345", "--seed", "2",
+    )  # fmt: skip
+    assert code == 0, err
+    first = stdout.splitlines()[0]
+    assert " bénéficiaires (" in first
+    assert re.search(r"\(\d[\d\u202f]* numéros BEN_NIR_PSA, \d+ résidences inconnues, ", first)
+    assert ", du 01/01/2024 au 31/01/2024, graine 2." in first
+    assert "  ER_PRS_F : 12\u202f345 lignes, " in stdout
+    assert ", 1 fichier(s)" in stdout
+
+
+@pytest.mark.parametrize("name_or_id", ["²", "١٢", "99999999999999999999999"])
+def test_a_community_named_by_digits_of_another_script_is_unknown(
+    geography: None, tmp_path: Path, name_or_id: str
+) -> None:
+    code, _, err = cli(
+        "claims", "generate", "--out", str(tmp_path / "out"), "--community", name_or_id,
+        "--from", "2024-01-01", "--to", "2024-01-31", "--seed", "1",
+    )  # fmt: skip
+    assert code == 2, err
+    assert f"CPTS introuvable : « {name_or_id} »" in err

@@ -16,6 +16,7 @@ from cpts.claims import residence
 from cpts.claims.indicators import Computation, compute_many
 from cpts.claims.schema import TABLES
 
+from . import test_indicators_bad_values as bad
 from . import test_indicators_cases as cases
 
 START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
@@ -177,3 +178,25 @@ def test_duckdb_and_spark_give_identical_results(tmp_path: Path) -> None:
     assert france.unknown_residence > 100
     for result in france.results:
         assert result.numerator != 0, result.code
+
+
+@pytest.mark.spark
+def test_bad_input_gives_the_same_outcome_on_both_engines(tmp_path: Path) -> None:
+    """The cases of test_indicators_bad_values: the same ClaimsError (table, column, message)
+    on Spark as on DuckDB, never a traceback; the same figures where the input is accepted."""
+    for case in sorted(bad.BAD):
+        claims = bad.bad_claims(tmp_path / case, case)
+        duck, spark = bad.refusal(claims), bad.refusal(claims, "spark")
+        assert (spark.table, spark.column, spark.rule) == (duck.table, duck.column, duck.rule)
+    corrupt = bad.corrupt_pages(tmp_path / "corrupt")
+    assert bad.refusal(corrupt, "spark").table == "ER_PRS_F"
+    for name, write, check in (
+        ("stray", bad.stray_files, bad.check_one_consumer),
+        ("zoned", bad.time_zoned, bad.check_time_zoned),
+    ):
+        claims = write(tmp_path / name)
+        territory = bad.TERRITORY
+        duck = compute_many(claims, {"t": territory}, territory, START, END)["t"]
+        spark = compute_many(claims, {"t": territory}, territory, START, END, engine="spark")["t"]
+        assert dataclasses.replace(spark, engine="duckdb") == duck, name
+        check(spark)

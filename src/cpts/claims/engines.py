@@ -17,9 +17,13 @@ from typing import Any
 import ibis
 
 from .errors import ClaimsError
+from .reader import table_files
 
 ENGINES = ("duckdb", "spark")
 LOCAL_SPARK = "local[*]"
+#: The time zone of the claims' days, on both engines: a timestamp with a time zone (an instant)
+#: is the day it is in France; dates and timestamps without a zone are read as written.
+TIME_ZONE = "Europe/Paris"
 
 _lock = threading.Lock()
 _spark_sessions: dict[str, Any] = {}
@@ -28,7 +32,8 @@ _spark_sessions: dict[str, Any] = {}
 def spark_session(master: str | None = None) -> Any:
     """The process's Spark session for ``master`` (``local[*]`` by default), started once.
 
-    UI off, session time zone UTC (dates never shift), few shuffle partitions on one machine, and
+    UI off, session time zone Europe/Paris (as DuckDB's: a timestamp with a time zone becomes
+    its day in France, a date or a timestamp without a zone is taken as written), few shuffle partitions on one machine, and
     Parquet dates read as written (``1600-01-01``, the SNDS's « no date », stays itself rather
     than being rebased from the Julian calendar).
     """
@@ -44,7 +49,7 @@ def spark_session(master: str | None = None) -> Any:
             .appName("cpts-indicators")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.session.timeZone", TIME_ZONE)
             .config("spark.sql.parquet.datetimeRebaseModeInRead", "CORRECTED")
             .config("spark.sql.parquet.int96RebaseModeInRead", "CORRECTED")
             .config("spark.sql.ansi.enabled", "false")
@@ -54,23 +59,33 @@ def spark_session(master: str | None = None) -> Any:
                 "spark.driver.bindAddress", "127.0.0.1"
             )
         session = builder.getOrCreate()
-        session.sparkContext.setLogLevel("ERROR")
+        session.sparkContext.setLogLevel("FATAL")  # errors come back as ClaimsError
         _spark_sessions[master] = session
         return session
 
 
 def connect(engine: str = "duckdb", spark_master: str | None = None) -> Any:
-    """An Ibis backend: DuckDB in memory (threads: DuckDB's default, every core), or Spark."""
+    """An Ibis backend: DuckDB in memory (threads: DuckDB's default, every core), or Spark;
+    both in the time zone :data:`TIME_ZONE`."""
     if engine == "duckdb":
-        return ibis.duckdb.connect()
+        backend = ibis.duckdb.connect()
+        backend.raw_sql(f"SET TimeZone = '{TIME_ZONE}'")
+        return backend
     if engine == "spark":
-        return ibis.pyspark.connect(spark_session(spark_master))
+        session = spark_session(spark_master)
+        backend = ibis.pyspark.connect(session)
+        # Ibis sets the session's time zone to UTC when it connects: ours again, after it.
+        session.conf.set("spark.sql.session.timeZone", TIME_ZONE)
+        return backend
     raise ClaimsError(rule=f"moteur inconnu « {engine} » (attendu : {', '.join(ENGINES)})")
 
 
 def read_table(backend: Any, engine: str, claims_dir: Path, name: str) -> Any:
-    """Table ``name`` of ``claims_dir`` (``DIR/<TABLE>/*.parquet``) as an Ibis table."""
-    folder = claims_dir.resolve() / name
+    """Table ``name`` of ``claims_dir`` as an Ibis table: exactly the files that
+    :func:`cpts.claims.reader.table_files` lists, on either engine (never a stray file)."""
+    files = [str(path.resolve()) for path in table_files(Path(claims_dir), name)]
+    table_name = f"claims_{name.lower()}"
     if engine == "spark":
-        return backend.read_parquet(str(folder), table_name=f"claims_{name.lower()}")
-    return backend.read_parquet(str(folder / "*.parquet"), table_name=f"claims_{name.lower()}")
+        backend._session.read.parquet(*files).createOrReplaceTempView(table_name)
+        return backend.table(table_name)
+    return backend.read_parquet(files, table_name=table_name)

@@ -10,8 +10,10 @@ territory and a period [``start``, ``end``], with D = ``end``:
 * a beneficiary with several ``IR_BEN_R`` rows counts once: birth year the smallest of its rows,
   residence the greatest known INSEE code of its rows (a known residence beats an unknown one),
   dead if any row says so;
-* alive on D: no death date (empty or ``1600-01-01``) or a death on D or after (a patient who
-  dies on D was alive that day);
+* alive on D: born by D's year, and no death date (empty or ``1600-01-01``) or a death on D or
+  after (a patient who dies on D was alive that day);
+* refused before any figure (:func:`check_values`): an empty patient key in any table, an
+  integer beyond 64 bits, a ``BEN_NAI_ANN`` that is not a year or is before 1850;
 * population: beneficiaries alive on D whose rebuilt residence is in the territory; the ones whose
   residence cannot be rebuilt into a known commune are counted apart (``unknown_residence``,
   one figure for the whole extract, whatever the territory);
@@ -48,7 +50,7 @@ from cpts.aci.parameters import default_tree
 from . import engines, residence
 from .errors import ClaimsError
 from .reader import check_claims
-from .schema import NO_DATE
+from .schema import NO_DATE, REQUIRED_TABLES
 
 SHARE = "share"
 COUNT = "count"
@@ -312,11 +314,183 @@ def _flag(condition: Any) -> Any:
     return condition.ifelse(1, 0)
 
 
+def _integer(column: Any) -> Any:
+    """An integer column as a 64-bit integer; a value that does not fit (an unsigned integer past
+    2^63 − 1) becomes null, on both engines (refused beforehand by :func:`check_values`)."""
+    return column.try_cast("int64")
+
+
+def _year(column: Any) -> Any:
+    """A year written as an integer or as a string of digits (``"1950"``, spaces around allowed);
+    anything else (``"19x0"``, ``"1950.0"``, a 64-bit overflow) becomes null, the same on DuckDB
+    and Spark, whose own casts of such strings differ."""
+    if column.type().is_string():
+        text = column.strip()
+        return text.re_search(r"^[0-9]{1,9}$").ifelse(text.try_cast("int64"), ibis.null("int64"))
+    return _integer(column)
+
+
 def _keyed(table: Any) -> Any:
     return table.mutate(
         BEN_NIR_PSA=table.BEN_NIR_PSA.cast("string"),
-        BEN_RNG_GEM=table.BEN_RNG_GEM.cast("int64"),
+        BEN_RNG_GEM=_integer(table.BEN_RNG_GEM),
     )
+
+
+#: The integer columns each table's expressions cast (besides the rank, a key).
+INTEGERS = {
+    "ER_PRS_F": ("BEN_RNG_GEM", "PRS_NAT_REF", "DPN_QLF"),
+    "IR_BEN_R": ("BEN_RNG_GEM",),
+    "IR_IMB_R": ("BEN_RNG_GEM", "IMB_ETM_NAT"),
+    "IR_MTT_R": ("BEN_RNG_GEM",),
+}
+#: A birth year before this one is refused: no beneficiary alive can have been born earlier.
+FIRST_BIRTH_YEAR = 1850
+
+
+def _number(count: int) -> str:
+    """A count with the French thousands separator (a narrow no-break space)."""
+    return f"{count:,}".replace(",", "\u202f")
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{_number(count)} {one if count == 1 else many}"
+
+
+def _example(value: Any) -> str:
+    text = str(value)
+    return f" (par exemple « {text[:40]}{'…' if len(text) > 40 else ''} »)"
+
+
+def _value_checks(name: str, table: Any) -> tuple[Any, list[tuple[str, str, str]]]:
+    """One aggregate row counting the values of table ``name`` that no expression can use, and
+    what each count means: (metric, column, kind)."""
+    metrics: dict[str, Any] = {}
+    checks: list[tuple[str, str, str]] = []
+
+    def add(column: str, kind: str, bad: Any, example: Any) -> None:
+        metric = f"{name}__{column}__{kind}"
+        metrics[metric] = _flag(bad).sum()
+        metrics[f"{metric}__example"] = bad.ifelse(example, ibis.null("string")).min()
+        checks.append((metric, column, kind))
+
+    for column in KEY:
+        source = table[column]
+        add(column, "null", source.isnull(), ibis.literal("vide"))
+    for column in INTEGERS[name]:
+        source = table[column]
+        add(column, "integer", source.notnull() & _integer(source).isnull(), source.cast("string"))
+    if name == "IR_BEN_R":
+        source = table.BEN_NAI_ANN
+        year = _year(source)
+        add("BEN_NAI_ANN", "year", source.notnull() & year.isnull(), source.cast("string"))
+        add("BEN_NAI_ANN", "old", year < FIRST_BIRTH_YEAR, source.cast("string"))
+    return table.aggregate(**metrics), checks
+
+
+def _value_error(name: str, column: str, kind: str, count: int, example: Any) -> ClaimsError:
+    if kind == "null":
+        rule = (
+            f"{_plural(count, 'ligne sans valeur', 'lignes sans valeur')} : l'identifiant du "
+            "patient (BEN_NIR_PSA, BEN_RNG_GEM) est obligatoire dans chaque ligne"
+        )
+    elif kind == "integer":
+        rule = (
+            f"{_plural(count, 'valeur', 'valeurs')} de {column} "
+            f"{'n’est pas un entier' if count == 1 else 'ne sont pas des entiers'} "
+            f"de 64 bits{_example(example)}"
+        )
+    elif kind == "year":
+        rule = (
+            f"{_plural(count, 'valeur', 'valeurs')} de {column} "
+            f"{'n’est pas une année' if count == 1 else 'ne sont pas des années'}"
+            f"{_example(example)}"
+        )
+    else:
+        rule = (
+            f"{_plural(count, 'année de naissance', 'années de naissance')} "
+            f"avant {FIRST_BIRTH_YEAR}, invraisemblable{'s' if count > 1 else ''}"
+            f"{_example(example)}"
+        )
+    return ClaimsError(name, column, rule=rule)
+
+
+def check_values(backend: Any, tables: Mapping[str, Any]) -> None:
+    """Refuse values that the Parquet footers cannot tell and that would be lost or merged:
+    a patient key left empty (a null ``BEN_NIR_PSA`` or ``BEN_RNG_GEM``, in any table), an
+    integer that does not fit in 64 bits, a ``BEN_NAI_ANN`` that is not a year or is before
+    1850. One query over the four tables; the first fault found is a :class:`ClaimsError`
+    naming the table and the column, with the count of rows and an example."""
+    aggregates: list[Any] = []
+    checks: list[tuple[str, str, str, str]] = []
+    for name, table in tables.items():
+        aggregate, table_checks = _value_checks(name, table)
+        aggregates.append(aggregate)
+        checks.extend((name, *check) for check in table_checks)
+    expression = aggregates[0]
+    for aggregate in aggregates[1:]:
+        expression = expression.cross_join(aggregate)
+    row = _execute(backend, expression, tables)[0]
+    for name, metric, column, kind in checks:
+        count = int(row[metric] or 0)
+        if count:
+            raise _value_error(name, column, kind, count, row[f"{metric}__example"])
+
+
+def _engine_errors() -> tuple[type[BaseException], ...]:
+    """The errors an engine raises on data it cannot read (never a fault of our code)."""
+    import duckdb
+    import pyarrow as pa
+
+    kinds: list[type[BaseException]] = [duckdb.Error, pa.ArrowException, OSError]
+    try:
+        from py4j.protocol import Py4JError  # type: ignore[import-untyped]
+        from pyspark.errors import PySparkException
+    except ImportError:  # pragma: no cover - pyspark is a dependency
+        pass
+    else:
+        kinds += [PySparkException, Py4JError]
+    return tuple(kinds)
+
+
+def _execute(backend: Any, expression: Any, tables: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The rows of ``expression``; an engine that cannot read the data (a corrupted data page
+    behind a sound footer, a file gone) is one :class:`ClaimsError`, never a traceback. When the
+    engine's message names no file, each table is read again, alone, to name the one at fault
+    (on this failure only: it costs a scan)."""
+    try:
+        return list(backend.to_pyarrow(expression).to_pylist())
+    except _engine_errors() as error:
+        failure = read_error(error)
+    if failure.table is None:
+        for name, table in tables.items():
+            every_value = table.aggregate(
+                **{f"n_{column}": _flag(table[column].notnull()).sum() for column in table.columns}
+            )
+            try:
+                backend.to_pyarrow(every_value)
+            except _engine_errors() as error:
+                failure = read_error(error, name)
+                break
+    raise failure
+
+
+def read_error(error: BaseException, table: str | None = None) -> ClaimsError:
+    """« lecture impossible des données », naming the table (``table``, else the one whose
+    folder the engine's message names)."""
+    message = str(error).strip()
+    table = table or next(
+        (name for name in REQUIRED_TABLES if f"/{name}/" in message or f"{name}/" in message),
+        None,
+    )
+    lines = message.splitlines() or [type(error).__name__]
+    # Spark's Python error begins with « An error occurred while calling o71... »: the Java
+    # exception's own message, on a later line, says what happened.
+    java = next((line.split("Exception: ", 1)[1] for line in lines if "Exception: " in line), "")
+    first = java.strip() or lines[0]
+    if len(first) > 300:
+        first = first[:300] + "…"
+    return ClaimsError(table, rule=f"lecture impossible des données : {first}")
 
 
 def _two_years_before(day: dt.date) -> dt.date:
@@ -342,9 +516,9 @@ def _per_commune(
     prs = prs.select(
         *KEY,
         care_day=prs.EXE_SOI_DTD.cast("date"),
-        nature=prs.PRS_NAT_REF.cast("int64"),
+        nature=_integer(prs.PRS_NAT_REF),
         quantity=prs.PRS_ACT_QTE.cast("float64"),
-        qualifier=prs.DPN_QLF.cast("int64"),
+        qualifier=_integer(prs.DPN_QLF),
     )
     # Only the rows that can count: those of the period, and before it the screening rows of
     # the window. The first condition lets the engine skip files and row groups by statistics;
@@ -369,7 +543,7 @@ def _per_commune(
     ben = _keyed(tables["IR_BEN_R"])
     ben = ben.select(
         *KEY,
-        birth_year=ben.BEN_NAI_ANN.cast("int64"),
+        birth_year=_year(ben.BEN_NAI_ANN),
         death=ben.BEN_DCD_DTE.cast("date"),
         res_dpt=ben.BEN_RES_DPT.cast("string"),
         res_com=ben.BEN_RES_COM.cast("string"),
@@ -383,7 +557,10 @@ def _per_commune(
         dead=_flag(dead).max(),
         code=ben.code.max(),
     )
-    patients = patients.filter(patients.dead == 0)
+    # A birth year after D's (a birth after D, in a later extract): not born on D.
+    patients = patients.filter(
+        patients.dead == 0, patients.birth_year.isnull() | (patients.birth_year <= end.year)
+    )
 
     mtt = _keyed(tables["IR_MTT_R"])
     mtt = mtt.mutate(start_day=mtt.MTT_DEP_DTE.cast("date"), end_day=mtt.MTT_FIN_DTE.cast("date"))
@@ -398,7 +575,7 @@ def _per_commune(
     imb = imb.mutate(
         start_day=imb.IMB_ALD_DTD.cast("date"),
         end_day=imb.IMB_ALD_DTF.cast("date"),
-        reason=imb.IMB_ETM_NAT.cast("int64"),
+        reason=_integer(imb.IMB_ETM_NAT),
     )
     ald = (
         imb.filter(_isin(imb.reason, codes.ald), imb.start_day <= day, _open_on(imb.end_day, day))
@@ -534,16 +711,20 @@ def compute_many(
     began = time.monotonic()
     say(f"Connexion au moteur {engine}")
     backend = engines.connect(engine, spark_master)
-    tables = {
-        name: engines.read_table(backend, engine, claims_dir, name)
-        for name in ("ER_PRS_F", "IR_BEN_R", "IR_IMB_R", "IR_MTT_R")
-    }
+    try:
+        tables = {
+            name: engines.read_table(backend, engine, claims_dir, name) for name in REQUIRED_TABLES
+        }
+    except _engine_errors() as error:
+        raise read_error(error) from None
+    say("Vérification des valeurs (identifiants, entiers, années de naissance)")
+    check_values(backend, tables)
     lookup = ibis.memtable(
         residence.lookup_table(known).rename_columns(["lookup_dpt", "lookup_com", "code"])
     )
     say(f"Calcul du {start.isoformat()} au {end.isoformat()}")
     expression = _per_commune(tables, lookup, start, end, codes)
-    rows = backend.to_pyarrow(expression).to_pylist()
+    rows = _execute(backend, expression, tables)
     say(f"Calcul terminé en {time.monotonic() - began:.1f} s ({len(rows)} communes de résidence)")
     unknown = sum(int(row["population"]) for row in rows if row["code"] is None)
     results = {}

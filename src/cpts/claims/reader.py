@@ -13,9 +13,14 @@ string    string, large string, string view, dictionary of strings
 integer   any integer (8 to 64 bits, signed or not)
 year      any integer, or a string (``"1950"``)
 number    any integer, any floating point, decimal
-date      date (32 or 64 bits), timestamp
+date      date (32 or 64 bits), timestamp (with a time zone or without)
 boolean   boolean
 ========  =========================================================
+
+The files of a table are the ones both engines read, and only those (:func:`table_files`): the
+regular files of ``DIR/<TABLE>/`` whose name ends in ``.parquet`` and begins with neither ``.``
+nor ``_`` (hidden and temporary files of writers, Spark's ``_SUCCESS``); any other file, such as
+a ``README.txt``, and sub-folders are ignored. The engines are given this very list.
 """
 
 from __future__ import annotations
@@ -59,19 +64,35 @@ def accepts(snds_type: str, kind: pa.DataType) -> bool:
     raise ValueError(snds_type)  # pragma: no cover - schema.py only uses the types above
 
 
+def is_data_file(path: Path) -> bool:
+    """A file an engine reads: ``*.parquet``, not hidden (``.``), not metadata (``_``)."""
+    return (
+        path.name.endswith(".parquet") and not path.name.startswith((".", "_")) and path.is_file()
+    )
+
+
 def table_files(claims_dir: Path, name: str) -> list[Path]:
-    """The Parquet files of table ``name``; a missing folder or an empty one is refused."""
+    """The Parquet files of table ``name``, sorted, the very list each engine is given; a
+    missing folder or one without such a file is refused."""
     folder = claims_dir / name
     if not folder.is_dir():
         raise ClaimsError(name, rule=f"table absente : dossier {folder} introuvable")
-    files = sorted(path for path in folder.glob("*.parquet") if path.is_file())
+    try:
+        files = sorted(path for path in folder.iterdir() if is_data_file(path))
+    except OSError as error:
+        raise ClaimsError(
+            name, rule=f"dossier illisible {folder} ({error.strerror or error})"
+        ) from None
     if not files:
         raise ClaimsError(name, rule=f"table vide : aucun fichier .parquet dans {folder}")
     return files
 
 
 def check_table(claims_dir: Path, table: Table) -> None:
-    """Refuse a table whose files miss a required column or give it a type of another family."""
+    """Refuse a table whose files miss a required column or give it a type of another family,
+    or mix, in one date column, timestamps with a time zone and timestamps without one (Spark
+    reads every file with one file's type: the two cannot be read alike)."""
+    zoned: dict[str, tuple[bool, str]] = {}  # date column -> (with a zone?, first file)
     for file in table_files(claims_dir, table.name):
         try:
             schema = pq.read_schema(file)
@@ -94,6 +115,21 @@ def check_table(claims_dir: Path, table: Table) -> None:
                     column.name,
                     rule=f"type attendu {column.snds_type} (SNDS), trouvé {found} dans {file.name}",
                 )
+            if pa.types.is_timestamp(found) or pa.types.is_date(found):
+                zone = pa.types.is_timestamp(found) and found.tz is not None
+                first = zoned.setdefault(column.name, (zone, file.name))
+                if first[0] != zone:
+                    with_zone, without = (
+                        (first[1], file.name) if first[0] else (file.name, first[1])
+                    )
+                    raise ClaimsError(
+                        table.name,
+                        column.name,
+                        rule=(
+                            f"horodatages avec fuseau horaire dans {with_zone}, sans dans "
+                            f"{without} : un même type dans tous les fichiers de la table"
+                        ),
+                    )
 
 
 def check_claims(claims_dir: Path, tables: Iterable[str] = REQUIRED_TABLES) -> None:

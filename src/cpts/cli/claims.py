@@ -2,9 +2,10 @@
 
 The communes come from a community's current perimeter (``--community``, by name or id, within
 the scope of the user named by ``--as``, every community without it) or from a CSV file with a
-``code`` column (``--communes``), both read by :mod:`cpts.cli.territory_args`; a commune listed whole stands for its municipal arrondissements, each weighted by
-its legal population in force on the first day of the period. Bad input is one French message on
-stderr and exit code 2, with nothing written.
+``code`` column (``--communes``), both read by :mod:`cpts.cli.territory_args`, which sets
+Django up before any model is imported; a commune listed whole stands for its municipal
+arrondissements, each weighted by its legal population in force on the first day of the period.
+Bad input is one French message on stderr and exit code 2, with nothing written.
 """
 
 from __future__ import annotations
@@ -131,20 +132,24 @@ def generate(
         _print_json(data)
         return
     console.print(
-        f"{escape(str(out))} : {summary.beneficiaries:,} bénéficiaires ({summary.numbers:,} numéros "
-        f"BEN_NIR_PSA, {summary.unknown_residences:,} résidences inconnues, {summary.deaths:,} décès) "
-        f"dans {summary.communes:,} communes, du {first:%d/%m/%Y} au {last:%d/%m/%Y}, graine {seed}.".replace(
-            ",", "\u202f"
-        ),
+        f"{escape(str(out))} : {_number(summary.beneficiaries)} bénéficiaires "
+        f"({_number(summary.numbers)} numéros BEN_NIR_PSA, "
+        f"{_number(summary.unknown_residences)} résidences inconnues, "
+        f"{_number(summary.deaths)} décès) dans {_number(summary.communes)} communes, "
+        f"du {first:%d/%m/%Y} au {last:%d/%m/%Y}, graine {seed}.",
         soft_wrap=True,
         highlight=False,
     )
     for table, count in summary.rows.items():
         files = summary.files[table]
         console.print(
-            f"  {table} : {count:,} lignes, {files} fichier(s)".replace(",", "\u202f"),
-            highlight=False,
+            f"  {table} : {_number(count)} lignes, {_number(files)} fichier(s)", highlight=False
         )
+
+
+def _number(value: int) -> str:
+    """An integer with the French thousands separator, a narrow no-break space: 12 345."""
+    return f"{value:,}".replace(",", "\u202f")
 
 
 def register(app: typer.Typer) -> None:

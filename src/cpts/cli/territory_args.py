@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .territory import _fail, _user
+from .territory import _fail, _user, django_setup
 
 if TYPE_CHECKING:
     from cpts.accounts.models import User
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 errors = Console(stderr=True)
 
 #: An INSEE commune code: 5 digits, or 2A/2B and 3 digits (Corsica).
-INSEE_CODE = re.compile(r"(?:\d{5}|2[AB]\d{3})")
+INSEE_CODE = re.compile(r"(?:[0-9]{5}|2[AB][0-9]{3})")
 
 
 def find_community(user: User | None, name_or_id: str) -> Community:
@@ -40,7 +40,8 @@ def find_community(user: User | None, name_or_id: str) -> Community:
     communities = Community.objects.all() if user is None else visible_communities(user)
     found = (
         communities.filter(pk=int(name_or_id)).first()
-        if name_or_id.isdigit()
+        # ASCII digits only: "²".isdigit() is true, and int("²") fails
+        if name_or_id.isascii() and name_or_id.isdigit() and len(name_or_id) <= 18
         else communities.filter(name__iexact=name_or_id.strip()).first()
     )
     if found is None:
@@ -52,6 +53,7 @@ def find_community(user: User | None, name_or_id: str) -> Community:
 def community_codes(name_or_id: str, as_user: str | None) -> tuple[str, list[str]]:
     """The name of the community ``--community`` names, read with the scope of ``--as``, and the
     INSEE codes of its current perimeter."""
+    django_setup()  # before any model: a caller may not have set Django up yet
     from cpts.communities.perimeters import current_perimeter
 
     community = find_community(_user(as_user), name_or_id)
@@ -66,6 +68,7 @@ def communes_from_csv(path: Path) -> list[str]:
     """The current INSEE codes of a CSV file with a ``code`` column, in the file's order, each
     once. A former code becomes its current commune (a warning); every malformed or unknown code
     is reported with its line, then exit code 2, so that one run lists all there is to fix."""
+    django_setup()  # before any model: a caller may not have set Django up yet
     from cpts.territory.communes import normalise_code, resolve_map
     from cpts.territory.files import FileError, read_csv
 
