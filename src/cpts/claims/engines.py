@@ -55,8 +55,13 @@ def spark_session(master: str | None = None) -> Any:
             .config("spark.sql.ansi.enabled", "false")
         )
         if master.startswith("local"):
-            builder = builder.config("spark.sql.shuffle.partitions", "4").config(
-                "spark.driver.bindAddress", "127.0.0.1"
+            # On one machine everything stays on loopback: a task's result larger than 1 MB goes
+            # through the block manager, which the driver must reach at the address it advertises
+            # (the machine's own address may not answer: « TaskResultLost »).
+            builder = (
+                builder.config("spark.sql.shuffle.partitions", "4")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.driver.host", "127.0.0.1")
             )
         session = builder.getOrCreate()
         session.sparkContext.setLogLevel("FATAL")  # errors come back as ClaimsError

@@ -49,7 +49,7 @@ from cpts.aci.parameters import default_tree
 
 from . import engines, residence
 from .errors import ClaimsError
-from .reader import check_claims
+from .reader import check_claims, null_counts
 from .schema import NO_DATE, REQUIRED_TABLES
 
 SHARE = "share"
@@ -362,9 +362,21 @@ def _example(value: Any) -> str:
     return f" (par exemple « {text[:40]}{'…' if len(text) > 40 else ''} »)"
 
 
-def _value_checks(name: str, table: Any) -> tuple[Any, list[tuple[str, str, str]]]:
+def _cast_can_fail(column: Any) -> bool:
+    """Whether casting ``column`` to a 64-bit integer can lose a value: not for a signed
+    integer, nor an unsigned one of 32 bits or fewer (the usual types: then no scan is needed)."""
+    kind = column.type()
+    if kind.is_integer():
+        return bool(kind.is_unsigned_integer() and kind.nbytes >= 8)
+    return True
+
+
+def _value_checks(
+    name: str, table: Any, nulls: Mapping[str, int | None]
+) -> tuple[Any | None, list[tuple[str, str, str]]]:
     """One aggregate row counting the values of table ``name`` that no expression can use, and
-    what each count means: (metric, column, kind)."""
+    what each count means: (metric, column, kind); None when no value needs a scan: the
+    footers' statistics say that no key is empty (``nulls``) and every cast is safe."""
     metrics: dict[str, Any] = {}
     checks: list[tuple[str, str, str]] = []
 
@@ -375,17 +387,23 @@ def _value_checks(name: str, table: Any) -> tuple[Any, list[tuple[str, str, str]
         checks.append((metric, column, kind))
 
     for column in KEY:
-        source = table[column]
-        add(column, "null", source.isnull(), ibis.literal("vide"))
+        known = nulls.get(column)
+        if known:
+            raise _value_error(name, column, "null", known, "vide")
+        if known is None:
+            source = table[column]
+            add(column, "null", source.isnull(), ibis.literal("vide"))
     for column in INTEGERS[name]:
         source = table[column]
-        add(column, "integer", source.notnull() & _integer(source).isnull(), source.cast("string"))
+        if _cast_can_fail(source):
+            bad = source.notnull() & _integer(source).isnull()
+            add(column, "integer", bad, source.cast("string"))
     if name == "IR_BEN_R":
         source = table.BEN_NAI_ANN
         year = _year(source)
         add("BEN_NAI_ANN", "year", source.notnull() & year.isnull(), source.cast("string"))
         add("BEN_NAI_ANN", "old", year < FIRST_BIRTH_YEAR, source.cast("string"))
-    return table.aggregate(**metrics), checks
+    return (table.aggregate(**metrics) if metrics else None), checks
 
 
 def _value_error(name: str, column: str, kind: str, count: int, example: Any) -> ClaimsError:
@@ -415,18 +433,23 @@ def _value_error(name: str, column: str, kind: str, count: int, example: Any) ->
     return ClaimsError(name, column, rule=rule)
 
 
-def check_values(backend: Any, tables: Mapping[str, Any]) -> None:
+def check_values(backend: Any, tables: Mapping[str, Any], claims_dir: Path) -> None:
     """Refuse values that the Parquet footers cannot tell and that would be lost or merged:
     a patient key left empty (a null ``BEN_NIR_PSA`` or ``BEN_RNG_GEM``, in any table), an
     integer that does not fit in 64 bits, a ``BEN_NAI_ANN`` that is not a year or is before
-    1850. One query over the four tables; the first fault found is a :class:`ClaimsError`
-    naming the table and the column, with the count of rows and an example."""
+    1850. What the Parquet footers tell (empty keys counted by the statistics, integer types
+    that cannot overflow) is not scanned for; the rest is one query over the four tables. The
+    first fault found is a :class:`ClaimsError` naming the table and the column, with the count
+    of rows and an example."""
     aggregates: list[Any] = []
     checks: list[tuple[str, str, str, str]] = []
     for name, table in tables.items():
-        aggregate, table_checks = _value_checks(name, table)
-        aggregates.append(aggregate)
-        checks.extend((name, *check) for check in table_checks)
+        aggregate, table_checks = _value_checks(name, table, null_counts(claims_dir, name, KEY))
+        if aggregate is not None:
+            aggregates.append(aggregate)
+            checks.extend((name, *check) for check in table_checks)
+    if not aggregates:
+        return
     expression = aggregates[0]
     for aggregate in aggregates[1:]:
         expression = expression.cross_join(aggregate)
@@ -520,15 +543,20 @@ def _per_commune(
         quantity=prs.PRS_ACT_QTE.cast("float64"),
         qualifier=_integer(prs.DPN_QLF),
     )
-    # Only the rows that can count: those of the period, and before it the screening rows of
-    # the window. The first condition lets the engine skip files and row groups by statistics;
-    # the second leaves the rest of the window out of the per-patient aggregation.
-    prs = prs.filter(
-        prs.care_day >= ibis.date(first_day),
-        prs.care_day <= day,
-        (prs.care_day >= ibis.date(start))
-        | ((prs.care_day > ibis.date(screening_after)) & _isin(prs.nature, codes.screening)),
-        prs.qualifier.isnull() | ~_isin(prs.qualifier, codes.information_only),
+    # Only the rows that can count, read in two parts: the rows of the period, and before it the
+    # screening rows of the window. Each part's date range lets the engine skip files and row
+    # groups by their statistics (the period's part never decodes the year before it), and the
+    # rest of the window stays out of the per-patient aggregation.
+    counted = prs.qualifier.isnull() | ~_isin(prs.qualifier, codes.information_only)
+    prs = prs.filter(prs.care_day >= ibis.date(start), prs.care_day <= day, counted).union(
+        prs.filter(
+            prs.care_day >= ibis.date(first_day),
+            prs.care_day > ibis.date(screening_after),
+            prs.care_day < ibis.date(start),
+            _isin(prs.nature, codes.screening),
+            counted,
+        ),
+        distinct=False,
     )
     in_period = prs.care_day >= ibis.date(start)
     care = prs.group_by(list(KEY)).aggregate(
@@ -718,7 +746,7 @@ def compute_many(
     except _engine_errors() as error:
         raise read_error(error) from None
     say("Vérification des valeurs (identifiants, entiers, années de naissance)")
-    check_values(backend, tables)
+    check_values(backend, tables, claims_dir)
     lookup = ibis.memtable(
         residence.lookup_table(known).rename_columns(["lookup_dpt", "lookup_com", "code"])
     )

@@ -132,6 +132,29 @@ def check_table(claims_dir: Path, table: Table) -> None:
                     )
 
 
+def null_counts(claims_dir: Path, name: str, columns: Iterable[str]) -> dict[str, int | None]:
+    """The empty values of each column of table ``name`` as the Parquet footers count them (the
+    statistics of every row group), without reading a row; None where a row group has no such
+    statistics (then only a scan can tell)."""
+    counts: dict[str, int | None] = dict.fromkeys(columns, 0)
+    for file in table_files(claims_dir, name):
+        metadata = pq.ParquetFile(file).metadata
+        indexes = {metadata.schema.column(i).name: i for i in range(metadata.num_columns)}
+        for column, count in counts.items():
+            if count is None:
+                continue
+            index = indexes.get(column)
+            for group in range(metadata.num_row_groups):
+                statistics = (
+                    None if index is None else metadata.row_group(group).column(index).statistics
+                )
+                if statistics is None or not statistics.has_null_count:
+                    counts[column] = None
+                    break
+                counts[column] = (counts[column] or 0) + statistics.null_count
+    return counts
+
+
 def check_claims(claims_dir: Path, tables: Iterable[str] = REQUIRED_TABLES) -> None:
     """Check every table an indicator computation reads (``ER_PRS_F``, ``IR_BEN_R``,
     ``IR_IMB_R``, ``IR_MTT_R``), from the Parquet metadata only."""
