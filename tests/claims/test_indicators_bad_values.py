@@ -49,13 +49,19 @@ def _huge_year(claims: Path) -> None:
     )
 
 
-def _null_key(table: str, column: str, rows: int) -> Callable[[Path], None]:
+def _null_key(
+    table: str, column: str, rows: int, *, statistics: bool = True
+) -> Callable[[Path], None]:
+    """Empty keys; ``statistics`` False: a file without statistics, where only a scan can tell
+    (with them, the footers count the empty values and nothing is scanned)."""
+
     def write(claims: Path) -> None:
         path = claims / table / "part-0.parquet"
         data = pq.read_table(path)
         values = data[column].to_pylist()
         values[:rows] = [None] * rows
-        pq.write_table(_column(data, column, values, data.schema.field(column).type), path)
+        spoiled = _column(data, column, values, data.schema.field(column).type)
+        pq.write_table(spoiled, path, write_statistics=statistics)
 
     return write
 
@@ -91,6 +97,12 @@ BAD = {
         "ER_PRS_F",
         "BEN_RNG_GEM",
         "1 ligne sans valeur",
+    ),
+    "null_rank_prs_no_statistics": (
+        _null_key("ER_PRS_F", "BEN_RNG_GEM", 2, statistics=False),
+        "ER_PRS_F",
+        "BEN_RNG_GEM",
+        "2 lignes sans valeur",
     ),
     "null_nir_mtt": (
         _null_key("IR_MTT_R", "BEN_NIR_PSA", 1),
