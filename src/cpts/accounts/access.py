@@ -36,10 +36,11 @@ class Action(StrEnum):
     PAY = "pay"  # run payments, correct an amount (CPAM)
     MISSIONS = "missions"  # record mission starts and deployments (community or CPAM)
     COMPUTE = "compute"  # compute the annex's indicators from the claims (community or CPAM)
+    BIND = "bind"  # bind an indicator of the annex to a computed one (community or CPAM)
 
 
 ALLOWED: dict[str, set[Action]] = {
-    Role.COORDINATOR: {Action.FILE, Action.MISSIONS, Action.COMPUTE},
+    Role.COORDINATOR: {Action.FILE, Action.MISSIONS, Action.COMPUTE, Action.BIND},
     Role.CPAM: {
         Action.GRANT,
         Action.SIGN,
@@ -47,6 +48,7 @@ ALLOWED: dict[str, set[Action]] = {
         Action.PAY,
         Action.MISSIONS,
         Action.COMPUTE,
+        Action.BIND,
     },
     Role.ARS: {Action.DECIDE, Action.GRANT},
     Role.NATIONAL: set(),

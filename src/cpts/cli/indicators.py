@@ -3,9 +3,10 @@
 
 The territory is a community's current perimeter (``--community``, read with the scope of the
 user named by ``--as``, an administrator without it) or a CSV file of INSEE codes
-(``--communes``, a header ``code`` and one code a line). A city listed whole covers its
-arrondissements and an arrondissement its city's residents coded as the city. Progress goes to
-stderr; stdout carries the result only.
+(``--communes``, a header ``code`` and one code a line), read as the annex's fill reads a
+perimeter (``territory.communes.territory_codes``): a city listed whole covers its
+arrondissements and its residents coded as the city; an arrondissement alone covers only
+itself. Progress goes to stderr; stdout carries the result only.
 """
 
 from __future__ import annotations
@@ -68,21 +69,6 @@ def list_indicators(
     for row in rows:
         table.add_row(row["code"], escape(row["label"]), escape(row["reference"]))
     console.print(table)
-
-
-def _expand(codes: set[str]) -> set[str]:
-    """The codes, their leaf units (a city's arrondissements) and their parents (an
-    arrondissement's city)."""
-    from cpts.territory.communes import leaf_codes
-    from cpts.territory.models import Commune
-
-    leaves = leaf_codes(codes)
-    parents = set(
-        Commune.objects.filter(code__in=codes | leaves, parent__isnull=False).values_list(
-            "parent_id", flat=True
-        )
-    )
-    return codes | leaves | parents
 
 
 def _print_text(computation: Computation) -> None:
@@ -157,6 +143,7 @@ def compute_indicators(
     from cpts.claims.errors import ClaimsError
     from cpts.claims.indicators import compute
     from cpts.claims.reader import check_claims
+    from cpts.territory.communes import territory_codes
     from cpts.territory.models import Commune
 
     try:
@@ -164,7 +151,7 @@ def compute_indicators(
     except ClaimsError as error:
         raise _fail(str(error)) from None
     codes = communes_from_csv(communes) if communes else community_codes(str(community), as_user)[1]
-    territory = _expand(set(codes))
+    territory = territory_codes(codes)  # the annex's rule (cpts indicators fill)
     known = set(Commune.objects.values_list("code", flat=True))
     try:
         computation = compute(

@@ -95,6 +95,7 @@ def report(filled: Any) -> dict[str, Any]:
         "community": stored.community.community.name,
         "start": stored.community.start.isoformat(),
         "end": stored.community.end.isoformat(),
+        "year_end": (filled.year_end or stored.community.end).isoformat(),
         "engine": stored.community.engine,
         "departement": stored.community.departement_id,
         "results": {

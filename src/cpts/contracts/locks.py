@@ -1,4 +1,5 @@
-"""One lock for everything that moves a contract's money: payment runs and terminations.
+"""One lock for everything that moves a contract's money: payment runs, terminations, and the
+annex's measured values filled from the claims (they drive the variable parts).
 
 A PostgreSQL advisory lock, held until the end of the transaction: a second holder is refused
 at once with a French message (never a wait that times out, never a 500).
@@ -13,7 +14,8 @@ MONEY_LOCK = 0x43505453
 
 
 class Busy(Exception):
-    """Another payment run or termination is under way; the message is for the user."""
+    """Another payment run, termination or fill of the annex is under way; the message is for
+    the user (a caller that knows better what it was doing says so in its own)."""
 
 
 def lock_money() -> None:
@@ -23,6 +25,7 @@ def lock_money() -> None:
         (acquired,) = cursor.fetchone()
     if not acquired:
         raise Busy(
-            "Une campagne de paiement ou une résiliation est en cours. Attendez qu'elle se "
-            "termine, puis recommencez : ce qui aura été versé ne le sera pas deux fois."
+            "Une campagne de paiement, une résiliation ou un calcul des indicateurs est en cours. "
+            "Attendez la fin de l'opération, puis recommencez : ce qui aura été versé ne le sera "
+            "pas deux fois."
         )

@@ -21,7 +21,7 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import QuerySet
 
-from cpts.accounts.access import Action, can, require
+from cpts.accounts.access import Action, require
 from cpts.accounts.models import User
 from cpts.aci import default_tree
 from cpts.core.dates import today
@@ -54,9 +54,7 @@ def measured_value(result: ComputedIndicator, measure: str) -> Decimal | None:
 
 def bind_indicator(indicator: Indicator, user: User, code: str, measure: str) -> None:
     """Bind an indicator of the annex to a computed indicator (``code`` empty: typed by hand)."""
-    community = indicator.contract.community
-    if not (can(user, Action.FILE, community) or can(user, Action.EVALUATE, community)):
-        require(user, Action.EVALUATE, community)
+    require(user, Action.BIND, indicator.contract.community)
     if _evaluation_closed(indicator.contract, indicator.contract_year):
         raise RuleError("L'évaluation de cette année est close.")
     code, measure = check_binding(code, measure, indicator.kind)
@@ -75,12 +73,18 @@ class Filled:
     changed: list[Indicator] = field(default_factory=list)
     unchanged: list[Indicator] = field(default_factory=list)
 
+    #: The year's last day, when the computation stops earlier (a year in progress: D is today).
+    year_end: dt.date | None = None
+
     def summary(self) -> str:
         sent_back = sum(1 for item in self.changed if item.verdict == Indicator.Verdict.PENDING)
+        partial = (
+            f" (année en cours, qui va jusqu'au {self.year_end:%d/%m/%Y})" if self.year_end else ""
+        )
         text = (
             f"{len(self.changed) + len(self.unchanged)} indicateur(s) calculé(s) sur les données "
-            f"du {self.stored.community.start:%d/%m/%Y} au {self.stored.community.end:%d/%m/%Y} : "
-            f"{len(self.changed)} valeur(s) modifiée(s)"
+            f"du {self.stored.community.start:%d/%m/%Y} au {self.stored.community.end:%d/%m/%Y}"
+            f"{partial} : {len(self.changed)} valeur(s) modifiée(s)"
         )
         return text + (f", à décider par la CPAM : {sent_back}." if self.changed else ".")
 
@@ -93,12 +97,16 @@ def fill_measured_values(
     engine: str = Engine.DUCKDB,
     spark_master: str | None = None,
 ) -> Filled:
-    """Compute the indicators over contract year ``number`` (its first to its last day) and fill
-    every bound indicator of its annex; a value that changes goes back to the CPAM's decision.
+    """Compute the indicators over contract year ``number`` and fill every bound indicator of its
+    annex; a value that changes goes back to the CPAM's decision. The period runs from the
+    year's first day to D, its last day, or today for a year in progress (the CPAM follows the
+    year as it goes; the stored period and the provenance say where it stopped).
 
     The claims are read first, without holding anything; then the results, the values and
     their provenance are written in one transaction, under the money lock (measured values
-    drive the variable parts): all or nothing. ``user`` None: the command line without
+    drive the variable parts) and the contract's row, which closing the evaluation locks too:
+    the year is checked open again under them, so that a fill and a closing never cross (all
+    or nothing). ``user`` None: the command line without
     ``--as`` (an administrator). ``spark_master``: with Spark, the cluster to run on (default:
     the ``SPARK_MASTER`` setting, else ``local[*]``)."""
     community = contract.community
@@ -119,16 +127,18 @@ def fill_measured_values(
             "calculé : reliez-en un depuis sa page, puis recommencez."
         )
     last_day = facts.end - dt.timedelta(days=1)
+    day = min(last_day, today())  # D: a year in progress is computed up to today
     pending = computations.compute(
-        community, facts.start, last_day, user, claims_dir, engine, spark_master
+        community, facts.start, day, user, claims_dir, engine, spark_master
     )
     try:
         with transaction.atomic():
             lock_money()
-            _open(contract, number, lock=True)
+            Contract.objects.select_for_update().filter(pk=contract.pk).first()
+            _open(contract, number)
             stored = computations.store(pending, user)
             results = {item.code: item for item in stored.community.results.all()}
-            filled = Filled(stored)
+            filled = Filled(stored, year_end=last_day if day < last_day else None)
             for indicator in _bound(contract, number).select_for_update():
                 result = results.get(indicator.computed_code)
                 if result is None:
@@ -150,18 +160,20 @@ def fill_measured_values(
                 (filled.changed if changed else filled.unchanged).append(indicator)
             return filled
     except Busy as error:
-        raise RuleError(str(error)) from error
+        raise RuleError(
+            "Un calcul des indicateurs ou une autre opération sur les montants (campagne de "
+            "paiement, résiliation) est en cours : recommencez dans un instant."
+        ) from error
 
 
 def _bound(contract: Contract, number: int) -> QuerySet[Indicator]:
     return contract.indicators.filter(contract_year=number).exclude(computed_code="")
 
 
-def _open(contract: Contract, number: int, *, lock: bool = False) -> None:
-    """Refuse a year whose evaluation is closed (``lock``: and keep it open until the commit)."""
+def _open(contract: Contract, number: int) -> None:
+    """Refuse a year whose evaluation is closed (under the contract's row lock, it stays open
+    until the commit: closing takes that lock first)."""
     evaluations = Evaluation.objects.filter(contract=contract, contract_year=number)
-    if lock:
-        evaluations = evaluations.select_for_update()
     if any(evaluation.status == Evaluation.Status.CLOSED for evaluation in evaluations):
         raise RuleError(
             f"L'évaluation de l'année {number} est close : ses valeurs ne se recalculent plus."

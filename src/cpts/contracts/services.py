@@ -804,24 +804,29 @@ def _evaluation_closed(contract: Contract, number: int) -> bool:
 
 
 def close_evaluation(contract: Contract, number: int, user: User, on: dt.date) -> Evaluation:
-    """Close the evaluation: every indicator decided, the variable parts computed by the engine."""
+    """Close the evaluation: every indicator decided, the variable parts computed by the engine.
+
+    Under the contract's row lock, which a fill of the annex from the claims takes too
+    (``measures.fill_measured_values``): a fill under way finishes first, and what it sent back
+    to the CPAM's decision is seen here; a fill that comes after finds the year closed."""
     require(user, Action.EVALUATE, contract.community)
-    pending = contract.indicators.filter(
-        contract_year=number, verdict=Indicator.Verdict.PENDING
-    ).count()
-    if pending:
-        raise RuleError(f"{pending} indicateur(s) restent à accepter ou refuser.")
     year = contract_year(contract.signed_on, number)
     if on < year.start:
         raise RuleError("L'évaluation d'une année ne peut pas être close avant son début.")
     if on > today():
         raise RuleError("La date de clôture ne peut pas être dans le futur.")
-    evaluation = Evaluation.objects.filter(
-        contract=contract, contract_year=number
-    ).first() or Evaluation(contract=contract, contract_year=number)
-    if evaluation.status == Evaluation.Status.CLOSED:
-        raise RuleError("Cette évaluation est déjà close.")
     with transaction.atomic():
+        Contract.objects.select_for_update().filter(pk=contract.pk).first()
+        pending = contract.indicators.filter(
+            contract_year=number, verdict=Indicator.Verdict.PENDING
+        ).count()
+        if pending:
+            raise RuleError(f"{pending} indicateur(s) restent à accepter ou refuser.")
+        evaluation = Evaluation.objects.filter(
+            contract=contract, contract_year=number
+        ).first() or Evaluation(contract=contract, contract_year=number)
+        if evaluation.status == Evaluation.Status.CLOSED:
+            raise RuleError("Cette évaluation est déjà close.")
         row = record_year(contract, number, user)
         contract.refresh_from_db()
         result = engine.compute(contract, number, final=True)

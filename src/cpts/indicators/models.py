@@ -1,5 +1,9 @@
 """Indicators computed from the claims, stored per scope (a community, its département, the
-nation) and data period; recomputing a period replaces its values in place (same rows)."""
+nation) and data period; recomputing a period replaces its values in place (same rows).
+
+The département's and the nation's values are those of one community's computation: each
+community computation owns its comparisons (``Computation.owner``), so that another community's
+computation, or one on other claims, never changes what a community's dashboard shows."""
 
 from __future__ import annotations
 
@@ -29,7 +33,9 @@ class Computation(models.Model):
     provenance (claims folder, engine, when, by whom) and what it counted.
 
     A community's computation names the département it is compared with (``departement``): the
-    département holding most of its population at the period's end.
+    département holding most of its population at the period's end. The département's and the
+    nation's computations made with it belong to it (``owner``): one of each per community
+    computation, rewritten only with it.
     """
 
     scope = models.CharField("territoire", max_length=16, choices=Scope.choices)
@@ -48,6 +54,14 @@ class Computation(models.Model):
         blank=True,
         related_name="+",
         verbose_name="département",
+    )
+    owner = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="comparisons",
+        verbose_name="calcul de la CPTS comparée",
     )
     start = models.DateField("données du")
     end = models.DateField("données au (inclus)")
@@ -80,34 +94,33 @@ class Computation(models.Model):
                     models.Q(scope="community")
                     & models.Q(community__isnull=False)
                     & models.Q(departement__isnull=False)
+                    & models.Q(owner__isnull=True)
                 )
                 | (
                     models.Q(scope="departement")
                     & models.Q(community__isnull=True)
                     & models.Q(departement__isnull=False)
+                    & models.Q(owner__isnull=False)
                 )
                 | (
                     models.Q(scope="national")
                     & models.Q(community__isnull=True)
                     & models.Q(departement__isnull=True)
+                    & models.Q(owner__isnull=False)
                 ),
                 name="computation_scope_consistent",
             ),
-            # Idempotence: one computation per territory and data period (recomputing replaces).
+            # Idempotence: one computation per community and data period (recomputing replaces),
+            # one département and one nation per community computation.
             models.UniqueConstraint(
                 fields=["community", "start", "end"],
                 condition=models.Q(scope="community"),
                 name="computation_once_per_community_period",
             ),
             models.UniqueConstraint(
-                fields=["departement", "start", "end"],
-                condition=models.Q(scope="departement"),
-                name="computation_once_per_departement_period",
-            ),
-            models.UniqueConstraint(
-                fields=["start", "end"],
-                condition=models.Q(scope="national"),
-                name="computation_once_per_national_period",
+                fields=["owner", "scope"],
+                condition=models.Q(owner__isnull=False),
+                name="comparison_once_per_community_computation",
             ),
         ]
 
@@ -130,14 +143,16 @@ class Computation(models.Model):
 class ComputedIndicator(models.Model):
     """The value of one indicator in one computation: a share (numerator / denominator, rounded
     to 4 decimals by the claims package; no value over a denominator of 0) or a count (no
-    denominator)."""
+    denominator). A count may be negative: regularisations in the period cancelling acts of an
+    earlier one (``regulated_care_acts`` is a sum of quantities); a share's numerator lies
+    between 0 and its denominator."""
 
     computation = models.ForeignKey(
         Computation, on_delete=models.CASCADE, related_name="results", verbose_name="calcul"
     )
     code = models.CharField("code", max_length=64)
     label = models.CharField("indicateur", max_length=300)
-    numerator = models.PositiveBigIntegerField("numérateur")
+    numerator = models.BigIntegerField("numérateur")
     denominator = models.PositiveBigIntegerField("dénominateur", null=True, blank=True)
     value = models.DecimalField("valeur", max_digits=18, decimal_places=4, null=True, blank=True)
     history = HistoricalRecords()
@@ -149,6 +164,11 @@ class ComputedIndicator(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["computation", "code"], name="computed_indicator_once_per_computation"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(denominator__isnull=True)
+                | (models.Q(numerator__gte=0) & models.Q(numerator__lte=models.F("denominator"))),
+                name="computed_share_within_its_denominator",
             ),
         ]
 

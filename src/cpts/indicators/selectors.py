@@ -1,11 +1,13 @@
 """Reading the stored indicators: a community's trend over periods (its contract years), with
-the values of its département and of the nation computed on the same claims."""
+the values of its département and of the nation computed with it, on the same claims."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from django.db.models import Q
 
 from cpts.claims.indicators import definitions
 from cpts.communities.models import Community
@@ -42,40 +44,35 @@ class Trend:
 
 def trends(community: Community, periods: Sequence[Period]) -> list[Trend]:
     """For each indicator stored for ``community`` over any of ``periods``, its values period by
-    period: the community's, its département's and the nation's (None when missing)."""
-    wanted = {(period.start, period.end): period for period in periods}
-    own = [
-        computation
-        for computation in Computation.objects.filter(
-            scope=Scope.COMMUNITY, community=community
-        ).select_related("departement", "computed_by")
-        if (computation.start, computation.end) in wanted
-    ]
+    period: the community's, and those of the département and the nation computed with it (None
+    when missing). A period's computation begins on its first day and ends on its last, or
+    earlier for a year computed while in progress (``TrendRow.computation`` has the real
+    dates)."""
+    wanted = {period.start: period for period in periods}
+    own: dict[dt.date, Computation] = {}
+    for computation in Computation.objects.filter(
+        scope=Scope.COMMUNITY, community=community, start__in=list(wanted)
+    ).select_related("departement", "computed_by"):
+        if computation.end > wanted[computation.start].end:
+            continue
+        kept = own.get(computation.start)
+        if kept is None or computation.end > kept.end:
+            own[computation.start] = computation
     if not own:
         return []
-    starts = {computation.start for computation in own}
-    larger = Computation.objects.filter(
-        scope__in=[Scope.DEPARTEMENT, Scope.NATIONAL], start__in=starts
-    )
-    results: dict[tuple[str, str | None, dt.date, dt.date], dict[str, ComputedIndicator]] = {}
-    for item in ComputedIndicator.objects.filter(computation__in=[*own, *larger]).select_related(
-        "computation"
-    ):
+    results: dict[tuple[int, str], dict[str, ComputedIndicator]] = {}
+    for item in ComputedIndicator.objects.filter(
+        Q(computation__in=own.values()) | Q(computation__owner__in=own.values())
+    ).select_related("computation"):
         computation = item.computation
-        key = (
-            computation.scope,
-            computation.departement_id if computation.scope != Scope.COMMUNITY else None,
-            computation.start,
-            computation.end,
-        )
+        key = (computation.owner_id or computation.pk, computation.scope)
         results.setdefault(key, {})[item.code] = item
     by_code: dict[str, Trend] = {}
-    for computation in sorted(own, key=lambda row: row.start):
-        period = wanted[(computation.start, computation.end)]
-        dates = (computation.start, computation.end)
-        mine = results.get((Scope.COMMUNITY, None, *dates), {})
-        departement = results.get((Scope.DEPARTEMENT, computation.departement_id, *dates), {})
-        national = results.get((Scope.NATIONAL, None, *dates), {})
+    for start, computation in sorted(own.items()):
+        period = wanted[start]
+        mine = results.get((computation.pk, Scope.COMMUNITY), {})
+        departement = results.get((computation.pk, Scope.DEPARTEMENT), {})
+        national = results.get((computation.pk, Scope.NATIONAL), {})
         for code, item in mine.items():
             trend = by_code.setdefault(code, Trend(code, item.label))
             trend.rows.append(

@@ -4,23 +4,26 @@ stored together or not at all.
 
 Choices (see ``docs/architecture.md``):
 
-* the territory is the community's perimeter in force on the period's last day, as leaf units
-  (a city listed whole stands for its arrondissements), plus a city whose every arrondissement
-  is in it (a beneficiary coded by the city's own code then lives in the territory);
+* the territory is the community's perimeter in force on the period's last day, with the
+  codes its residents may have (``territory.communes.territory_codes``, the rule of
+  ``cpts indicators compute`` too): its leaf units (a city listed whole stands for its
+  arrondissements), plus a city whose every arrondissement is in it (a beneficiary coded by the
+  city's own code then lives in the territory); an arrondissement alone is only itself;
 * the département compared with is the one holding most of the territory's legal population on
   that day (one value per year in the trend; a community on two départements is compared with
   the one most of its inhabitants live in);
 * the nation is every known commune and arrondissement.
 
 Nothing is written before the three computations have succeeded; then everything is written in
-one transaction, in place of what an earlier computation of the same territory and period held
-(same rows: recomputing is idempotent).
+one transaction, in place of what the community's earlier computation of the same first day
+held, with the département's and the nation's it owns (same rows: recomputing is idempotent;
+another community's computation never touches them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +40,7 @@ from cpts.communities.models import Community
 from cpts.communities.perimeters import current_perimeter
 from cpts.core.audit import save_audited
 from cpts.core.errors import RuleError
-from cpts.territory.communes import leaf_codes, vintage_on
+from cpts.territory.communes import leaf_codes, territory_codes, vintage_on
 from cpts.territory.models import Commune
 
 from .models import Computation, ComputedIndicator, Engine, Scope
@@ -56,17 +59,6 @@ class Stored:
 
 def claims_dir_or_default(claims_dir: Path | str | None) -> Path:
     return Path(claims_dir) if claims_dir else Path(settings.CLAIMS_DIR)
-
-
-def territory_codes(codes: Iterable[str]) -> set[str]:
-    """The INSEE codes a territory's residents may be coded with: its leaf units, and each city
-    whose arrondissements are all in it."""
-    leaves = leaf_codes(codes)
-    arrondissements = Commune.objects.filter(parent__isnull=False).values_list("code", "parent_id")
-    children: dict[str, set[str]] = {}
-    for code, parent in arrondissements:
-        children.setdefault(parent, set()).add(code)
-    return leaves | {parent for parent, codes in children.items() if codes <= leaves}
 
 
 def community_territory(community: Community, day: dt.date) -> set[str]:
@@ -173,41 +165,77 @@ def compute(
 
 
 def store(pending: Pending, user: User | None) -> Stored:
-    """Store the three computations together, in place of those of the same territories and
-    period (same rows, values replaced): all or nothing."""
-    period = {"start": pending.start, "end": pending.end}
+    """Store the three computations together: the community's in place of its computation of the
+    same first day (same rows, values replaced; a year in progress computed again later gets its
+    new last day), the département's and the nation's in place of those it owns: all or
+    nothing."""
     common = {
         "engine": pending.engine,
         "claims_dir": str(pending.claims_dir),
         "computed_at": timezone.now(),
         "computed_by": user,
+        "start": pending.start,
+        "end": pending.end,
     }
     departement, computed = pending.departement, pending.computed
     try:
         with transaction.atomic():
+            own = Computation.objects.select_for_update().filter(
+                scope=Scope.COMMUNITY, community=pending.community, start=pending.start
+            )
+            community = _store(
+                own.order_by("-end").first()
+                or Computation(scope=Scope.COMMUNITY, community=pending.community),
+                departement,
+                computed[Scope.COMMUNITY.value],
+                common,
+                user,
+            )
+            owned = Computation.objects.select_for_update().filter(owner=community)
             return Stored(
-                community=_store(
-                    {"scope": Scope.COMMUNITY, "community": pending.community, **period},
-                    departement,
-                    computed[Scope.COMMUNITY.value],
-                    common,
-                    user,
-                ),
+                community=community,
                 departement=_store(
-                    {"scope": Scope.DEPARTEMENT, "departement_id": departement, **period},
+                    owned.filter(scope=Scope.DEPARTEMENT).first()
+                    or Computation(scope=Scope.DEPARTEMENT, owner=community),
                     departement,
                     computed[Scope.DEPARTEMENT.value],
                     common,
                     user,
                 ),
                 national=_store(
-                    {"scope": Scope.NATIONAL, **period}, None, computed[NATIONAL], common, user
+                    owned.filter(scope=Scope.NATIONAL).first()
+                    or Computation(scope=Scope.NATIONAL, owner=community),
+                    None,
+                    computed[NATIONAL],
+                    common,
+                    user,
                 ),
             )
-    except IntegrityError as error:  # the same period stored at the same moment by someone else
+    except IntegrityError as error:
+        if _violated(error) == UNIQUE_VIOLATION:  # the same period stored at this very moment
+            raise RuleError(
+                "Un calcul des mêmes indicateurs vient d'être enregistré : recommencez."
+            ) from error
         raise RuleError(
-            "Un calcul des mêmes indicateurs vient d'être enregistré : recommencez."
+            "Les indicateurs calculés n'ont pas pu être enregistrés : une valeur est refusée par "
+            f"la base de données ({_constraint(error)}). Rien n'a été enregistré ; signalez-le "
+            "à l'administration."
         ) from error
+
+
+#: SQLSTATE of a unique violation (PostgreSQL).
+UNIQUE_VIOLATION = "23505"
+
+
+def _violated(error: IntegrityError) -> str | None:
+    """The SQLSTATE of the database error behind ``error``."""
+    return getattr(error.__cause__, "sqlstate", None)
+
+
+def _constraint(error: IntegrityError) -> str:
+    diagnostic = getattr(error.__cause__, "diag", None)
+    name = getattr(diagnostic, "constraint_name", None)
+    return f"règle « {name} »" if name else str(error.__cause__ or error).splitlines()[0]
 
 
 def compute_for(
@@ -224,16 +252,14 @@ def compute_for(
 
 
 def _store(
-    lookup: dict[str, object],
+    row: Computation,
     departement: str | None,
     computed: claims.Computation,
     common: dict[str, object],
     user: User | None,
 ) -> Computation:
-    """Write one computation in place of the stored one of the same territory and period."""
-    row = Computation.objects.select_for_update().filter(**lookup).first()
-    if row is None:
-        row = Computation(**lookup)
+    """Write one computation in ``row`` (a stored row, locked, or a new one): its values replace
+    the stored ones, each result in its own row."""
     row.departement_id = departement
     for name, value in common.items():
         setattr(row, name, value)

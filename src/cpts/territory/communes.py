@@ -81,6 +81,27 @@ def leaf_codes(codes: Iterable[str]) -> set[str]:
     return (codes - parents) | set(children)
 
 
+def territory_codes(codes: Iterable[str]) -> set[str]:
+    """The INSEE codes the residents of a territory listed by ``codes`` may be coded with: the
+    one rule of the indicators, for the command line and the annex alike.
+
+    * its leaf units: a city listed whole stands for its arrondissements;
+    * and each city whose arrondissements are all in it (the city listed whole, or each of its
+      arrondissements listed): a resident coded with the city's own code lives there.
+
+    An arrondissement listed alone covers only itself: a resident coded at the city's level
+    (75056) cannot be placed in one arrondissement; it counts only in a territory holding the
+    whole city (and in its département and the nation).
+    """
+    leaves = leaf_codes(codes)
+    children: dict[str, set[str]] = {}
+    for code, parent in Commune.objects.filter(parent__isnull=False).values_list(
+        "code", "parent_id"
+    ):
+        children.setdefault(parent, set()).add(code)
+    return leaves | {parent for parent, units in children.items() if units <= leaves}
+
+
 def leaf_populations(codes: Iterable[str], day: dt.date) -> dict[str, int]:
     """Legal population in force on ``day`` of each leaf unit of ``codes`` (0 when unknown)."""
     leaves = leaf_codes(codes)

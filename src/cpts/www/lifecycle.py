@@ -520,7 +520,7 @@ def indicator(
             else ""
         },
     )
-    may_bind = can(user, Action.FILE, community) or can(user, Action.EVALUATE, community)
+    may_bind = can(user, Action.BIND, community)
     back = _to("communities:annex", current, pk=pk, year=year)
     if action == "record":
         require(user, Action.FILE, community)
@@ -545,8 +545,7 @@ def indicator(
         ):
             return back
     elif action == "bind":
-        if not may_bind:
-            raise PermissionDenied
+        require(user, Action.BIND, community)
         if _submit(
             request,
             binding_form,
