@@ -183,6 +183,7 @@ def test_the_previous_contract_stays_reachable_after_a_renewal(people: dict[str,
     assert Evaluation.objects.get(contract=first, contract_year=5).status == "closed"
     assert client.get(f"{annex}?contrat=999999").status_code == 404
     assert client.get(f"{annex}?contrat=abc").status_code == 404
+    assert client.get(f"{annex}?contrat=²").status_code == 404  # a digit, not an ASCII one
 
 
 def test_a_correction_cannot_exceed_what_the_agreement_allows(contracted: dict[str, Any]) -> None:

@@ -390,7 +390,7 @@ def test_who_may_bind_an_indicator(
         "other_cpam": make_user("cpam31", Role.CPAM, departements=["31"]),
     }
     user, community = users[who], computable["nord"]
-    assert can(user, Action.BIND, community) is allowed
+    assert can(user, Action.ANNEX, community) is allowed
     rate = computable["rate"]
     url = reverse("communities:indicator_bind", args=[community.pk, 1, rate.pk])
     client = Client()

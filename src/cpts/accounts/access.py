@@ -36,11 +36,11 @@ class Action(StrEnum):
     PAY = "pay"  # run payments, correct an amount (CPAM)
     MISSIONS = "missions"  # record mission starts and deployments (community or CPAM)
     COMPUTE = "compute"  # compute the annex's indicators from the claims (community or CPAM)
-    BIND = "bind"  # bind an indicator of the annex to a computed one (community or CPAM)
+    ANNEX = "annex"  # write the annex: add an indicator, bind it to a computed one
 
 
 ALLOWED: dict[str, set[Action]] = {
-    Role.COORDINATOR: {Action.FILE, Action.MISSIONS, Action.COMPUTE, Action.BIND},
+    Role.COORDINATOR: {Action.FILE, Action.MISSIONS, Action.COMPUTE, Action.ANNEX},
     Role.CPAM: {
         Action.GRANT,
         Action.SIGN,
@@ -48,7 +48,7 @@ ALLOWED: dict[str, set[Action]] = {
         Action.PAY,
         Action.MISSIONS,
         Action.COMPUTE,
-        Action.BIND,
+        Action.ANNEX,
     },
     Role.ARS: {Action.DECIDE, Action.GRANT},
     Role.NATIONAL: set(),

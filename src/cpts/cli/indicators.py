@@ -150,7 +150,11 @@ def compute_indicators(
         check_claims(claims)  # before the database: a wrong folder is told at once
     except ClaimsError as error:
         raise _fail(str(error)) from None
-    codes = communes_from_csv(communes) if communes else community_codes(str(community), as_user)[1]
+    codes = (
+        communes_from_csv(communes)
+        if communes
+        else community_codes(str(community), as_user, last)[1]
+    )
     territory = territory_codes(codes)  # the annex's rule (cpts indicators fill)
     known = set(Commune.objects.values_list("code", flat=True))
     try:

@@ -11,6 +11,7 @@ needs to exist; a lookup alone needs no account).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,16 +51,19 @@ def find_community(user: User | None, name_or_id: str) -> Community:
     return found
 
 
-def community_codes(name_or_id: str, as_user: str | None) -> tuple[str, list[str]]:
+def community_codes(
+    name_or_id: str, as_user: str | None, day: dt.date | None = None
+) -> tuple[str, list[str]]:
     """The name of the community ``--community`` names, read with the scope of ``--as``, and the
-    INSEE codes of its current perimeter."""
+    INSEE codes of its perimeter in force on ``day`` (today by default)."""
     django_setup()  # before any model: a caller may not have set Django up yet
     from cpts.communities.perimeters import current_perimeter
 
     community = find_community(_user(as_user), name_or_id)
-    perimeter = current_perimeter(community)
+    perimeter = current_perimeter(community, day)
     if perimeter is None:
-        raise _fail(f"{community.name} : aucun périmètre en vigueur.")
+        when = f" le {day:%d/%m/%Y}" if day else ""
+        raise _fail(f"{community.name} : aucun périmètre en vigueur{when}.")
     codes = perimeter.items.order_by("commune_id").values_list("commune_id", flat=True)
     return community.name, list(codes)
 

@@ -54,7 +54,7 @@ def measured_value(result: ComputedIndicator, measure: str) -> Decimal | None:
 
 def bind_indicator(indicator: Indicator, user: User, code: str, measure: str) -> None:
     """Bind an indicator of the annex to a computed indicator (``code`` empty: typed by hand)."""
-    require(user, Action.BIND, indicator.contract.community)
+    require(user, Action.ANNEX, indicator.contract.community)
     if _evaluation_closed(indicator.contract, indicator.contract_year):
         raise RuleError("L'évaluation de cette année est close.")
     code, measure = check_binding(code, measure, indicator.kind)

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from cpts.accounts.access import Action, can, require
+from cpts.accounts.access import Action, require
 from cpts.accounts.models import User
 from cpts.aci import (
     AciError,
@@ -639,10 +639,7 @@ def annex_gaps(contract: Contract, number: int) -> list[str]:
 
 def add_indicator(contract: Contract, number: int, user: User, data: dict[str, Any]) -> Indicator:
     """Add an indicator to the annex of a contract year, with its expected deliverables."""
-    if not (
-        can(user, Action.FILE, contract.community) or can(user, Action.EVALUATE, contract.community)
-    ):
-        require(user, Action.EVALUATE, contract.community)
+    require(user, Action.ANNEX, contract.community)
     _in_force(contract)
     if _evaluation_closed(contract, number):
         raise RuleError("L'évaluation de cette année est close.")

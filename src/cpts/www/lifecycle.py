@@ -87,7 +87,7 @@ def _contract_or_404(community: Community, request: HttpRequest | None = None) -
     one in force, or the last one); anything else is a 404."""
     chosen = request.GET.get("contrat", "") if request is not None else ""
     if chosen:
-        if not chosen.isdigit() or len(chosen) > 18:
+        if not (chosen.isascii() and chosen.isdigit()) or len(chosen) > 18:
             raise Http404("Pas de contrat")
         return get_object_or_404(community.contracts, pk=int(chosen))
     contract = community.contracts.order_by("-signed_on").first()
@@ -425,7 +425,7 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
     current = _contract_for_year(community, year, request)
-    may_edit = can(user, Action.FILE, community) or can(user, Action.EVALUATE, community)
+    may_edit = can(user, Action.ANNEX, community)
     add_form = IndicatorForm(request.POST or None, prefix="indicator", community=community)
     if request.method == "POST":
         if not may_edit:
@@ -520,7 +520,7 @@ def indicator(
             else ""
         },
     )
-    may_bind = can(user, Action.BIND, community)
+    may_bind = can(user, Action.ANNEX, community)
     back = _to("communities:annex", current, pk=pk, year=year)
     if action == "record":
         require(user, Action.FILE, community)
@@ -545,7 +545,7 @@ def indicator(
         ):
             return back
     elif action == "bind":
-        require(user, Action.BIND, community)
+        require(user, Action.ANNEX, community)
         if _submit(
             request,
             binding_form,
