@@ -316,8 +316,9 @@ def _flag(condition: Any) -> Any:
 
 def _integer(column: Any) -> Any:
     """An integer column as a 64-bit integer; a value that does not fit (an unsigned integer past
-    2^63 − 1) becomes null, on both engines (refused beforehand by :func:`check_values`)."""
-    return column.try_cast("int64")
+    2^63 − 1) becomes null, on both engines (refused beforehand by :func:`check_values`). A
+    column whose type cannot overflow is cast plainly, which costs less on every row."""
+    return column.try_cast("int64") if _cast_can_fail(column) else column.cast("int64")
 
 
 def _year(column: Any) -> Any:
