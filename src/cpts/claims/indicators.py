@@ -749,7 +749,7 @@ def compute_many(
     say("Vérification des valeurs (identifiants, entiers, années de naissance)")
     check_values(backend, tables, claims_dir)
     lookup = ibis.memtable(
-        residence.lookup_table(known).rename_columns(["lookup_dpt", "lookup_com", "code"])
+        residence.cached_lookup_table(known).rename_columns(["lookup_dpt", "lookup_com", "code"])
     )
     say(f"Calcul du {start.isoformat()} au {end.isoformat()}")
     expression = _per_commune(tables, lookup, start, end, codes)

@@ -19,6 +19,7 @@ arrondissement (``075`` + ``101``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import pyarrow as pa
@@ -64,6 +65,17 @@ def decode(departement: str | None, commune: str | None, known: frozenset[str]) 
     else:
         code = departement[1:] + commune
     return code if code in known else None
+
+
+@functools.lru_cache(maxsize=4)
+def _lookup_table(known: frozenset[str]) -> pa.Table:
+    return lookup_table(known)
+
+
+def cached_lookup_table(known: Iterable[str]) -> pa.Table:
+    """:func:`lookup_table`, kept for the last few sets of known codes (a server computes on the
+    same reference geography again and again; an Arrow table is immutable)."""
+    return _lookup_table(frozenset(known))
 
 
 def lookup_table(known: Iterable[str]) -> pa.Table:
