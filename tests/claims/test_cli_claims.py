@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import pyarrow.parquet as pq
 import pytest
@@ -192,10 +193,12 @@ def _database_url() -> str:
     from django.db import connection
 
     settings = connection.settings_dict
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    host = settings.get("HOST") or "127.0.0.1"
-    port = settings.get("PORT") or 5432
-    return f"postgres://{settings['USER']}{password}@{host}:{port}/{settings['NAME']}"
+    password = f":{quote(settings['PASSWORD'], safe='')}" if settings.get("PASSWORD") else ""
+    # A Unix socket's folder (the embedded server of cpts.devdb) is written percent-encoded,
+    # as cpts.devdb writes it; a TCP host as it is.
+    host = quote(settings.get("HOST") or "127.0.0.1", safe="")
+    port = f":{settings['PORT']}" if settings.get("PORT") else ""
+    return f"postgres://{settings['USER']}{password}@{host}{port}/{settings['NAME']}"
 
 
 @pytest.mark.django_db(transaction=True)
