@@ -33,7 +33,8 @@ def test_fill_as_the_cpam_prints_the_three_territories(
     data = json.loads(out)
     assert (data["start"], data["end"], data["engine"]) == ("2023-01-15", "2024-01-14", "duckdb")
     assert data["results"]["community"]["consumers"]["numerator"] == 3
-    assert data["results"]["departement"]["patients_16_with_gp"]["value"] == "0.6667"
+    assert data["results"]["departement"]["patients_16_with_gp"]["value"] == 0.6667
+    assert data["results"]["community"]["consumers"]["value"] == 3  # as indicators compute
     assert data["results"]["national"]["consumers"]["numerator"] == 5
     assert {row["measured_value"] for row in data["indicators"]} == {"50.00", "3.00"}
     assert Indicator.objects.get(pk=computable["rate"].pk).computed_by == computable["cpam"]
@@ -94,3 +95,38 @@ def test_the_spark_master_goes_from_the_option_or_the_setting_to_the_engine(
     code, _, err = fill(*common, "--spark-master", "spark://other:7077")
     assert code == 2
     assert "--spark-master ne s'utilise qu'avec --engine spark" in err
+
+
+def test_an_unknown_format_is_refused_before_anything_is_computed(
+    computable: dict[str, Any], claims_dir: Path
+) -> None:
+    code, out, err = fill(
+        "--community", "CPTS Nord", "--year", "1", "--as", "cpam59",
+        "--claims", str(claims_dir), "--format", "xml",
+    )  # fmt: skip
+    assert code == 2
+    assert "format « xml » inconnu" in err
+    assert out == ""
+    assert not Computation.objects.exists()
+    assert Indicator.objects.get(pk=computable["rate"].pk).computed_at is None
+
+
+def test_a_year_in_progress_stops_at_the_claims_last_day_of_care(
+    computable: dict[str, Any], claims_dir: Path
+) -> None:
+    """The hand-written claims' last care is on 01/06/2023 (B2): a year in progress is computed
+    up to that day, never to a day the claims do not cover; a year starting after it has
+    nothing to compute."""
+    import datetime as dt
+
+    from cpts.core.errors import RuleError
+    from cpts.indicators.services import compute
+
+    community, cpam = computable["contract"].community, computable["cpam"]
+    start, end = dt.date(2023, 1, 15), dt.date(2024, 1, 14)
+    pending = compute(community, start, end, cpam, claims_dir, in_progress=True)
+    assert (pending.start, pending.end) == (start, dt.date(2023, 6, 1))
+    assert compute(community, start, end, cpam, claims_dir).end == end  # a year over: its D
+    with pytest.raises(RuleError, match="s'arrêtent le 01/06/2023, avant le début"):
+        compute(community, dt.date(2023, 6, 2), end, cpam, claims_dir, in_progress=True)
+    assert not Computation.objects.exists()

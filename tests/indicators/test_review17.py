@@ -318,7 +318,7 @@ def test_a_year_in_progress_is_computed_up_to_today(people: dict[str, Any], tmp_
     assert {(row.start, row.end) for row in Computation.objects.all()} == {(signed, now)}
     assert (stored.community.end, stored.departement.end, stored.national.end) == (now,) * 3
     year_end = signed.replace(year=signed.year + 1) - dt.timedelta(days=1)
-    assert f"au {now:%d/%m/%Y} (année en cours, qui va jusqu'au {year_end:%d/%m/%Y})" in (
+    assert f"au {now:%d/%m/%Y} (calcul partiel : l'année va jusqu'au {year_end:%d/%m/%Y})" in (
         filled.summary()
     )
     (row,) = next(t for t in trends(nord, [Period("Année 1", signed, year_end)])).rows

@@ -104,8 +104,13 @@ def test_who_may_press_the_button(
     }
     user = users[who]() if who in users else computable[who]
     client.force_login(user)
-    assert client.post(compute_url(computable)).status_code == status
+    response = client.post(compute_url(computable))
+    assert response.status_code == status
     assert Computation.objects.exists() is (status == 302)
+    if status in (403, 404):  # the refusal is a page of ours, in French, not Django's default
+        text = response.content.decode()
+        assert 'lang="fr"' in text
+        assert ("Accès refusé" if status == 403 else "Page introuvable") in text
     page = client.get(annex_url(computable))
     if page.status_code == 200:
         shown = "Calculer les indicateurs depuis" in page.content.decode()

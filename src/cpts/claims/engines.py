@@ -49,6 +49,7 @@ def spark_session(master: str | None = None) -> Any:
             .appName("cpts-indicators")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.log.level", "ERROR")  # from the start, before setLogLevel below
             .config("spark.sql.session.timeZone", TIME_ZONE)
             .config("spark.sql.parquet.datetimeRebaseModeInRead", "CORRECTED")
             .config("spark.sql.parquet.int96RebaseModeInRead", "CORRECTED")

@@ -754,7 +754,8 @@ def compute_many(
     say(f"Calcul du {start.isoformat()} au {end.isoformat()}")
     expression = _per_commune(tables, lookup, start, end, codes)
     rows = _execute(backend, expression, tables)
-    say(f"Calcul terminé en {time.monotonic() - began:.1f} s ({len(rows)} communes de résidence)")
+    communes = sum(1 for row in rows if row["code"] is not None)  # not the unknown residences
+    say(f"Calcul terminé en {time.monotonic() - began:.1f} s ({communes} communes de résidence)")
     unknown = sum(int(row["population"]) for row in rows if row["code"] is None)
     results = {}
     for name, territory in territories.items():

@@ -25,6 +25,7 @@ a ``README.txt``, and sub-folders are ignored. The engines are given this very l
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -130,6 +131,30 @@ def check_table(claims_dir: Path, table: Table) -> None:
                             f"{without} : un même type dans tous les fichiers de la table"
                         ),
                     )
+
+
+def last_care_day(claims_dir: Path) -> dt.date | None:
+    """The last day of care of the claims (the greatest ``EXE_SOI_DTD``) as the Parquet footers'
+    statistics give it, without reading a row; None where a row group has no such statistics.
+    An extract stops months before the day it is taken: a period ending later than this day would
+    silently count nobody's care after it."""
+    last: dt.date | None = None
+    for file in table_files(claims_dir, "ER_PRS_F"):
+        metadata = pq.ParquetFile(file).metadata
+        names = [metadata.schema.column(i).name for i in range(metadata.num_columns)]
+        if "EXE_SOI_DTD" not in names:
+            return None
+        index = names.index("EXE_SOI_DTD")
+        for group in range(metadata.num_row_groups):
+            statistics = metadata.row_group(group).column(index).statistics
+            if statistics is None or not statistics.has_min_max:
+                return None
+            value = statistics.max
+            day = value.date() if isinstance(value, dt.datetime) else value
+            if not isinstance(day, dt.date):
+                return None
+            last = day if last is None else max(last, day)
+    return last
 
 
 def null_counts(claims_dir: Path, name: str, columns: Iterable[str]) -> dict[str, int | None]:

@@ -1,7 +1,7 @@
 """Indicators computed from claims shaped like the SNDS: ``cpts indicators list`` and
 ``cpts indicators compute``.
 
-The territory is a community's current perimeter (``--community``, read with the scope of the
+The territory is a community's perimeter in force on ``--to`` (``--community``, read with the scope of the
 user named by ``--as``, an administrator without it) or a CSV file of INSEE codes
 (``--communes``, a header ``code`` and one code a line), read as the annex's fill reads a
 perimeter (``territory.communes.territory_codes``): a city listed whole covers its

@@ -40,6 +40,8 @@ def fill(
 ) -> None:
     """Calcule les indicateurs d'une année contractuelle et remplit les valeurs mesurées de son
     annexe (contrat en cours, sinon le dernier), avec leur provenance."""
+    if output not in ("text", "json"):  # before anything is computed or written
+        raise _fail(f"format « {output} » inconnu (attendu : text, json).")
     if spark_master and engine != "spark":
         raise _fail("--spark-master ne s'utilise qu'avec --engine spark.")
     django_setup()
@@ -71,22 +73,32 @@ def fill(
         table.add_row(
             indicator.label,
             indicator.computed_code,
-            "—" if indicator.measured_value is None else str(indicator.measured_value),
+            "—"
+            if indicator.measured_value is None
+            else f"{indicator.measured_value}".replace(".", ","),
             indicator.get_verdict_display(),
         )
     console.print(table)
 
 
 def report(filled: Any) -> dict[str, Any]:
-    """What ``--format json`` prints: the period, the three territories' values, the annex."""
+    """What ``--format json`` prints: the period, the three territories' values, the annex.
+    Values as ``cpts indicators compute`` prints them (a share as a number rounded to four
+    decimals, a count as an integer); measured values of the annex as decimal strings, as every
+    amount the application stores."""
     stored = filled.stored
+
+    def number(item: Any) -> float | int | None:
+        if item.value is None:
+            return None
+        return int(item.value) if item.denominator is None else float(item.value)
 
     def values(computation: Any) -> dict[str, Any]:
         return {
             item.code: {
                 "numerator": item.numerator,
                 "denominator": item.denominator,
-                "value": None if item.value is None else str(item.value),
+                "value": number(item),
             }
             for item in computation.results.all()
         }

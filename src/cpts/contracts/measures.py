@@ -73,13 +73,16 @@ class Filled:
     changed: list[Indicator] = field(default_factory=list)
     unchanged: list[Indicator] = field(default_factory=list)
 
-    #: The year's last day, when the computation stops earlier (a year in progress: D is today).
+    #: The year's last day, when the computation stops earlier: a year in progress (D is today),
+    #: or claims that stop before the year's end (D is their last day of care).
     year_end: dt.date | None = None
 
     def summary(self) -> str:
         sent_back = sum(1 for item in self.changed if item.verdict == Indicator.Verdict.PENDING)
         partial = (
-            f" (année en cours, qui va jusqu'au {self.year_end:%d/%m/%Y})" if self.year_end else ""
+            f" (calcul partiel : l'année va jusqu'au {self.year_end:%d/%m/%Y})"
+            if self.year_end
+            else ""
         )
         text = (
             f"{len(self.changed) + len(self.unchanged)} indicateur(s) calculé(s) sur les données "
@@ -127,10 +130,13 @@ def fill_measured_values(
             "calculé : reliez-en un depuis sa page, puis recommencez."
         )
     last_day = facts.end - dt.timedelta(days=1)
-    day = min(last_day, today())  # D: a year in progress is computed up to today
+    # D: a year in progress is computed up to today, and never past the claims' last day of
+    # care (an extract runs months behind: computations.compute stops there)
+    day = min(last_day, today())
     pending = computations.compute(
-        community, facts.start, day, user, claims_dir, engine, spark_master
-    )
+        community, facts.start, day, user, claims_dir, engine, spark_master,
+        in_progress=day < last_day,
+    )  # fmt: skip
     try:
         with transaction.atomic():
             lock_money()
@@ -138,7 +144,7 @@ def fill_measured_values(
             _open(contract, number)
             stored = computations.store(pending, user)
             results = {item.code: item for item in stored.community.results.all()}
-            filled = Filled(stored, year_end=last_day if day < last_day else None)
+            filled = Filled(stored, year_end=last_day if pending.end < last_day else None)
             for indicator in _bound(contract, number).select_for_update():
                 result = results.get(indicator.computed_code)
                 if result is None:

@@ -36,6 +36,7 @@ from cpts.accounts.access import Action, require
 from cpts.accounts.models import User
 from cpts.claims import indicators as claims
 from cpts.claims.errors import ClaimsError
+from cpts.claims.reader import last_care_day
 from cpts.communities.models import Community
 from cpts.communities.perimeters import current_perimeter
 from cpts.core.audit import save_audited
@@ -116,12 +117,17 @@ def compute(
     claims_dir: Path | str | None = None,
     engine: str = Engine.DUCKDB,
     spark_master: str | None = None,
+    *,
+    in_progress: bool = False,
 ) -> Pending:
     """Compute every indicator over ``[start, end]`` (``end`` included) for ``community``, its
     main département and the nation, in one pass over the claims; nothing is written. ``user``
     None: the command line without ``--as`` (whoever holds the database: an administrator).
     ``spark_master``: with Spark, the cluster (default: the ``SPARK_MASTER`` setting, which
-    the screens use too; ``None`` there: ``local[*]``)."""
+    the screens use too; ``None`` there: ``local[*]``). Claims whose last day of care (their
+    footers' statistics) is before ``start`` are refused: nothing to compute. ``in_progress``: a
+    year not over, whose D stops at that last day when the claims stop earlier (an extract runs
+    months behind: counting to today would count nobody's care after it)."""
     if user is not None:
         require(user, Action.COMPUTE, community)
     if engine not in Engine.values:
@@ -134,6 +140,17 @@ def compute(
             f"Les données de l'Assurance Maladie sont introuvables : le dossier « {folder} » "
             "n'existe pas sur le serveur."
         )
+    try:
+        last = last_care_day(folder)
+    except ClaimsError as error:
+        raise RuleError(str(error)) from error
+    if last is not None and last < start:
+        raise RuleError(
+            f"Les données de l'Assurance Maladie du dossier « {folder} » s'arrêtent le "
+            f"{last:%d/%m/%Y}, avant le début de la période ({start:%d/%m/%Y}) : rien à calculer."
+        )
+    if in_progress and last is not None and last < end:
+        end = last  # D: the last day of care the claims hold, never a day they do not cover
     territory = community_territory(community, end)
     departement = main_departement(community, territory, end)
     known = set(Commune.objects.values_list("code", flat=True))
