@@ -24,3 +24,6 @@ urlpatterns = [
     path("territoire/", include("cpts.www.urls_territory")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "cpts.www.errors.forbidden"
+handler404 = "cpts.www.errors.not_found"
