@@ -12,7 +12,8 @@ them, to the cent, and explains each amount. One module per legal concept:
 * :mod:`.schedule` and :mod:`.settlement` — the payments: when each amount is paid, the balance,
   recoveries (ACI art. 9.1; contrat type art. 6.1 and 6.2);
 * :mod:`.size_class`, :mod:`.calendar`, :mod:`.deadlines`, :mod:`.accelerator`,
-  :mod:`.indicators`; :mod:`.lines` and :mod:`.money` for the explained amounts.
+  :mod:`.indicators`, :mod:`.sas` (the deadline of an unscheduled care request); :mod:`.lines`
+  and :mod:`.money` for the explained amounts.
 """
 
 from .accelerator import AcceleratorResult, accelerator
@@ -26,6 +27,7 @@ from .indicators import Achievement, DoneIndicator, GradedIndicator, TargetIndic
 from .lines import Factor, Line
 from .missions import UNSCHEDULED_CARE, Mission, MissionInput, core_missions, mission_exists
 from .parameters import ParameterTree, default_tree, load_tree
+from .sas import ResponseDeadline, response_deadline
 from .schedule import PaymentSchedule, ScheduledPayment, payment_schedule
 from .settlement import Settlement, TerminationRecovery, settle_year, termination_recovery
 from .size_class import SizeClass, size_class
@@ -52,6 +54,7 @@ __all__ = [
     "ParameterError",
     "ParameterTree",
     "PaymentSchedule",
+    "ResponseDeadline",
     "ScheduledPayment",
     "Settlement",
     "SizeClass",
@@ -70,6 +73,7 @@ __all__ = [
     "mission_deadlines",
     "mission_exists",
     "payment_schedule",
+    "response_deadline",
     "settle_year",
     "size_class",
     "termination_recovery",
