@@ -138,6 +138,19 @@ def test_a_crisis_plan_is_adopted_then_updated(contracted: dict[str, Any], clien
     assert client.post(url, data).status_code == 302
     assert client.post(url, data).status_code == 302
     assert list(CrisisPlan.objects.values_list("year", "version")) == [(2023, 1), (2023, 2)]
+    page = client.get(url).content.decode()  # each version shows its five axes, in order
+    for number, (label, text) in enumerate(
+        [
+            ("Modalités d&#x27;action adaptées au territoire", "Cellule de crise"),
+            ("Coordination ville et médico-social", "Liste des personnes fragiles"),
+            ("Coordination secteur ambulatoire et établissements", "Lien avec le GHT"),
+            ("Information des professionnels de santé", "Messagerie sécurisée"),
+            ("Information de la population", "Site et réseaux sociaux"),
+        ],
+        start=1,
+    ):
+        assert f"{number}. {label}" in page
+        assert page.count(text) == 2  # versions 1 and 2
     response = client.post(url, {**data, "typologies": []})
     assert "Ce champ est obligatoire." in response.content.decode()
     assert CrisisPlan.objects.count() == 2

@@ -80,5 +80,21 @@ class CrisisPlan(models.Model):
             )
         ]
 
+    #: The five axes of the national template, in its order.
+    AXES = (
+        "axis_actions",
+        "axis_coordination_medico_social",
+        "axis_coordination_hospitals",
+        "axis_information_professionals",
+        "axis_information_population",
+    )
+
     def __str__(self) -> str:
         return f"Plan de crise {self.year} v{self.version} — {self.community}"
+
+    def axes(self) -> list[tuple[str, str]]:
+        """(label, text) of each of the five axes, in the national template's order."""
+        return [
+            (str(self._meta.get_field(name).verbose_name), getattr(self, name))
+            for name in self.AXES
+        ]
