@@ -94,7 +94,5 @@ class CrisisPlan(models.Model):
 
     def axes(self) -> list[tuple[str, str]]:
         """(label, text) of each of the five axes, in the national template's order."""
-        return [
-            (str(self._meta.get_field(name).verbose_name), getattr(self, name))
-            for name in self.AXES
-        ]
+        fields = {field.name: field for field in self._meta.fields}
+        return [(str(fields[name].verbose_name), getattr(self, name)) for name in self.AXES]
