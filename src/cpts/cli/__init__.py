@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import aci, claims, indicators, indicators_fill, lifecycle, territory
+from . import aci, claims, indicators, indicators_fill, lifecycle, territory, tokens
 
 app = typer.Typer(
     name="cpts",
@@ -17,6 +17,7 @@ aci.register(app)
 territory.register(app)
 lifecycle.register(app)
 claims.register(app)
+tokens.register(app)
 indicators_fill.register(indicators.indicators_app)  # cpts indicators fill
 indicators.register(app)
 
