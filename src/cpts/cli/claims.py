@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from .territory import _date, _fail, _print_json, django_setup
+from .territory import _date, _fail, _format, _print_json, django_setup
 from .territory_args import communes_from_csv, community_codes
 
 console = Console()
@@ -96,8 +96,7 @@ def generate(
         raise _fail("indiquez soit --community, soit --communes (l'un des deux).")
     if beneficiaries is not None and rows is not None:
         raise _fail("indiquez --beneficiaries ou --rows, pas les deux.")
-    if output not in ("text", "json"):
-        raise _fail(f"format « {output} » inconnu (text ou json).")
+    _format(output)
     django_setup()
     if community is not None:
         source, codes = community_codes(community, as_user)

@@ -11,7 +11,6 @@ itself. Progress goes to stderr; stdout carries the result only.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .territory import _fail, _print_json, django_setup
+from .territory import _date, _fail, _format, _print_json, django_setup
 from .territory_args import communes_from_csv, community_codes
 
 if TYPE_CHECKING:
@@ -32,21 +31,6 @@ indicators_app = typer.Typer(
     help="Indicateurs calculés sur les données de l'Assurance maladie (format SNDS).",
     no_args_is_help=True,
 )
-
-FORMATS = ("text", "json")
-
-
-def _format(output: str) -> str:
-    if output not in FORMATS:
-        raise _fail(f"format « {output} » inconnu (attendu : {', '.join(FORMATS)}).")
-    return output
-
-
-def _day(value: str, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise _fail(f"sur « {name} » : date invalide « {value} » (attendu AAAA-MM-JJ).") from None
 
 
 @indicators_app.command("list")
@@ -132,7 +116,7 @@ def compute_indicators(
         raise _fail(f"moteur « {engine} » inconnu (attendu : {', '.join(ENGINES)}).")
     if spark_master and engine != "spark":
         raise _fail("--spark-master ne s'utilise qu'avec --engine spark.")
-    first, last = _day(start, "--from"), _day(end, "--to")
+    first, last = _date(start, "--from"), _date(end, "--to")
     if last < first:
         raise _fail(
             f"période vide : la fin ({last.isoformat()}) précède le début ({first.isoformat()})."

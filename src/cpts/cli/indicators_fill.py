@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .lifecycle import _community, _fail, _user
-from .territory import _print_json, django_setup
+from .territory import _format, _print_json, django_setup
 
 console = Console()
 
@@ -40,8 +40,7 @@ def fill(
 ) -> None:
     """Calcule les indicateurs d'une année contractuelle et remplit les valeurs mesurées de son
     annexe (contrat en cours, sinon le dernier), avec leur provenance."""
-    if output not in ("text", "json"):  # before anything is computed or written
-        raise _fail(f"format « {output} » inconnu (attendu : text, json).")
+    _format(output)  # before anything is computed or written
     if spark_master and engine != "spark":
         raise _fail("--spark-master ne s'utilise qu'avec --engine spark.")
     django_setup()

@@ -68,6 +68,17 @@ def _date(value: str | None, name: str) -> dt.date:
         raise _fail(f"sur « {name} » : date invalide « {value} » (attendu AAAA-MM-JJ).") from None
 
 
+#: The formats of the commands that print a result.
+FORMATS = ("text", "json")
+
+
+def _format(output: str) -> str:
+    """``--format``, checked before anything is computed or written."""
+    if output not in FORMATS:
+        raise _fail(f"format « {output} » inconnu (attendu : {', '.join(FORMATS)}).")
+    return output
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 

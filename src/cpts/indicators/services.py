@@ -29,7 +29,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from cpts.accounts.access import Action, require
@@ -41,7 +40,7 @@ from cpts.communities.models import Community
 from cpts.communities.perimeters import current_perimeter
 from cpts.core.audit import save_audited
 from cpts.core.errors import RuleError
-from cpts.territory.communes import leaf_codes, territory_codes, vintage_on
+from cpts.territory.communes import leaf_populations, territory_codes
 from cpts.territory.models import Commune
 
 from .models import Computation, ComputedIndicator, Engine, Scope
@@ -76,21 +75,13 @@ def community_territory(community: Community, day: dt.date) -> set[str]:
 def main_departement(community: Community, codes: Collection[str], day: dt.date) -> str:
     """The département holding most of the legal population of ``codes`` on ``day`` (ties: the
     smallest code; no population known: the community's seat)."""
-    leaves = leaf_codes(codes)
-    vintage = vintage_on(day)
-    if vintage is not None:
-        rows = (
-            vintage.populations.filter(commune_id__in=leaves)
-            .values("commune__departement_id")
-            .annotate(total=Sum("population"))
-        )
-        totals = {row["commune__departement_id"]: row["total"] or 0 for row in rows}
-    else:
-        totals = {}
-        for departement, population in Commune.objects.filter(code__in=leaves).values_list(
-            "departement_id", "population"
-        ):
-            totals[departement] = totals.get(departement, 0) + (population or 0)
+    populations = leaf_populations(codes, day)
+    departements = dict(
+        Commune.objects.filter(code__in=populations).values_list("code", "departement_id")
+    )
+    totals: dict[str, int] = {}
+    for code, population in populations.items():
+        totals[departements[code]] = totals.get(departements[code], 0) + population
     if not totals or not any(totals.values()):
         return community.departement_id
     return min(totals, key=lambda code: (-totals[code], code))
