@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from .territory import _date, _fail, _format, _print_json, django_setup
+from .territory import _date, _fail, _format, _number, _print_json, django_setup
 from .territory_args import communes_from_csv, community_codes
 
 console = Console()
@@ -144,11 +144,6 @@ def generate(
         console.print(
             f"  {table} : {_number(count)} lignes, {_number(files)} fichier(s)", highlight=False
         )
-
-
-def _number(value: int) -> str:
-    """An integer with the French thousands separator, a narrow no-break space: 12 345."""
-    return f"{value:,}".replace(",", "\u202f")
 
 
 def register(app: typer.Typer) -> None:

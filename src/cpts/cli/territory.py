@@ -68,6 +68,11 @@ def _date(value: str | None, name: str) -> dt.date:
         raise _fail(f"sur « {name} » : date invalide « {value} » (attendu AAAA-MM-JJ).") from None
 
 
+def _number(value: int) -> str:
+    """An integer with the French thousands separator, a narrow no-break space: 12 345."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
 #: The formats of the commands that print a result.
 FORMATS = ("text", "json")
 
@@ -273,9 +278,7 @@ def stats(
         ("overlaps", "Communes ou arrondissements en chevauchement"),
     ):
         value = data[key]
-        table.add_row(
-            label, f"{value:.1%}" if key == "covered_share" else f"{value:,}".replace(",", "\u202f")
-        )
+        table.add_row(label, f"{value:.1%}" if key == "covered_share" else _number(value))
     console.print(table)
 
 
@@ -299,7 +302,7 @@ def communities(
     for row in rows:
         table.add_row(
             escape(row["name"]),
-            f"{row['population']:,}".replace(",", "\u202f"),
+            _number(row["population"]),
             str(row["size_class"]),
             str(row["codes"]),
         )
