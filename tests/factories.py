@@ -55,3 +55,35 @@ class MemberFactory(factory.django.DjangoModelFactory):  # type: ignore[misc]
     kind = Member.Kind.PROFESSIONAL
     name = factory.Sequence(lambda n: f"Dr P{n}")
     rpps = factory.Sequence(rpps)
+
+
+def regulator(departements: list[str] | None = None, **kwargs: Any) -> User:
+    """A SAS regulation's user (or its platform's machine account) for some départements."""
+    return UserFactory(role=Role.REGULATOR, departements=departements or ["59"], **kwargs)
+
+
+def volunteer(community: Community | None = None, **member: Any) -> Any:
+    """A member of ``community`` volunteering for unscheduled care (a professional with RPPS)."""
+    import datetime as dt
+
+    from cpts.unscheduled_care.models import Volunteer
+
+    community = community or CommunityFactory()
+    person = MemberFactory(community=community, profession="general_practitioner", **member)
+    return Volunteer.objects.create(community=community, member=person, since=dt.date(2022, 1, 1))
+
+
+def slot(volunteer: Any, start: Any, minutes: int = 20, kinds: tuple[str, ...] = ("SNP",)) -> Any:
+    """A free slot of ``volunteer`` starting at ``start`` (aware), written as the community would."""
+    import datetime as dt
+
+    from cpts.unscheduled_care.models import Slot
+
+    author = UserFactory(role=Role.COORDINATOR, community=volunteer.community)
+    return Slot.objects.create(
+        volunteer=volunteer,
+        start=start,
+        end=start + dt.timedelta(minutes=minutes),
+        kinds=list(kinds),
+        created_by=author,
+    )

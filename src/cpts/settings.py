@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "cpts.contracts",
     "cpts.crises",
     "cpts.indicators",
+    "cpts.unscheduled_care",
     "cpts.payments",
     "cpts.www",
     "cpts.demo",

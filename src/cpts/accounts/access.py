@@ -5,6 +5,8 @@
 * An ARS officer sees the communities of its region.
 * A national viewer sees everything, read-only.
 * A facilitator sees, read-only, the communities it accompanies.
+* A SAS regulation (a regulator, or the SAS platform's machine account) sees the communities of
+  its départements, their volunteers and free slots, and books them.
 * An administrator sees and does everything.
 
 This module sits low (just above the reference data): it knows roles and scopes as plain data
@@ -37,10 +39,12 @@ class Action(StrEnum):
     MISSIONS = "missions"  # record mission starts and deployments (community or CPAM)
     COMPUTE = "compute"  # compute the annex's indicators from the claims (community or CPAM)
     ANNEX = "annex"  # write the annex: add an indicator, bind it to a computed one
+    ORGANISE = "organise"  # the community's unscheduled-care organisation, volunteers and slots
+    REGULATE = "regulate"  # record SAS requests, book slots, record outcomes (the SAS regulation)
 
 
 ALLOWED: dict[str, set[Action]] = {
-    Role.COORDINATOR: {Action.FILE, Action.MISSIONS, Action.COMPUTE, Action.ANNEX},
+    Role.COORDINATOR: {Action.FILE, Action.MISSIONS, Action.COMPUTE, Action.ANNEX, Action.ORGANISE},
     Role.CPAM: {
         Action.GRANT,
         Action.SIGN,
@@ -53,6 +57,7 @@ ALLOWED: dict[str, set[Action]] = {
     Role.ARS: {Action.DECIDE, Action.GRANT},
     Role.NATIONAL: set(),
     Role.FACILITATOR: set(),
+    Role.REGULATOR: {Action.REGULATE},
     Role.ADMIN: set(Action),
 }
 
@@ -113,7 +118,8 @@ def scope_of(user: User) -> Scope:
             return Scope(everything=True)
         case Role.COORDINATOR:
             return Scope(communities=frozenset({user.community_id} if user.community_id else ()))
-        case Role.CPAM:
+        case Role.CPAM | Role.REGULATOR:
+            # a SAS regulation (and its platform's machine account) works for its départements
             return Scope(departements=frozenset(user.departements.values_list("code", flat=True)))
         case Role.ARS:
             return Scope(regions=frozenset({user.region_id} if user.region_id else ()))
@@ -145,6 +151,8 @@ def crisis_regions(user: User) -> set[str] | None:
             return {user.community.departement.region_id} if user.community else set()
         case Role.FACILITATOR:
             return set(user.accompanied.values_list("departement__region_id", flat=True))
+        case Role.REGULATOR:
+            return set()
     return None
 
 
@@ -173,6 +181,17 @@ def require(user: User, action: Action, community: Any = None) -> None:
         raise Http404("CPTS introuvable")
     if not can(user, action, community):
         raise PermissionDenied("Votre rôle ne permet pas cette action.")
+
+
+def may_read_volunteers(user: User, community: Any) -> bool:
+    """May ``user`` read who volunteers for unscheduled care in ``community`` (names, RPPS,
+    slots)? Those who see identities, and the SAS regulation of its départements, which books
+    them (the FHIR aggregator shows the same to the SAS platform)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.role not in MEMBER_IDENTITY_ROLES | {Role.REGULATOR}:
+        return False
+    return scope_of(user).contains(community)
 
 
 #: The roles that may read who the members of a community are (names, RPPS and FINESS numbers).

@@ -1,0 +1,259 @@
+"""Writes of unscheduled care, each after :func:`cpts.accounts.access.require`: the community's
+organisation (a new version per change), its volunteers and slots; the regulation's requests,
+bookings and outcomes.
+
+Booking is the one place where two people race: :func:`book` locks the slot's row and the
+database refuses a second live appointment in a slot (``one_live_appointment_per_slot``), so of
+two regulators booking the same slot at once exactly one wins, the other gets :class:`SlotTaken`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from cpts.accounts.access import Action, require
+from cpts.accounts.models import User
+from cpts.aci.errors import InvalidInput
+from cpts.aci.sas import ResponseDeadline, response_deadline
+from cpts.communities.models import Community, Member
+from cpts.core.audit import save_audited
+from cpts.core.errors import RuleError
+from cpts.territory.models import Commune
+
+from .enums import Channel, Outcome, SlotKind, SlotStatus, Urgency, Way
+from .models import Appointment, Organisation, Request, Slot, Volunteer
+
+#: The identifier system of appointments booked in CPTS Pilote's own screens.
+LOCAL_IDENTIFIER_SYSTEM = "urn:cpts-pilote:appointment"
+
+
+class SlotTaken(RuleError):
+    """The slot is no longer free (booked by someone else, possibly a moment ago)."""
+
+
+class OutsideDeadline(RuleError):
+    """The slot starts after the deadline in force for the request (or before it was received)."""
+
+
+def _local(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
+
+
+def _aware(moment: dt.datetime, what: str) -> dt.datetime:
+    if timezone.is_naive(moment):
+        raise RuleError(f"{what} : indiquez l'heure avec son fuseau horaire.")
+    return moment
+
+
+# --- The community's organisation ------------------------------------------------------------
+
+
+def adopt_organisation(
+    user: User,
+    community: Community,
+    *,
+    valid_from: dt.date,
+    ways: Sequence[str],
+    contacts: Sequence[dict[str, str]] = (),
+    phone: str = "",
+    structures: str = "",
+    notes: str = "",
+) -> Organisation:
+    """A new version of the community's organisation of unscheduled care."""
+    require(user, Action.ORGANISE, community)
+    ways = list(dict.fromkeys(ways))
+    if not ways or any(way not in Way.values for way in ways):
+        raise RuleError("Choisissez au moins un mode de réponse parmi ceux proposés.")
+    if Way.DEDICATED_LINE in ways and not phone.strip():
+        raise RuleError("Indiquez le numéro de la ligne dédiée.")
+    with transaction.atomic():
+        Community.objects.select_for_update().get(pk=community.pk)  # versions in turn
+        latest = Organisation.objects.filter(community=community).aggregate(v=Max("version"))["v"]
+        return save_audited(
+            Organisation(
+                community=community,
+                version=(latest or 0) + 1,
+                valid_from=valid_from,
+                ways=ways,
+                contacts=[dict(contact) for contact in contacts],
+                phone=phone.strip(),
+                structures=structures,
+                notes=notes,
+                created_by=user,
+            ),
+            user,
+        )
+
+
+def add_volunteer(user: User, member: Member, since: dt.date) -> Volunteer:
+    """A member of the community, a professional with an RPPS number, volunteers."""
+    community = member.community
+    require(user, Action.ORGANISE, community)
+    if member.kind != Member.Kind.PROFESSIONAL or not member.rpps:
+        raise RuleError(
+            "Seul un professionnel de santé membre, avec son numéro RPPS, peut être volontaire."
+        )
+    volunteer, created = Volunteer.objects.get_or_create(
+        community=community, member=member, defaults={"since": since}
+    )
+    if not created and volunteer.active:
+        raise RuleError(f"{member.name} est déjà volontaire.")
+    volunteer.active = True
+    volunteer.since = since if not created else volunteer.since
+    return save_audited(volunteer, user)
+
+
+def add_slots(
+    user: User,
+    volunteer: Volunteer,
+    periods: Iterable[tuple[dt.datetime, dt.datetime]],
+    kinds: Sequence[str],
+    now: dt.datetime | None = None,
+) -> list[Slot]:
+    """Slots of a volunteer's schedule kept for unscheduled care (all or none)."""
+    require(user, Action.ORGANISE, volunteer.community)
+    now = now or timezone.now()
+    kinds = list(dict.fromkeys(kinds))
+    if not kinds or any(kind not in SlotKind.values for kind in kinds):
+        raise RuleError("Choisissez au moins un type de créneau parmi ceux du SAS.")
+    if not volunteer.active:
+        raise RuleError("Ce professionnel n'est plus volontaire.")
+    slots = []
+    for start, end in periods:
+        _aware(start, "Début du créneau")
+        _aware(end, "Fin du créneau")
+        if end <= start:
+            raise RuleError(f"Le créneau du {_local(start)} doit finir après son début.")
+        if start <= now:
+            raise RuleError(f"Le créneau du {_local(start)} est dans le passé.")
+        slots.append(Slot(volunteer=volunteer, start=start, end=end, kinds=kinds, created_by=user))
+    with transaction.atomic():
+        return [save_audited(slot, user) for slot in slots]
+
+
+# --- The regulation: requests, bookings, outcomes --------------------------------------------
+
+
+def record_request(
+    user: User,
+    *,
+    commune: Commune | None,
+    urgency: str,
+    received_at: dt.datetime | None,
+    channel: str = Channel.BROWSER,
+    now: dt.datetime | None = None,
+) -> Request:
+    """A request of the regulation, with only what it needs: the patient's commune, how urgent,
+    when it was received (not in the future)."""
+    require(user, Action.REGULATE)
+    now = now or timezone.now()
+    if commune is None:
+        raise RuleError("Indiquez la commune du patient.")
+    if received_at is None:
+        raise RuleError("Indiquez l'heure de réception de la demande.")
+    _aware(received_at, "Heure de réception")
+    if received_at > now:
+        raise RuleError("L'heure de réception de la demande ne peut pas être dans le futur.")
+    if urgency not in Urgency.values:
+        raise RuleError("Choisissez le niveau d'urgence parmi ceux proposés.")
+    try:
+        response_deadline(timezone.localtime(received_at))
+    except InvalidInput as error:
+        raise RuleError(f"Heure de réception : {error.message}.") from None
+    return save_audited(
+        Request(
+            commune=commune,
+            departement_id=commune.departement_id,
+            urgency=urgency,
+            received_at=received_at,
+            channel=channel,
+            recorded_by=user,
+        ),
+        user,
+    )
+
+
+def deadline_for(request: Request) -> ResponseDeadline:
+    """The deadline in force for ``request`` (the dated parameter of ``cpts.aci.sas``, read on
+    the day it was received, in French time)."""
+    return response_deadline(timezone.localtime(request.received_at))
+
+
+def book(
+    user: User,
+    slot: Slot,
+    request: Request,
+    *,
+    identifier: tuple[str, str] | None = None,
+    operator: tuple[str, str] = ("", ""),
+    now: dt.datetime | None = None,
+) -> Appointment:
+    """Book ``slot`` for ``request``. Refused (nothing written) when the slot is not free, has
+    begun, or starts outside the deadline in force for the request; of two bookings of one slot at
+    once, exactly one wins (row lock, then the database's unique constraint)."""
+    require(user, Action.REGULATE, slot.volunteer.community)
+    now = now or timezone.now()
+    deadline = deadline_for(request)
+    system, value = identifier or (LOCAL_IDENTIFIER_SYSTEM, str(uuid.uuid4()))
+    try:
+        with transaction.atomic():
+            locked = Slot.objects.select_for_update().get(pk=slot.pk)
+            if locked.status != SlotStatus.FREE:
+                raise SlotTaken("Ce créneau n'est plus libre : choisissez-en un autre.")
+            if locked.start <= now:
+                raise RuleError(f"Le créneau du {_local(locked.start)} est déjà passé ou commencé.")
+            if not deadline.in_time(locked.start):
+                raise OutsideDeadline(
+                    f"Le créneau du {_local(locked.start)} est hors du délai de prise en charge : "
+                    f"{deadline.hours} heures après la demande reçue le {_local(request.received_at)}, "
+                    f"soit au plus tard le {_local(deadline.due)}."
+                )
+            if Appointment.objects.filter(request=request).exists():
+                raise RuleError("Cette demande a déjà un rendez-vous.")
+            appointment = save_audited(
+                Appointment(
+                    slot=locked,
+                    request=request,
+                    identifier_system=system,
+                    identifier_value=value,
+                    operator_system=operator[0],
+                    operator_value=operator[1] or user.username,
+                    created_at=now,
+                    booked_by=user,
+                ),
+                user,
+            )
+            locked.status = SlotStatus.BUSY
+            save_audited(locked, user, update_fields=["status"])
+    except IntegrityError as error:
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")
+        if constraint == "appointment_identifier_once":
+            raise RuleError("Un rendez-vous porte déjà cet identifiant.") from None
+        raise SlotTaken("Ce créneau n'est plus libre : choisissez-en un autre.") from None
+    slot.status = SlotStatus.BUSY
+    return appointment
+
+
+def record_outcome(
+    user: User, request: Request, outcome: str, now: dt.datetime | None = None
+) -> Request:
+    """What came of a request: honoured, not honoured, or the patient redirected."""
+    appointment = getattr(request, "appointment", None)
+    community: Any = appointment.slot.volunteer.community if appointment else None
+    require(user, Action.REGULATE, community)
+    if outcome not in Outcome.values:
+        raise RuleError("Choisissez la suite parmi celles proposées.")
+    if outcome != Outcome.REDIRECTED and appointment is None:
+        raise RuleError(
+            "Sans rendez-vous, la seule suite possible est la réorientation du patient."
+        )
+    request.outcome = outcome
+    request.outcome_at = now or timezone.now()
+    return save_audited(request, user, update_fields=["outcome", "outcome_at"])
