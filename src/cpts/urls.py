@@ -23,6 +23,8 @@ urlpatterns = [
     path("crises/", include("cpts.www.urls_crises")),
     path("territoire/", include("cpts.www.urls_territory")),
     path("admin/", admin.site.urls),
+    # the FHIR API of the SAS aggregator: bearer tokens, JSON answers (cpts.api)
+    path("fhir/", include("cpts.api.urls")),
 ]
 
 handler403 = "cpts.www.errors.forbidden"

@@ -122,8 +122,11 @@ class Request(models.Model):
         "territory.Commune",
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         verbose_name="commune du patient",
-        help_text="Effacée après la durée de conservation.",
+        # the SAS platform books through FHIR without telling where the patient lives
+        help_text="Inconnue pour une demande reçue de la plateforme SAS (FHIR) ; effacée après "
+        "la durée de conservation.",
     )
     # kept after the commune is erased: the requests of a département are counted for good
     departement = models.ForeignKey(

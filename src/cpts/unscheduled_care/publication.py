@@ -1,0 +1,72 @@
+"""Reads of the SAS aggregator: the slots published to the SAS platform (``cpts.api`` serves
+them in FHIR), filtered by the reader's scope.
+
+Published: the free slots, not yet begun, of active volunteers of the communities in the
+reader's scope that have a FINESS number (:func:`publishable`: the profile identifies a CPTS by
+it, so a community without one publishes nothing; its screen says so).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from cpts.accounts.access import Action, require, scope_of
+from cpts.accounts.models import User
+from cpts.communities.models import Community
+
+from .enums import SlotStatus
+from .fhir import publishable
+from .models import Slot
+
+__all__ = ["published_slot", "published_slots", "publishable", "publishing_communities"]
+
+
+def publishing_communities(user: User) -> list[int]:
+    """The ids of the communities in ``user``'s scope whose slots are published."""
+    communities = Community.objects.filter(scope_of(user).q()).exclude(finess="")
+    return [community.pk for community in communities if publishable(community)]
+
+
+def published_slots(
+    user: User,
+    start_from: dt.datetime,
+    start_to: dt.datetime,
+    rpps: Iterable[str] | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Slot]:
+    """The published slots starting between ``start_from`` and ``start_to`` (both included),
+    in order of start; ``rpps``: only those of these professionals. Refused (403) to a user who
+    may not book them."""
+    require(user, Action.REGULATE)
+    now = now or timezone.now()
+    slots = Slot.objects.filter(
+        status=SlotStatus.FREE,
+        start__gt=now,
+        start__gte=start_from,
+        start__lte=start_to,
+        volunteer__active=True,
+        volunteer__community_id__in=publishing_communities(user),
+    )
+    if rpps is not None:
+        slots = slots.filter(volunteer__member__rpps__in=list(rpps))
+    return slots.select_related(
+        "volunteer__member__commune", "volunteer__community"
+    ).order_by("start", "pk")
+
+
+def published_slot(user: User, pk: int) -> Slot:
+    """One slot of a publishing community in ``user``'s scope, whatever its status (404 else)."""
+    require(user, Action.REGULATE)
+    slot = (
+        Slot.objects.filter(pk=pk, volunteer__community_id__in=publishing_communities(user))
+        .select_related("volunteer__member__commune", "volunteer__community")
+        .first()
+    )
+    if slot is None:
+        raise Http404("Créneau introuvable")
+    return slot
