@@ -7,7 +7,8 @@ settings" section lists every variable: ``DATABASE_URL`` (PostgreSQL only, every
 ``DEBUG=1`` it defaults to the demo's embedded server, :mod:`cpts.devdb`), ``SECRET_KEY``, ``DEBUG``,
 ``ALLOWED_HOSTS``, ``CSRF_TRUSTED_ORIGINS``, ``SECURE_PROXY_SSL_HEADER``, ``EMAIL_BACKEND`` and
 the ``EMAIL_*`` of the SMTP server, ``DEFAULT_FROM_EMAIL``, ``CPTS_HOME``,
-``CPTS_CLAIMS_DIR``, ``CPTS_SPARK_MASTER``.
+``CPTS_CLAIMS_DIR``, ``CPTS_SPARK_MASTER``, ``SAS_PLATFORM_URL``, ``SAS_PLATFORM_TOKEN``,
+``SAS_PLATFORM_TIMEOUT``.
 """
 
 from __future__ import annotations
@@ -210,6 +211,12 @@ CLAIMS_DIR = Path(os.environ.get("CPTS_CLAIMS_DIR", "") or VAR_DIR / "claims")
 # The Spark cluster the indicators run on when computed with Spark (the screens and `cpts
 # indicators fill` without --spark-master): spark://host:7077, yarn...; unset: local[*].
 SPARK_MASTER = os.environ.get("CPTS_SPARK_MASTER", "") or None
+
+# The SAS platform, to which every appointment booked is declared (FHIR, POST [url]/Appointment,
+# bearer token): unset, declarations wait in the outbox (cpts.unscheduled_care.declarations).
+SAS_PLATFORM_URL = os.environ.get("SAS_PLATFORM_URL", "").strip().rstrip("/")
+SAS_PLATFORM_TOKEN = os.environ.get("SAS_PLATFORM_TOKEN", "")
+SAS_PLATFORM_TIMEOUT = float(os.environ.get("SAS_PLATFORM_TIMEOUT", "") or 10)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get(

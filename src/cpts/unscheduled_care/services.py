@@ -27,6 +27,7 @@ from cpts.core.audit import save_audited
 from cpts.core.errors import RuleError
 from cpts.territory.models import Commune
 
+from .declarations import declare
 from .enums import Channel, Outcome, SlotKind, SlotStatus, Urgency, Way
 from .models import Appointment, Organisation, Request, Slot, Volunteer
 
@@ -232,6 +233,7 @@ def book(
             )
             locked.status = SlotStatus.BUSY
             save_audited(locked, user, update_fields=["status"])
+            declare(appointment, now)  # to the SAS platform, with the booking or not at all
     except IntegrityError as error:
         constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")
         if constraint == "appointment_identifier_once":
