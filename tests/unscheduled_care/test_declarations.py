@@ -1,0 +1,164 @@
+"""The outbox to the SAS platform, against a fake platform on loopback: down, the declarations
+stay queued; a 500 is retried; then each is received once, in booking order, and is a valid
+FrAppointmentSAS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from fhir.resources.R4B.appointment import Appointment as FhirAppointment
+from typer.testing import CliRunner
+
+from cpts.cli import app
+from cpts.territory.models import Commune
+from cpts.unscheduled_care.declarations import outbox_state, send_due
+from cpts.unscheduled_care.fhir import APPOINTMENT_OPERATOR, RPPS_SYSTEM
+from cpts.unscheduled_care.models import Appointment, Declaration
+from cpts.unscheduled_care.services import SlotTaken, book, record_request
+from tests.factories import regulator, slot, volunteer
+
+from .fake_platform import fake_platform, free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def _booked(count: int) -> list[Appointment]:
+    """``count`` appointments booked from the screens, in this order, a few hours ahead."""
+    user = regulator()
+    helper = volunteer()
+    now = timezone.now()
+    booked = []
+    for number in range(count):
+        request = record_request(
+            user,
+            commune=Commune.objects.get(code="59350"),
+            urgency="same_day",
+            received_at=now - dt.timedelta(minutes=5),
+        )
+        free = slot(helper, now + dt.timedelta(hours=2 + number))
+        booked.append(book(user, free, request))
+    return booked
+
+
+def test_a_booking_queues_its_declaration_and_a_refused_booking_none(geography: None) -> None:
+    [appointment] = _booked(1)
+    declaration = Declaration.objects.get()
+    assert declaration.appointment == appointment
+    assert declaration.status == Declaration.Status.QUEUED
+    user = regulator()
+    request = record_request(
+        user,
+        commune=Commune.objects.get(code="59350"),
+        urgency="same_day",
+        received_at=timezone.now(),
+    )
+    with pytest.raises(SlotTaken):
+        book(user, appointment.slot, request)
+    assert Declaration.objects.count() == 1
+
+
+def test_not_configured_they_wait_and_the_screen_can_say_so(geography: None, settings: Any) -> None:
+    settings.SAS_PLATFORM_URL = ""
+    _booked(2)
+    summary = send_due()
+    assert not summary.configured and summary.waiting == 2
+    assert "non configurée" in summary.french()
+    state = outbox_state()
+    assert (state.configured, state.waiting, state.failed) == (False, 2, 0)
+
+
+def test_platform_down_then_500_then_received_once_in_booking_order(
+    geography: None, settings: Any
+) -> None:
+    first, second = _booked(2)
+    settings.SAS_PLATFORM_URL = f"http://127.0.0.1:{free_port()}/fhir"  # nothing listens
+    settings.SAS_PLATFORM_TIMEOUT = 2
+    summary = send_due()
+    assert (summary.sent, summary.waiting) == (0, 2)
+    head = Declaration.objects.get(appointment=first)
+    assert head.attempts == 1 and head.response_status is None
+    assert "Connection" in head.response_body or "refused" in head.response_body.lower()
+    assert Declaration.objects.get(appointment=second).attempts == 0  # waits behind the head
+
+    with fake_platform() as platform:
+        settings.SAS_PLATFORM_URL = platform.url
+        settings.SAS_PLATFORM_TOKEN = "sas-secret"
+        assert send_due().sent == 0  # the head's retry is not due yet: nothing sent
+        assert platform.received == []
+
+        platform.answers = [500]
+        later = timezone.now() + dt.timedelta(hours=2)
+        summary = send_due(now=later)
+        assert (summary.sent, summary.waiting) == (0, 2)
+        head.refresh_from_db()
+        assert (head.attempts, head.response_status) == (2, 500)
+
+        summary = send_due(now=later + dt.timedelta(hours=2))
+        assert (summary.sent, summary.waiting) == (2, 0)
+        assert send_due(now=later + dt.timedelta(hours=4)).sent == 0  # once
+
+    accepted = platform.accepted()
+    assert [r.body["identifier"][0]["value"] for r in accepted] == [
+        first.identifier_value,
+        second.identifier_value,
+    ]
+    assert len(platform.received) == 3  # the 500, then the two
+    for received in accepted:
+        assert received.path == "/fhir/Appointment"
+        assert received.headers["content-type"] == "application/fhir+json"
+        assert received.headers["authorization"] == "Bearer sas-secret"
+        FhirAppointment.model_validate(received.body)  # FHIR structure
+        body = received.body
+        assert body["status"] == "booked"
+        [operator] = body["extension"]
+        assert operator["url"] == APPOINTMENT_OPERATOR
+        assert operator["valueReference"]["identifier"]["value"]
+        [participant] = body["participant"]
+        assert participant["actor"]["identifier"]["system"] == RPPS_SYSTEM
+        assert participant["actor"]["identifier"]["value"] == "8" + first.slot.volunteer.member.rpps
+    assert set(Declaration.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_4xx_is_failed_for_good_and_the_next_goes_on(geography: None, settings: Any) -> None:
+    first, second = _booked(2)
+    with fake_platform() as platform:
+        settings.SAS_PLATFORM_URL = platform.url
+        platform.answers = [400]
+        summary = send_due()
+    assert (summary.sent, summary.refused, summary.waiting) == (1, 1, 0)
+    failed = Declaration.objects.get(appointment=first)
+    assert failed.status == Declaration.Status.FAILED
+    assert failed.response_status == 400 and "OperationOutcome" in failed.response_body
+    assert Declaration.objects.get(appointment=second).status == Declaration.Status.SENT
+
+
+def test_a_429_is_retried(geography: None, settings: Any) -> None:
+    _booked(1)
+    with fake_platform() as platform:
+        settings.SAS_PLATFORM_URL = platform.url
+        platform.answers = [429]
+        assert send_due().waiting == 1
+    assert Declaration.objects.get().status == Declaration.Status.QUEUED
+
+
+def test_the_command_sends_and_prints_a_french_summary(geography: None, settings: Any) -> None:
+    _booked(1)
+    with fake_platform() as platform:
+        settings.SAS_PLATFORM_URL = platform.url
+        result = CliRunner().invoke(app, ["sas", "send-outbox"])
+    assert result.exit_code == 0, result.output
+    assert "1 reçue(s), 0 refusée(s), 0 en attente" in result.output
+    assert len(platform.received) == 1
+
+
+def test_the_declared_appointment_keeps_the_profile_of_the_ig_example() -> None:
+    example = json.loads(
+        (Path(__file__).parent / "fhir_examples" / "appointment-booked.json").read_text()
+    )
+    FhirAppointment.model_validate(example)
+    assert example["extension"][0]["url"] == APPOINTMENT_OPERATOR
