@@ -92,7 +92,8 @@ def publishable(community: Community) -> bool:
 
 def instant(moment: dt.datetime) -> str:
     """An instant with its offset, in French time (``2024-06-12T16:40:00+02:00``)."""
-    return timezone.localtime(moment).isoformat(timespec="seconds")
+    local = timezone.localtime(moment)
+    return local.isoformat(timespec="microseconds" if local.microsecond else "seconds")
 
 
 def _coding(system: str, code: str, display: str | None = None) -> dict[str, str]:
