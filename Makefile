@@ -43,8 +43,12 @@ demo-data: demo-db
 	$(BIN)/python manage.py load_territory
 	$(BIN)/python manage.py seed_demo
 
+# The task worker (e-mails, declarations) runs in the background beside the server and stops
+# with it (Ctrl-C or any exit of the recipe).
 demo: demo-data
 	@echo "CPTS Pilote : http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C pour arrêter)"
+	@$(BIN)/cpts worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
 simulate: install

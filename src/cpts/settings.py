@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "cpts.core",
     "cpts.accounts",
     "cpts.territory",
     "cpts.communities",

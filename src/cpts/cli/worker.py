@@ -1,0 +1,83 @@
+"""``cpts worker``: runs the background tasks of the durable queue (:mod:`cpts.core.tasks`).
+
+E-mails to the members of a community, declarations to the national platforms: each is a task
+written with the change that caused it; this loop runs them when they are due. Several workers
+may run side by side (each task is locked while it runs). SIGTERM or Ctrl-C: the task under way
+ends, then the worker exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from .territory import _number, django_setup
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _summary(summary: Any) -> str:
+    text = (
+        f"{_number(summary.done)} envoyée(s), {_number(summary.failed)} en échec, "
+        f"{_number(summary.pending)} en attente"
+    )
+    if summary.retried:
+        text += f" (dont {_number(summary.retried)} à retenter)"
+    return text + "."
+
+
+def worker(
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.1, help="Secondes entre deux passages.")
+    ] = 2.0,
+    once: Annotated[
+        bool, typer.Option("--once", help="Exécuter une fois les tâches dues, puis s'arrêter.")
+    ] = False,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Tâches au plus par passage.")] = 100,
+) -> None:
+    """Exécute les tâches de fond (courriels, envois aux plateformes nationales)."""
+    django_setup()
+    from django.db import close_old_connections
+
+    from cpts.core import tasks
+
+    if once:
+        console.print(_summary(tasks.run_due(limit=batch)), highlight=False)
+        return
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    errors.print(
+        f"Exécuteur de tâches démarré (toutes les {interval:g} s ; types : "
+        f"{', '.join(tasks.registered_kinds()) or 'aucun'}).",
+        highlight=False,
+    )
+    while not stopping.is_set():
+        close_old_connections()  # a connection lost meanwhile is reopened
+        try:
+            summary = tasks.run_due(limit=batch, stop=stopping.is_set)
+        except Exception as error:
+            errors.print(f"[red]Erreur[/] {error}", highlight=False)
+        else:
+            if summary.ran:
+                errors.print(_summary(summary), highlight=False)
+            if summary.ran == batch:
+                continue  # more may be due: no pause
+        stopping.wait(interval)
+    errors.print("Exécuteur de tâches arrêté.", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)
