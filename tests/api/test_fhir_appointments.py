@@ -27,12 +27,16 @@ from tests.factories import CommunityFactory, UserFactory, regulator, slot, volu
 from .conftest import FINESS, Sas
 
 EXAMPLE = json.loads(
-    (Path(__file__).parents[1] / "unscheduled_care" / "fhir_examples" / "appointment-booked.json").read_text()
+    (
+        Path(__file__).parents[1] / "unscheduled_care" / "fhir_examples" / "appointment-booked.json"
+    ).read_text()
 )
 OPERATOR = f"Appointment.extension.where(url='{fhir.APPOINTMENT_OPERATOR}')"
 
 
-def appointment_for(target: Slot, identifier: str = "b6e39355-8a61-4556-b340-36f7b95fec6a") -> dict[str, Any]:
+def appointment_for(
+    target: Slot, identifier: str = "b6e39355-8a61-4556-b340-36f7b95fec6a"
+) -> dict[str, Any]:
     """The IG's ExampleAppointmentBooked, moved to ``target`` (its professional, its times)."""
     body = copy.deepcopy(EXAMPLE)
     del body["id"]
@@ -71,12 +75,16 @@ def test_the_ig_example_books_the_slot_then_the_same_slot_is_a_409(api: Client, 
     assert stored["id"] == str(appointment.pk)
     assert stored["identifier"] == EXAMPLE["identifier"]
     assert stored["extension"] == EXAMPLE["extension"]  # the regulator, as the platform sent it
-    assert (stored["start"], stored["end"]) == (fhir.instant(target.start), fhir.instant(target.end))
+    assert (stored["start"], stored["end"]) == (
+        fhir.instant(target.start),
+        fhir.instant(target.end),
+    )
     assert stored["slot"] == [{"reference": f"Slot/{target.pk}"}]
     assert Slot.objects.get(pk=target.pk).status == SlotStatus.BUSY
     request = Request.objects.get()
     assert request.channel == Channel.FHIR
-    assert request.commune is None and request.departement_id == "59"
+    assert request.commune is None
+    assert request.departement_id == "59"
     assert (appointment.operator_system, appointment.operator_value) == (
         "urn:oid:1.2.250.1.71.4.2.1",
         "3456780581/11242343",
@@ -86,10 +94,12 @@ def test_the_ig_example_books_the_slot_then_the_same_slot_is_a_409(api: Client, 
     again = post(api, appointment_for(target, identifier="another-one"), sas.token)
     assert again.status_code == 409
     assert issue_of(again)["expression"] == ["Appointment.slot"]
-    assert Appointment.objects.count() == 1 and Request.objects.count() == 1
+    assert Appointment.objects.count() == 1
+    assert Request.objects.count() == 1
 
     read = api.get(f"/fhir/Appointment/{appointment.pk}", **sas.headers())
-    assert read.status_code == 200 and read.json() == stored
+    assert read.status_code == 200
+    assert read.json() == stored
 
 
 @pytest.mark.django_db
@@ -98,7 +108,8 @@ def test_the_same_identifier_posted_twice_is_a_409(api: Client, sas: Sas) -> Non
     response = post(api, appointment_for(sas.slots[1]), sas.token)  # same identifier
     assert response.status_code == 409
     issue = issue_of(response)
-    assert issue["code"] == "duplicate" and issue["expression"] == ["Appointment.identifier"]
+    assert issue["code"] == "duplicate"
+    assert issue["expression"] == ["Appointment.identifier"]
     assert Slot.objects.get(pk=sas.slots[1].pk).status == SlotStatus.FREE
     assert Request.objects.count() == 1
 
@@ -125,7 +136,9 @@ def _break(body: dict[str, Any], change: str) -> None:
         case "operator without system":
             del body["extension"][0]["valueReference"]["identifier"]["system"]
         case "operator coded elsewhere":
-            body["extension"][0]["valueReference"]["identifier"]["type"]["coding"][0]["system"] = "urn:x"
+            body["extension"][0]["valueReference"]["identifier"]["type"]["coding"][0]["system"] = (
+                "urn:x"
+            )
         case "status proposed":
             body["status"] = "proposed"
         case "no end":
@@ -171,7 +184,8 @@ def test_the_profile_broken_is_a_422_naming_the_element(
     response = post(api, body, sas.token)
     assert response.status_code == 422, response.content
     assert issue_of(response)["expression"] == [expression]
-    assert not Appointment.objects.exists() and not Request.objects.exists()
+    assert not Appointment.objects.exists()
+    assert not Request.objects.exists()
 
 
 @pytest.mark.django_db
@@ -184,13 +198,26 @@ def test_the_profile_broken_is_a_422_naming_the_element(
         ('"text"', None),
         ({"resourceType": "Patient"}, "Appointment.resourceType"),
         ({"resourceType": "Appointment", "status": 3, "participant": []}, "Appointment.status"),
-        ({"resourceType": "Appointment", "status": "booked", "participant": "x"}, "Appointment.participant"),
         (
-            {"resourceType": "Appointment", "status": "booked", "participant": [{"status": "accepted"}], "start": "tomorrow"},
+            {"resourceType": "Appointment", "status": "booked", "participant": "x"},
+            "Appointment.participant",
+        ),
+        (
+            {
+                "resourceType": "Appointment",
+                "status": "booked",
+                "participant": [{"status": "accepted"}],
+                "start": "tomorrow",
+            },
             "Appointment.start",
         ),
         (
-            {"resourceType": "Appointment", "status": "booked", "participant": [{"status": "accepted"}], "unknown": 1},
+            {
+                "resourceType": "Appointment",
+                "status": "booked",
+                "participant": [{"status": "accepted"}],
+                "unknown": 1,
+            },
             "Appointment.unknown",
         ),
         ("[" * 30_000 + "]" * 30_000, None),  # deep, under the cap
@@ -212,7 +239,10 @@ def test_a_huge_body_or_the_wrong_content_type_is_refused(api: Client, sas: Sas)
     body["comment"] = "x" * 100_000
     assert post(api, body, sas.token).status_code == 413
     response = api.post(
-        "/fhir/Appointment", "a=1", content_type="application/x-www-form-urlencoded", **sas.headers()
+        "/fhir/Appointment",
+        "a=1",
+        content_type="application/x-www-form-urlencoded",
+        **sas.headers(),
     )
     assert response.status_code == 415
     assert not Appointment.objects.exists()
@@ -224,26 +254,30 @@ def test_outside_the_deadline_or_in_the_past_is_a_422_in_french(api: Client, sas
     response = post(api, appointment_for(far), sas.token)
     assert response.status_code == 422
     issue = issue_of(response)
-    assert "délai de prise en charge" in issue["diagnostics"] and "48 heures" in issue["diagnostics"]
+    assert "délai de prise en charge" in issue["diagnostics"]
+    assert "48 heures" in issue["diagnostics"]
     past = slot(sas.volunteer, timezone.now() - dt.timedelta(hours=1))
     past.status = SlotStatus.FREE
     response = post(api, appointment_for(past, identifier="past"), sas.token)
     # a slot that has begun is no longer published: unknown to the platform
     assert response.status_code in {404, 422}
-    assert not Appointment.objects.exists() and not Request.objects.exists()
+    assert not Appointment.objects.exists()
+    assert not Request.objects.exists()
 
 
 @pytest.mark.django_db
 def test_tokens_roles_and_scope(api: Client, sas: Sas) -> None:
     body = appointment_for(sas.slots[0])
     response = post(api, body, None)
-    assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
     revoked = tokens.issue(sas.user)
     tokens.revoke(revoked, by=None)
     assert post(api, body, revoked).status_code == 401
     coordinator = UserFactory(role=Role.COORDINATOR, community=sas.community)
     response = post(api, body, tokens.issue(coordinator))
-    assert response.status_code == 403 and issue_of(response)["code"] == "forbidden"
+    assert response.status_code == 403
+    assert issue_of(response)["code"] == "forbidden"
     pas_de_calais = regulator(["62"])
     response = post(api, body, tokens.issue(pas_de_calais))
     assert response.status_code == 404  # the slot is out of its scope
@@ -256,7 +290,12 @@ def test_tokens_roles_and_scope(api: Client, sas: Sas) -> None:
     # the read is scoped too
     assert post(api, body, sas.token).status_code == 201
     pk = Appointment.objects.get().pk
-    assert api.get(f"/fhir/Appointment/{pk}", HTTP_AUTHORIZATION=f"Bearer {tokens.issue(pas_de_calais)}").status_code == 404
+    assert (
+        api.get(
+            f"/fhir/Appointment/{pk}", HTTP_AUTHORIZATION=f"Bearer {tokens.issue(pas_de_calais)}"
+        ).status_code
+        == 404
+    )
     assert api.get(f"/fhir/Appointment/{pk}").status_code == 401
 
 
@@ -279,7 +318,9 @@ def test_two_posts_for_one_slot_at_once_exactly_one_is_201(geography: None) -> N
     def attempt(number: int) -> None:
         try:
             barrier.wait()
-            statuses.append(post(Client(), appointment_for(target, f"race-{number}"), token).status_code)
+            statuses.append(
+                post(Client(), appointment_for(target, f"race-{number}"), token).status_code
+            )
         finally:
             connection.close()
 
@@ -289,5 +330,6 @@ def test_two_posts_for_one_slot_at_once_exactly_one_is_201(geography: None) -> N
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [201, 409]
-    assert Appointment.objects.count() == 1 and Request.objects.count() == 1
+    assert Appointment.objects.count() == 1
+    assert Request.objects.count() == 1
     assert Declaration.objects.count() == 1

@@ -32,7 +32,10 @@ def window(days: float = 3, **extra: Any) -> dict[str, Any]:
     now = timezone.localtime()
     end = now + dt.timedelta(days=days)
     return {
-        "start": [f"ge{now.isoformat(timespec='seconds')}", f"le{end.isoformat(timespec='seconds')}"],
+        "start": [
+            f"ge{now.isoformat(timespec='seconds')}",
+            f"le{end.isoformat(timespec='seconds')}",
+        ],
         "status": "free",
         **extra,
     }
@@ -80,10 +83,13 @@ def test_the_bundle_has_the_shape_of_the_ans_example(api: Client, sas: Sas) -> N
 
     # the example's one slot and five included resources, in the same order; ours has two slots
     # of one volunteer, so each included resource comes once
-    assert kinds(bundle) == [("Slot", "match")] + kinds(example)
+    assert kinds(bundle) == [("Slot", "match"), *kinds(example)]
     for entry in bundle["entry"]:
         resource = entry["resource"]
-        assert entry["fullUrl"] == f"http://testserver/fhir/{resource['resourceType']}/{resource['id']}"
+        assert (
+            entry["fullUrl"]
+            == f"http://testserver/fhir/{resource['resourceType']}/{resource['id']}"
+        )
 
     by_type = {e["resource"]["resourceType"]: e["resource"] for e in bundle["entry"][1:]}
     first = bundle["entry"][0]["resource"]
@@ -167,7 +173,9 @@ def test_only_the_includes_asked_for(
     api: Client, sas: Sas, includes: dict[str, str], expected: list[str]
 ) -> None:
     bundle = search(api, sas, **window(), **includes).json()
-    included = [e["resource"]["resourceType"] for e in bundle["entry"] if e["search"]["mode"] == "include"]
+    included = [
+        e["resource"]["resourceType"] for e in bundle["entry"] if e["search"]["mode"] == "include"
+    ]
     assert included == expected
 
 
@@ -201,13 +209,16 @@ def test_practitioner_filter(api: Client, sas: Sas) -> None:
     other = volunteer(sas.community)
     slot(other, sas.slots[0].start)
     token = f"urn:oid:1.2.250.1.71.4.2.1|8{other.member.rpps}"
-    bundle = search(api, sas, **window(), **{"schedule.actor:Practitioner.identifier": token}).json()
+    bundle = search(
+        api, sas, **window(), **{"schedule.actor:Practitioner.identifier": token}
+    ).json()
     assert bundle["total"] == 1
 
 
 def test_paging_with_count_and_a_next_link(api: Client, sas: Sas) -> None:
     first = search(api, sas, **window(), _count="1").json()
-    assert first["total"] == 2 and len(first["entry"]) == 1
+    assert first["total"] == 2
+    assert len(first["entry"]) == 1
     [next_link] = [link["url"] for link in first["link"] if link["relation"] == "next"]
     assert "_offset=1" in next_link
     second = api.get(next_link.replace("http://testserver", ""), **sas.headers()).json()
@@ -264,8 +275,15 @@ def test_bad_parameters_are_a_400_naming_them_in_french(
 
 
 def test_a_week_is_the_longest_window(api: Client, sas: Sas) -> None:
-    assert search(api, sas, start=["ge2026-12-01T00:00:00+01:00", "le2026-12-08T00:00:00+01:00"]).status_code == 200
-    response = search(api, sas, start=["ge2026-12-01T00:00:00+01:00", "le2026-12-08T00:00:01+01:00"])
+    assert (
+        search(
+            api, sas, start=["ge2026-12-01T00:00:00+01:00", "le2026-12-08T00:00:00+01:00"]
+        ).status_code
+        == 200
+    )
+    response = search(
+        api, sas, start=["ge2026-12-01T00:00:00+01:00", "le2026-12-08T00:00:01+01:00"]
+    )
     assert response.status_code == 400
     assert "7 jours" in response.json()["issue"][0]["diagnostics"]
 
@@ -274,7 +292,9 @@ def test_slot_read_in_scope_only(api: Client, sas: Sas) -> None:
     response = api.get(f"/fhir/Slot/{sas.slots[0].pk}", **sas.headers())
     assert response.status_code == 200
     assert response.json()["id"] == str(sas.slots[0].pk)
-    other = slot(volunteer(CommunityFactory(departement_id="62", finess="620000018")), sas.slots[0].start)
+    other = slot(
+        volunteer(CommunityFactory(departement_id="62", finess="620000018")), sas.slots[0].start
+    )
     for path in (f"/fhir/Slot/{other.pk}", "/fhir/Slot/999999", "/fhir/Slot/abc", "/fhir/Nothing"):
         response = api.get(path, **sas.headers())
         assert response.status_code == 404, path

@@ -15,8 +15,10 @@ from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from typer.testing import CliRunner
 
 from cpts.cli import app
+from cpts.core import tasks
+from cpts.core.models import Task, TaskStatus
 from cpts.territory.models import Commune
-from cpts.unscheduled_care.declarations import outbox_state, send_due
+from cpts.unscheduled_care.declarations import KIND, ORDERED_KEY, outbox_state, send_outbox
 from cpts.unscheduled_care.fhir import APPOINTMENT_OPERATOR, RPPS_SYSTEM
 from cpts.unscheduled_care.models import Appointment, Declaration
 from cpts.unscheduled_care.services import SlotTaken, book, record_request
@@ -50,6 +52,13 @@ def test_a_booking_queues_its_declaration_and_a_refused_booking_none(geography: 
     declaration = Declaration.objects.get()
     assert declaration.appointment == appointment
     assert declaration.status == Declaration.Status.QUEUED
+    task = Task.objects.get()
+    assert declaration.task == task
+    assert (task.kind, task.ordered_key, task.payload) == (
+        KIND,
+        ORDERED_KEY,
+        {"declaration": declaration.pk},
+    )
     user = regulator()
     request = record_request(
         user,
@@ -60,16 +69,24 @@ def test_a_booking_queues_its_declaration_and_a_refused_booking_none(geography: 
     with pytest.raises(SlotTaken):
         book(user, appointment.slot, request)
     assert Declaration.objects.count() == 1
+    assert Task.objects.count() == 1
 
 
 def test_not_configured_they_wait_and_the_screen_can_say_so(geography: None, settings: Any) -> None:
     settings.SAS_PLATFORM_URL = ""
     _booked(2)
-    summary = send_due()
-    assert not summary.configured and summary.waiting == 2
+    summary = send_outbox()
+    assert not summary.configured
+    assert summary.waiting == 2
     assert "non configurée" in summary.french()
+    tasks.run_due()  # the worker meets them: they stay queued, to be retried
     state = outbox_state()
     assert (state.configured, state.waiting, state.failed) == (False, 2, 0)
+    assert (
+        Declaration.objects.order_by("pk")
+        .first()
+        .response_body.endswith("plateforme SAS non configurée (SAS_PLATFORM_URL)")
+    )
 
 
 def test_platform_down_then_500_then_received_once_in_booking_order(
@@ -78,29 +95,31 @@ def test_platform_down_then_500_then_received_once_in_booking_order(
     first, second = _booked(2)
     settings.SAS_PLATFORM_URL = f"http://127.0.0.1:{free_port()}/fhir"  # nothing listens
     settings.SAS_PLATFORM_TIMEOUT = 2
-    summary = send_due()
-    assert (summary.sent, summary.waiting) == (0, 2)
+    now = timezone.now()
+    summary = tasks.run_due(now=now)
+    assert (summary.done, summary.retried) == (0, 1)  # the head only: the second waits behind
     head = Declaration.objects.get(appointment=first)
-    assert head.attempts == 1 and head.response_status is None
-    assert "Connection" in head.response_body or "refused" in head.response_body.lower()
-    assert Declaration.objects.get(appointment=second).attempts == 0  # waits behind the head
+    assert head.status == Declaration.Status.QUEUED
+    assert head.attempts == 1
+    assert head.response_status is None
+    assert "pas de réponse" in head.response_body
+    assert Declaration.objects.get(appointment=second).attempts == 0
 
     with fake_platform() as platform:
         settings.SAS_PLATFORM_URL = platform.url
         settings.SAS_PLATFORM_TOKEN = "sas-secret"
-        assert send_due().sent == 0  # the head's retry is not due yet: nothing sent
+        assert tasks.run_due(now=now).ran == 0  # the head's retry is not due yet
         assert platform.received == []
 
         platform.answers = [500]
-        later = timezone.now() + dt.timedelta(hours=2)
-        summary = send_due(now=later)
-        assert (summary.sent, summary.waiting) == (0, 2)
+        later = now + dt.timedelta(hours=2)
+        assert tasks.run_due(now=later).retried == 1
         head.refresh_from_db()
-        assert (head.attempts, head.response_status) == (2, 500)
+        assert (head.attempts, head.response_status, head.status) == (2, 500, "queued")
 
-        summary = send_due(now=later + dt.timedelta(hours=2))
-        assert (summary.sent, summary.waiting) == (2, 0)
-        assert send_due(now=later + dt.timedelta(hours=4)).sent == 0  # once
+        summary = tasks.run_due(now=later + dt.timedelta(hours=2))
+        assert summary.done == 2
+        assert tasks.run_due(now=later + dt.timedelta(hours=4)).ran == 0  # once
 
     accepted = platform.accepted()
     assert [r.body["identifier"][0]["value"] for r in accepted] == [
@@ -122,6 +141,7 @@ def test_platform_down_then_500_then_received_once_in_booking_order(
         assert participant["actor"]["identifier"]["system"] == RPPS_SYSTEM
         assert participant["actor"]["identifier"]["value"] == "8" + first.slot.volunteer.member.rpps
     assert set(Declaration.objects.values_list("status", flat=True)) == {"sent"}
+    assert set(Task.objects.values_list("status", flat=True)) == {TaskStatus.DONE}
 
 
 def test_a_4xx_is_failed_for_good_and_the_next_goes_on(geography: None, settings: Any) -> None:
@@ -129,11 +149,12 @@ def test_a_4xx_is_failed_for_good_and_the_next_goes_on(geography: None, settings
     with fake_platform() as platform:
         settings.SAS_PLATFORM_URL = platform.url
         platform.answers = [400]
-        summary = send_due()
+        summary = send_outbox()
     assert (summary.sent, summary.refused, summary.waiting) == (1, 1, 0)
     failed = Declaration.objects.get(appointment=first)
     assert failed.status == Declaration.Status.FAILED
-    assert failed.response_status == 400 and "OperationOutcome" in failed.response_body
+    assert failed.response_status == 400
+    assert "OperationOutcome" in failed.response_body
     assert Declaration.objects.get(appointment=second).status == Declaration.Status.SENT
 
 
@@ -142,8 +163,9 @@ def test_a_429_is_retried(geography: None, settings: Any) -> None:
     with fake_platform() as platform:
         settings.SAS_PLATFORM_URL = platform.url
         platform.answers = [429]
-        assert send_due().waiting == 1
-    assert Declaration.objects.get().status == Declaration.Status.QUEUED
+        assert send_outbox().waiting == 1
+        assert send_outbox().sent == 1  # send-outbox does not wait for the retry's time
+    assert Declaration.objects.get().status == Declaration.Status.SENT
 
 
 def test_the_command_sends_and_prints_a_french_summary(geography: None, settings: Any) -> None:

@@ -73,7 +73,9 @@ def parse_json(body: bytes) -> dict[str, Any]:
         raise Invalid(400, None, "Le corps doit être une ressource FHIR (un objet JSON).")
     if data.get("resourceType") != "Appointment":
         raise Invalid(
-            400, "Appointment.resourceType", "resourceType : une ressource Appointment est attendue."
+            400,
+            "Appointment.resourceType",
+            "resourceType : une ressource Appointment est attendue.",
         )
     return data
 
@@ -108,7 +110,9 @@ def profile(appointment: FhirAppointment) -> Booking:
     """The constraints of FrAppointmentSAS beyond FHIR's (422 when broken)."""
     if appointment.status != "booked":
         raise Invalid(
-            422, "Appointment.status", "Appointment.status : seul un rendez-vous « booked » est créé."
+            422,
+            "Appointment.status",
+            "Appointment.status : seul un rendez-vous « booked » est créé.",
         )
     identifiers = appointment.identifier or []
     if len(identifiers) != 1 or not identifiers[0].system or not identifiers[0].value:
@@ -117,8 +121,8 @@ def profile(appointment: FhirAppointment) -> Booking:
             "Appointment.identifier",
             "Appointment.identifier : un identifiant exactement, avec son système et sa valeur.",
         )
-    identifier = identifiers[0]
-    if len(identifier.system) > 200 or len(identifier.value) > 200:
+    identifier_system, identifier_value = str(identifiers[0].system), str(identifiers[0].value)
+    if len(identifier_system) > 200 or len(identifier_value) > 200:
         raise Invalid(
             422, "Appointment.identifier", "Appointment.identifier : 200 caractères au plus."
         )
@@ -205,6 +209,6 @@ def profile(appointment: FhirAppointment) -> Booking:
         rpps=rpps,
         start=appointment.start,
         end=appointment.end,
-        identifier=(identifier.system, identifier.value),
-        operator=(operator.system, operator.value),
+        identifier=(identifier_system, identifier_value),
+        operator=(str(operator.system), str(operator.value)),
     )

@@ -34,9 +34,7 @@ KNOWN = {
 }
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?$"
-)
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?$")
 
 
 class BadParameter(Exception):
@@ -87,7 +85,8 @@ def parse(query: QueryDict) -> SlotSearch:
         prefix, value = raw[:2], raw[2:]
         if prefix not in {"ge", "gt", "le", "lt"}:
             raise BadParameter(
-                "start", "start : indiquez les bornes avec les préfixes ge et le (start=ge…&start=le…)."
+                "start",
+                "start : indiquez les bornes avec les préfixes ge et le (start=ge…&start=le…).",
             )
         try:
             moment = _moment(value, end_of_day=prefix in {"gt", "le"})
@@ -111,16 +110,14 @@ def parse(query: QueryDict) -> SlotSearch:
     if start_to < start_from:
         raise BadParameter("start", "start : la borne de fin précède la borne de début.")
     if start_to - start_from > MAX_WINDOW:
-        raise BadParameter(
-            "start", f"start : la recherche couvre au plus {MAX_WINDOW.days} jours."
-        )
+        raise BadParameter("start", f"start : la recherche couvre au plus {MAX_WINDOW.days} jours.")
     for status in ",".join(query.getlist("status")).split(","):
         if status.strip() and status.strip() != "free":
             raise BadParameter(
                 "status", "status : seuls les créneaux libres (free) sont publiés au SAS."
             )
     includes: set[str] = set()
-    for name, allowed in (("_include", INCLUDES), ("_include:iterate", ITERATE_INCLUDES)):
+    for name, _allowed in (("_include", INCLUDES), ("_include:iterate", ITERATE_INCLUDES)):
         for value in query.getlist(name):
             if value not in INCLUDES | ITERATE_INCLUDES:
                 raise BadParameter(

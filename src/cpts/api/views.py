@@ -189,9 +189,7 @@ def _included(base: str, page: list[Slot], includes: frozenset[str]) -> list[dic
                 entries.append(
                     _entry(base, fhir.practitioner_resource(volunteer.member), "include")
                 )
-                entries.append(
-                    _entry(base, fhir.practitioner_role_resource(volunteer), "include")
-                )
+                entries.append(_entry(base, fhir.practitioner_role_resource(volunteer), "include"))
     if "Slot:service-type-reference" in includes:
         entries += [
             _entry(base, fhir.healthcare_service_resource(c), "include")
@@ -199,8 +197,7 @@ def _included(base: str, page: list[Slot], includes: frozenset[str]) -> list[dic
         ]
         if "HealthcareService:organization" in includes:
             entries += [
-                _entry(base, fhir.organization_resource(c), "include")
-                for c in communities.values()
+                _entry(base, fhir.organization_resource(c), "include") for c in communities.values()
             ]
     return entries
 
@@ -257,7 +254,9 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
     except ValueError:
         length = 0
     if length > appointments.MAX_BODY_BYTES:
-        return outcome(413, f"Corps trop volumineux (au plus {appointments.MAX_BODY_BYTES} octets).")
+        return outcome(
+            413, f"Corps trop volumineux (au plus {appointments.MAX_BODY_BYTES} octets)."
+        )
     try:
         data = appointments.parse_json(request.body)
         booking = appointments.profile(appointments.structure(data))
@@ -270,7 +269,10 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
             "Appointment.participant : le professionnel n'est pas celui du créneau.",
             "Appointment.participant.actor.identifier",
         )
-    for name, theirs, ours in (("start", booking.start, slot.start), ("end", booking.end, slot.end)):
+    for name, theirs, ours in (
+        ("start", booking.start, slot.start),
+        ("end", booking.end, slot.end),
+    ):
         if theirs != ours:
             return outcome(
                 422,

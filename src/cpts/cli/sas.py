@@ -17,9 +17,9 @@ sas_app = typer.Typer(help="Plateforme SAS (service d'accès aux soins).", no_ar
 def send_outbox() -> None:
     """Envoie à la plateforme SAS les déclarations de rendez-vous en attente (une fois)."""
     django_setup()
-    from cpts.unscheduled_care.declarations import send_due
+    from cpts.unscheduled_care import declarations
 
-    summary = send_due()
+    summary = declarations.send_outbox()
     console.print(summary.french(), highlight=False, soft_wrap=True)
 
 

@@ -2,54 +2,63 @@
 screens) is declared to the platform with ``POST [SAS_PLATFORM_URL]/Appointment``, a
 FrAppointmentSAS in ``application/fhir+json``, with the bearer token ``SAS_PLATFORM_TOKEN``.
 
-* :func:`declare` writes the declaration in the booking's own transaction: a booking that rolls
-  back declares nothing, a booking that commits is declared, whatever happens to the network.
-* :func:`send_due` sends what is due, in booking order (one ordered key, ``sas-platform``), each
-  once: a 2xx is done; a 4xx other than 408/429 is refused for good (the answer kept, the next
-  one goes on); a 5xx, a 408/429, a timeout or a refused connection leaves it queued, retried
-  later (waiting longer each time), and the later ones wait behind it so that the platform
-  receives them in order. Two senders at once do not send twice: each run holds a PostgreSQL
-  advisory lock of the key for its whole transaction.
-* Without ``SAS_PLATFORM_URL``, declarations stay queued (:func:`outbox_state` says so).
+* :func:`declare` writes the :class:`~.models.Declaration` and its task of the durable queue
+  (:mod:`cpts.core.tasks`, kind :data:`KIND`, ordered key :data:`ORDERED_KEY`) in the booking's
+  own transaction: a booking that rolls back declares nothing, one that commits is declared.
+* The worker (``cpts worker``, or ``cpts sas send-outbox`` once) runs :func:`deliver`, in booking
+  order, each once: a 2xx is done; a 4xx other than 408/429 is refused for good (the answer kept
+  on the declaration; the task ends so that the next declarations go on); a 5xx, a 408/429, a
+  timeout or a refused connection raises, and the queue retries later (waiting longer each time)
+  while the later declarations wait behind it.
+* Without ``SAS_PLATFORM_URL``, declarations stay queued (:func:`outbox_state` says so): the
+  task is retried, at most hourly, until the platform is configured.
 
-A process killed after the platform answered 2xx and before our commit sends that declaration
-again on the next run: the platform keys appointments by their identifier (the profile's
-conditional update), so a repeat changes nothing there.
+A worker killed after the platform answered 2xx and before our commit sends that declaration
+again: the platform keys appointments by their identifier, so a repeat changes nothing there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.utils import timezone
+
+from cpts.core import tasks
+from cpts.core.models import Task, TaskStatus
 
 from .fhir import CONTENT_TYPE, appointment_resource
 from .models import Appointment, Declaration
 
-ORDERED_KEY = "sas-platform"
 KIND = "unscheduled_care.declare_appointment"
-#: The advisory lock of the ordered key (a fixed 64-bit number: « sas-platform » in ASCII).
-_LOCK = int.from_bytes(ORDERED_KEY.encode()[:8], "big") >> 1
+ORDERED_KEY = "sas-platform"
+#: Retried for about four days at the queue's longest wait (an hour) before giving up (a
+#: failed head blocks the key: see cpts.core.tasks.retry).
+MAX_ATTEMPTS = 100
 RETRY_STATUSES = {408, 429}
-MAX_BACKOFF = dt.timedelta(hours=1)
 KEPT_BODY = 4000  # characters of the platform's answer kept
 
 
 def declare(appointment: Appointment, now: dt.datetime | None = None) -> Declaration:
     """Queue the declaration of ``appointment`` (call it inside the booking's transaction)."""
-    now = now or timezone.now()
-    return Declaration.objects.create(
+    declaration = Declaration.objects.create(
         appointment=appointment,
         resource=appointment_resource(appointment),
-        created_at=now,
-        next_attempt_at=now,
+        created_at=now or timezone.now(),
     )
+    declaration.task = tasks.enqueue(
+        KIND,
+        {"declaration": declaration.pk},
+        ordered_key=ORDERED_KEY,
+        max_attempts=MAX_ATTEMPTS,
+    )
+    declaration.save(update_fields=["task"])
+    return declaration
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,10 @@ class Answer:
         )
 
 
+class PlatformUnavailable(Exception):
+    """No answer, or an answer to try again later: the queue retries the task."""
+
+
 def post(resource: dict[str, object]) -> Answer:
     """``POST [SAS_PLATFORM_URL]/Appointment``, with the token and the timeout of the settings."""
     request = urllib.request.Request(
@@ -91,13 +104,51 @@ def post(resource: dict[str, object]) -> Answer:
         return Answer(None, f"{type(error).__name__}: {error}"[:KEPT_BODY])
 
 
+def deliver(payload: dict[str, object]) -> None:
+    """The task's handler: send one declaration (see the module's docstring)."""
+    declaration = Declaration.objects.select_for_update().get(pk=int(str(payload["declaration"])))
+    if declaration.status != Declaration.Status.QUEUED:
+        return  # already received or refused: once
+    if not settings.SAS_PLATFORM_URL:
+        raise PlatformUnavailable("plateforme SAS non configurée (SAS_PLATFORM_URL)")
+    answer = post(declaration.resource)
+    now = timezone.now()
+    if not answer.done and not answer.refused:
+        status = f"HTTP {answer.status}" if answer.status is not None else "pas de réponse"
+        raise PlatformUnavailable(f"{status} — {answer.body}"[:KEPT_BODY])
+    declaration.attempts += 1
+    declaration.last_attempt_at = now
+    declaration.response_status = answer.status
+    declaration.response_body = answer.body
+    if answer.done:
+        declaration.status = Declaration.Status.SENT
+        declaration.sent_at = now
+    else:
+        declaration.status = Declaration.Status.FAILED
+    declaration.save()
+
+
+def _on_error(task: Task, error: str, gave_up: bool) -> None:
+    """After a failed attempt (the handler's writes rolled back): what the declaration shows."""
+    found = re.search(r"HTTP (\d{3})", error)
+    Declaration.objects.filter(pk=task.payload.get("declaration")).update(
+        attempts=task.attempts,
+        last_attempt_at=timezone.now(),
+        response_status=int(found[1]) if found else None,
+        response_body=error[:KEPT_BODY],
+        status=Declaration.Status.FAILED if gave_up else Declaration.Status.QUEUED,
+    )
+
+
+tasks.register(KIND, on_error=_on_error)(deliver)
+
+
 @dataclass(frozen=True)
 class Summary:
     sent: int = 0
     refused: int = 0
     waiting: int = 0
     configured: bool = True
-    busy: bool = False  # another sender holds the key
 
     def french(self) -> str:
         if not self.configured:
@@ -105,55 +156,34 @@ class Summary:
                 f"Plateforme SAS non configurée (SAS_PLATFORM_URL) : {self.waiting} déclaration(s) "
                 "en attente, rien n'a été envoyé."
             )
-        if self.busy:
-            return "Un autre envoi est en cours : rien n'a été envoyé cette fois."
         return (
             f"Déclarations à la plateforme SAS : {self.sent} reçue(s), {self.refused} refusée(s), "
             f"{self.waiting} en attente."
         )
 
 
-def _backoff(attempts: int) -> dt.timedelta:
-    return min(dt.timedelta(seconds=30 * 2 ** min(attempts - 1, 10)), MAX_BACKOFF)
+def _counts() -> tuple[int, int, int]:
+    statuses = list(Declaration.objects.values_list("status", flat=True))
+    return (
+        statuses.count(Declaration.Status.SENT),
+        statuses.count(Declaration.Status.FAILED),
+        statuses.count(Declaration.Status.QUEUED),
+    )
 
 
-def send_due(now: dt.datetime | None = None, limit: int = 100) -> Summary:
-    """Send the declarations that are due, in order, each once (see the module's docstring)."""
-    now = now or timezone.now()
+def send_outbox(now: dt.datetime | None = None) -> Summary:
+    """Send what is waiting, now, once (``cpts sas send-outbox``): the declarations waiting for
+    a retry are made due, then the queue runs what is due (as one pass of the worker)."""
     if not settings.SAS_PLATFORM_URL:
-        return Summary(configured=False, waiting=_waiting())
-    sent = refused = 0
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK])
-            if not cursor.fetchone()[0]:
-                return Summary(busy=True, waiting=_waiting())
-        queued = Declaration.objects.filter(status=Declaration.Status.QUEUED).order_by("pk")
-        for declaration in queued[:limit]:
-            if declaration.next_attempt_at > now:
-                break  # the head waits for its retry: the later ones wait behind it
-            answer = post(declaration.resource)
-            declaration.attempts += 1
-            declaration.last_attempt_at = now
-            declaration.response_status = answer.status
-            declaration.response_body = answer.body
-            if answer.done:
-                declaration.status = Declaration.Status.SENT
-                declaration.sent_at = now
-                sent += 1
-            elif answer.refused:
-                declaration.status = Declaration.Status.FAILED
-                refused += 1
-            else:
-                declaration.next_attempt_at = now + _backoff(declaration.attempts)
-            declaration.save()
-            if declaration.status == Declaration.Status.QUEUED:
-                break
-    return Summary(sent=sent, refused=refused, waiting=_waiting())
-
-
-def _waiting() -> int:
-    return Declaration.objects.filter(status=Declaration.Status.QUEUED).count()
+        return Summary(configured=False, waiting=_counts()[2])
+    now = now or timezone.now()
+    Task.objects.filter(kind=KIND, status=TaskStatus.PENDING, run_after__gt=now).update(
+        run_after=now
+    )
+    sent, refused, _ = _counts()
+    tasks.run_due(limit=1000, now=now)
+    after = _counts()
+    return Summary(sent=after[0] - sent, refused=after[1] - refused, waiting=after[2])
 
 
 @dataclass(frozen=True)
@@ -168,10 +198,9 @@ class OutboxState:
 
 def outbox_state() -> OutboxState:
     waiting = Declaration.objects.filter(status=Declaration.Status.QUEUED)
-    oldest = waiting.order_by("pk").values_list("created_at", flat=True).first()
     return OutboxState(
         configured=bool(settings.SAS_PLATFORM_URL),
         waiting=waiting.count(),
         failed=Declaration.objects.filter(status=Declaration.Status.FAILED).count(),
-        oldest_waiting=oldest,
+        oldest_waiting=waiting.order_by("pk").values_list("created_at", flat=True).first(),
     )

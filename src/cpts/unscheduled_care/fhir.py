@@ -31,7 +31,9 @@ PROFILE_BUNDLE = f"{IG}/StructureDefinition/sas-cpts-bundle-aggregator"
 PROFILE_SLOT = f"{IG}/StructureDefinition/sas-cpts-slot-aggregator"
 PROFILE_SCHEDULE = "http://sas.fr/fhir/StructureDefinition/FrScheduleAgregateur"
 PROFILE_PRACTITIONER = "http://sas.fr/fhir/StructureDefinition/FrPractitionerAgregateur"
-PROFILE_PRACTITIONER_ROLE = "http://sas.fr/fhir/StructureDefinition/FrPractitionerRoleExerciceAgregateur"
+PROFILE_PRACTITIONER_ROLE = (
+    "http://sas.fr/fhir/StructureDefinition/FrPractitionerRoleExerciceAgregateur"
+)
 PROFILE_LOCATION = "http://sas.fr/fhir/StructureDefinition/FrLocationAgregateur"
 PROFILE_HEALTHCARE_SERVICE = f"{IG}/StructureDefinition/sas-cpts-healthcareservice-aggregator"
 PROFILE_ORGANIZATION = f"{IG}/StructureDefinition/sas-cpts-organization-aggregator"
@@ -39,16 +41,16 @@ PROFILE_APPOINTMENT = "http://sas.fr/fhir/StructureDefinition/FrAppointmentSAS"
 
 # Code systems and identifier systems.
 SLOT_KIND_SYSTEM = "https://mos.esante.gouv.fr/NOS/TRE_R314-TypeCreneau/FHIR/TRE-R314-TypeCreneau"
-ESTABLISHMENT_CATEGORY_SYSTEM = (
-    "https://mos.esante.gouv.fr/NOS/TRE_R66-CategorieEtablissement/FHIR/TRE-R66-CategorieEtablissement"
-)
+ESTABLISHMENT_CATEGORY_SYSTEM = "https://mos.esante.gouv.fr/NOS/TRE_R66-CategorieEtablissement/FHIR/TRE-R66-CategorieEtablissement"
 CPTS_CATEGORY = "604"  # TRE_R66: a CPTS
 SERVICE_TYPE_R5 = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Slot.serviceType"
 APPOINTMENT_REASON_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0276"
 IDENTIFIER_TYPE_SYSTEM = "http://interopsante.org/fhir/CodeSystem/fr-v2-0203"
 # FrOrganizationAgregateurCPTS fixes identifier.type to fr-core's copy of table 0203.
 FR_CORE_IDENTIFIER_TYPE_SYSTEM = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
-LOCATION_IDENTIFIER_TYPE_SYSTEM = "http://interopsante.org/fhir/CodeSystem/fr-location-identifier-type"
+LOCATION_IDENTIFIER_TYPE_SYSTEM = (
+    "http://interopsante.org/fhir/CodeSystem/fr-location-identifier-type"
+)
 RPPS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"  # national identifiers of professionals (IDNPS)
 FINESS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.2"  # national identifiers of structures (IDNST)
 APPOINTMENT_OPERATOR = "http://interopsante.org/fhir/StructureDefinition/FrAppointmentOperator"

@@ -194,8 +194,9 @@ class Appointment(models.Model):
 
 
 class Declaration(models.Model):
-    """An appointment to declare to the SAS platform (``POST [SAS_PLATFORM_URL]/Appointment``):
-    an outbox written in the booking's transaction, sent in booking order, each once
+    """An appointment declared to the SAS platform (``POST [SAS_PLATFORM_URL]/Appointment``):
+    written in the booking's transaction with its task of the durable queue (``cpts.core.tasks``,
+    ordered key ``sas-platform``), and what came of it
     (:mod:`cpts.unscheduled_care.declarations`)."""
 
     class Status(models.TextChoices):
@@ -206,13 +207,13 @@ class Declaration(models.Model):
     appointment = models.ForeignKey(
         Appointment, on_delete=models.PROTECT, related_name="declarations"
     )
-    resource = models.JSONField("ressource FHIR envoyée")
-    status = models.CharField(
-        "statut", max_length=8, choices=Status.choices, default=Status.QUEUED
+    task = models.ForeignKey(
+        "core.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    resource = models.JSONField("ressource FHIR envoyée")
+    status = models.CharField("statut", max_length=8, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField("à envoyer depuis le")
     attempts = models.PositiveIntegerField("tentatives", default=0)
-    next_attempt_at = models.DateTimeField("prochaine tentative le")
     last_attempt_at = models.DateTimeField("dernière tentative le", null=True, blank=True)
     response_status = models.PositiveSmallIntegerField("réponse HTTP", null=True, blank=True)
     response_body = models.TextField("réponse de la plateforme", blank=True)
@@ -222,7 +223,6 @@ class Declaration(models.Model):
         verbose_name = "déclaration à la plateforme SAS"
         verbose_name_plural = "déclarations à la plateforme SAS"
         ordering = ["pk"]
-        indexes = [models.Index(fields=["status", "id"], name="declaration_status_order")]
 
     def __str__(self) -> str:
         return f"Déclaration {self.pk} ({self.get_status_display()})"

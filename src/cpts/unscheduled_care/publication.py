@@ -23,7 +23,7 @@ from .enums import SlotStatus
 from .fhir import publishable
 from .models import Slot
 
-__all__ = ["published_slot", "published_slots", "publishable", "publishing_communities"]
+__all__ = ["publishable", "published_slot", "published_slots", "publishing_communities"]
 
 
 def publishing_communities(user: User) -> list[int]:
@@ -54,9 +54,9 @@ def published_slots(
     )
     if rpps is not None:
         slots = slots.filter(volunteer__member__rpps__in=list(rpps))
-    return slots.select_related(
-        "volunteer__member__commune", "volunteer__community"
-    ).order_by("start", "pk")
+    return slots.select_related("volunteer__member__commune", "volunteer__community").order_by(
+        "start", "pk"
+    )
 
 
 def published_slot(user: User, pk: int) -> Slot:

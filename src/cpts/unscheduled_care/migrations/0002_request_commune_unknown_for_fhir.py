@@ -5,21 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('territory', '0005_perimeter_versions_never_overlap'),
-        ('unscheduled_care', '0001_slots_requests_and_appointments'),
+        ("territory", "0005_perimeter_versions_never_overlap"),
+        ("unscheduled_care", "0001_slots_requests_and_appointments"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalrequest',
-            name='commune',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Inconnue pour une demande reçue de la plateforme SAS (FHIR) ; effacée après la durée de conservation.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='territory.commune', verbose_name='commune du patient'),
+            model_name="historicalrequest",
+            name="commune",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Inconnue pour une demande reçue de la plateforme SAS (FHIR) ; effacée après la durée de conservation.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="territory.commune",
+                verbose_name="commune du patient",
+            ),
         ),
         migrations.AlterField(
-            model_name='request',
-            name='commune',
-            field=models.ForeignKey(blank=True, help_text='Inconnue pour une demande reçue de la plateforme SAS (FHIR) ; effacée après la durée de conservation.', null=True, on_delete=django.db.models.deletion.PROTECT, to='territory.commune', verbose_name='commune du patient'),
+            model_name="request",
+            name="commune",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Inconnue pour une demande reçue de la plateforme SAS (FHIR) ; effacée après la durée de conservation.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="territory.commune",
+                verbose_name="commune du patient",
+            ),
         ),
     ]
