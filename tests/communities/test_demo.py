@@ -49,14 +49,20 @@ def check_the_logins_roles_and_scopes_stay_the_same(demo: dict[str, str]) -> Non
         "ars-idf": Role.ARS,
         "facilitateur": Role.FACILITATOR,
         "coordination": Role.COORDINATOR,
+        "sas": Role.REGULATOR,
+        "regulation": Role.REGULATOR,
     }
     assert list(demo) == list(roles)
-    for user in User.objects.all():  # the same password for all
+    for user in User.objects.exclude(username="sas"):  # the same password for all
         assert user.check_password(PASSWORD), user.username
+    # the SAS platform's machine account signs in with a bearer token only
+    assert not User.objects.get(username="sas").has_usable_password()
     scopes = {
         "cpam": {"59", "62", "80", "60", "02"},
         "cpam-occitanie": {"31", "34", "30", "65", "12", "66", "46"},
         "cpam-idf": {"75", "92", "93", "94", "91", "78"},
+        "sas": {"59", "62", "80", "60", "02"},
+        "regulation": {"59", "62", "80", "60", "02"},
     }
     for username, departements in scopes.items():
         user = User.objects.get(username=username)
@@ -200,6 +206,37 @@ def test_the_demo(geography: None, tmp_path: Path) -> None:
     check_three_regions_with_overlaps_and_white_zones(demo)
     check_annexes_follow_real_contracts_and_add_up(demo)
     check_annexes_take_measured_values_from_the_claims()
+    check_the_sas_publishes_a_week_of_slots_and_tops_them_up()
+
+
+def check_the_sas_publishes_a_week_of_slots_and_tops_them_up() -> None:
+    from django.utils import timezone
+
+    from cpts.demo.sas import seed_sas
+    from cpts.unscheduled_care.fhir import publishable
+    from cpts.unscheduled_care.models import Organisation, Slot, Volunteer
+
+    lille = Community.objects.get(name="CPTS Métropole lilloise Nord")
+    assert publishable(lille)  # a well-formed FINESS, its key valid
+    assert Organisation.objects.filter(community=lille).count() == 1
+    volunteers = Volunteer.objects.filter(community=lille, active=True)
+    assert 4 <= volunteers.count() <= 6
+    assert all(v.member.rpps for v in volunteers)
+    now = timezone.now()
+    week = Slot.objects.filter(
+        volunteer__community=lille, status="free", start__gt=now, start__lte=now + dt.timedelta(days=7)
+    )
+    # 3 slots a day for each of 5 volunteers over seven days: 5 * 3 * 7 = 105, give or take the
+    # slots of today already past and those of the eighth morning already in the window
+    assert 90 <= week.count() <= 120
+    kinds = {tuple(kinds) for kinds in week.values_list("kinds", flat=True)}
+    assert kinds == {("SNP", "CPTS"), ("PUBLIC",), ("SNP", "PRO")}
+    count = Slot.objects.count()
+    seed_sas(now, PASSWORD)  # again at once: nothing new
+    assert Slot.objects.count() == count
+    assert Organisation.objects.filter(community=lille).count() == 1
+    seed_sas(now + dt.timedelta(days=2), PASSWORD)  # two days later: topped up, past ones kept
+    assert Slot.objects.count() == count + 5 * 3 * 2
 
 
 def test_the_demo_claims_are_generated_again_for_other_arguments_never_over_others(

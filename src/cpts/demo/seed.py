@@ -20,6 +20,7 @@ from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from cpts.accounts.models import Role, User
 from cpts.aci import Mission, contract_year, default_tree
@@ -36,6 +37,7 @@ from cpts.territory.models import Commune, Departement, Epci
 
 from .annex import indicators_for, level, measured
 from .claims import Plan
+from .sas import seed_sas
 
 PASSWORD = "demo-cpts-2026"
 
@@ -444,4 +446,5 @@ def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
 
     for cpam_user in (cpam, cpam_occ, cpam_idf):
         ledger.run_payments(cpam_user, today)
+    seed_sas(timezone.now(), PASSWORD)  # the SAS: regulators, a publishing community, its slots
     return {user.username: user.get_role_display() for user in User.objects.order_by("pk")}

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from cpts.communities.models import Community
 from cpts.demo.claims import ensure_claims
+from cpts.demo.sas import seed_sas
 from cpts.demo.seed import PASSWORD, claims_plan, seed_demo
 
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
                 )
         if Community.objects.exists():
             self.stdout.write("Données de démonstration déjà présentes.")
+            seed_sas(timezone.now(), PASSWORD)  # the SAS's slots topped up to a week ahead
             from cpts.accounts.models import User
 
             logins = {
