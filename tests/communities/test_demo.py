@@ -224,7 +224,10 @@ def check_the_sas_publishes_a_week_of_slots_and_tops_them_up() -> None:
     assert all(v.member.rpps for v in volunteers)
     now = timezone.now()
     week = Slot.objects.filter(
-        volunteer__community=lille, status="free", start__gt=now, start__lte=now + dt.timedelta(days=7)
+        volunteer__community=lille,
+        status="free",
+        start__gt=now,
+        start__lte=now + dt.timedelta(days=7),
     )
     # 3 slots a day for each of 5 volunteers over seven days: 5 * 3 * 7 = 105, give or take the
     # slots of today already past and those of the eighth morning already in the window
