@@ -90,6 +90,12 @@ def parse(query: QueryDict) -> SlotSearch:
             )
         try:
             moment = _moment(value, end_of_day=prefix in {"gt", "le"})
+            if not 2000 <= moment.year <= 2200:
+                raise ValueError(value)
+            if prefix == "gt":
+                moment += dt.timedelta(microseconds=1)
+            elif prefix == "lt":
+                moment -= dt.timedelta(microseconds=1)
         except (ValueError, OverflowError):
             raise BadParameter(
                 "start",
@@ -98,11 +104,11 @@ def parse(query: QueryDict) -> SlotSearch:
         if prefix in {"ge", "gt"}:
             if start_from is not None:
                 raise BadParameter("start", "start : une seule borne de début (ge) est permise.")
-            start_from = moment + dt.timedelta(microseconds=1) if prefix == "gt" else moment
+            start_from = moment
         else:
             if start_to is not None:
                 raise BadParameter("start", "start : une seule borne de fin (le) est permise.")
-            start_to = moment - dt.timedelta(microseconds=1) if prefix == "lt" else moment
+            start_to = moment
     if start_from is None or start_to is None:
         raise BadParameter(
             "start", "start : les deux bornes sont obligatoires (start=ge…&start=le…)."
