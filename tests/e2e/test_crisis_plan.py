@@ -3,6 +3,8 @@ what changed and opens the page to print; axe-core finds no serious violation on
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from .conftest import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 BLOCKING = {"serious", "critical"}
+SHOTS = Path(os.environ.get("CPTS_SCREENSHOTS", "var/screenshots"))
 AXES = {
     "1. Modalités d'action adaptées au territoire": "Cellule de crise réunie sous 24 heures.",
     "2. Coordination des professionnels de ville et du médico-social pour les personnes exposées": (
@@ -31,6 +34,10 @@ def test_a_crisis_plan_is_written_updated_compared_and_printed(
 ) -> None:
     problems: list[str] = []
     year = timezone.localdate().year
+
+    def shot(name: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
     def check(page: Any) -> None:
         for violation in axe_violations(page, axe_source):
@@ -68,6 +75,7 @@ def test_a_crisis_plan_is_written_updated_compared_and_printed(
     expect(page.locator("del")).to_have_text("supprimé : 24")
     expect(page.locator("ins")).to_have_text("ajouté : 12")
     check(page)
+    shot("plan-de-crise-modifications")
 
     # 4. The page to print: the whole plan, no navigation; its button opens the print dialog.
     page.get_by_role("link", name="Lire cette version en entier").click()
@@ -76,6 +84,9 @@ def test_a_crisis_plan_is_written_updated_compared_and_printed(
     expect(page.get_by_text("Cellule de crise réunie sous 12 heures.")).to_be_visible()
     expect(page.locator(".fr-sidemenu")).to_have_count(0)
     check(page)
+    page.emulate_media(media="print")
+    shot("plan-de-crise-impression")
+    page.emulate_media(media="screen")
     page.evaluate("window.print = () => { window.cptsPrinted = true; }")
     page.get_by_role("button", name="Imprimer ou enregistrer en PDF").click()
     assert page.evaluate("window.cptsPrinted === true")
