@@ -212,6 +212,11 @@ CLAIMS_DIR = Path(os.environ.get("CPTS_CLAIMS_DIR", "") or VAR_DIR / "claims")
 # indicators fill` without --spark-master): spark://host:7077, yarn...; unset: local[*].
 SPARK_MASTER = os.environ.get("CPTS_SPARK_MASTER", "") or None
 
+# Days before the crisis plan's yearly update is due (missions.crisis.plan_update_months) from
+# which the community is reminded (plans page, dashboard, e-mail). The text sets no such delay:
+# 30 days, like the other deadline reminders.
+CRISIS_PLAN_REMINDER_DAYS = int(os.environ.get("CRISIS_PLAN_REMINDER_DAYS", "30"))
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "CPTS Pilote <ne-pas-repondre@cpts-pilote.example>"

@@ -14,6 +14,7 @@ from cpts.communities import perimeters
 from cpts.communities.models import Community
 from cpts.contracts import services
 from cpts.contracts.models import Amendment, Contract, Evaluation, Indicator
+from cpts.crises.selectors import plan_history, update_due
 from cpts.demo.claims import STAMP, Plan, ensure_claims
 from cpts.demo.seed import PASSWORD, SEEDS, claims_plan, computed_years, seed_demo
 from cpts.territory import communes
@@ -200,6 +201,18 @@ def test_the_demo(geography: None, tmp_path: Path) -> None:
     check_three_regions_with_overlaps_and_white_zones(demo)
     check_annexes_follow_real_contracts_and_add_up(demo)
     check_annexes_take_measured_values_from_the_claims()
+    check_the_coordinator_s_crisis_plan_has_an_update_to_compare()
+
+
+def check_the_coordinator_s_crisis_plan_has_an_update_to_compare() -> None:
+    community = User.objects.get(username="coordination").community
+    assert community is not None
+    history = plan_history(community)
+    assert [(item.plan.year, item.plan.version) for item in history] == [(2024, 1), (2023, 1)]
+    assert history[0].changed_axes == [1, 3]
+    assert history[0].typologies_added == ("rupture d'approvisionnement ou de l'offre de soins",)
+    # last adopted on 18/03/2024: the yearly update was due on 18/03/2025
+    assert update_due(community) == dt.date(2025, 3, 18)
 
 
 def test_the_demo_claims_are_generated_again_for_other_arguments_never_over_others(

@@ -115,6 +115,17 @@ urlpatterns = [
     ),
     path("<int:pk>/versements/", contract_views.payments, name="payments"),
     path("<int:pk>/plans-de-crise/", crisis_views.crisis_plans, name="crisis_plans"),
+    path("<int:pk>/plans-de-crise/<int:plan_pk>/", crisis_views.crisis_plan, name="crisis_plan"),
+    path(
+        "<int:pk>/plans-de-crise/<int:plan_pk>/modifications/",
+        crisis_views.crisis_plan_changes,
+        name="crisis_plan_changes",
+    ),
+    path(
+        "<int:pk>/plans-de-crise/<int:plan_pk>/imprimer/",
+        crisis_views.crisis_plan_print,
+        name="crisis_plan_print",
+    ),
     path("<int:pk>/versements/<int:payment_pk>/", contract_views.payment_detail, name="payment"),
     path("<int:pk>/membres/", member_views.members, name="members"),
     path("<int:pk>/membres/rapport-import.csv", member_views.import_report, name="members_report"),
