@@ -208,11 +208,14 @@ def check_the_coordinator_s_crisis_plan_has_an_update_to_compare() -> None:
     community = User.objects.get(username="coordination").community
     assert community is not None
     history = plan_history(community)
-    assert [(item.plan.year, item.plan.version) for item in history] == [(2024, 1), (2023, 1)]
-    assert history[0].changed_axes == [1, 3]
-    assert history[0].typologies_added == ("rupture d'approvisionnement ou de l'offre de soins",)
-    # last adopted on 18/03/2024: the yearly update was due on 18/03/2025
-    assert update_due(community) == dt.date(2025, 3, 18)
+    years = [(item.plan.year, item.plan.version) for item in history]
+    assert years == [(2026, 1), (2025, 1), (2024, 1), (2023, 1)]
+    assert history[0].changed_axes == [5]
+    assert history[1].changed_axes == []  # 2025: reviewed, kept as it was
+    assert history[2].changed_axes == [1, 3]
+    assert history[2].typologies_added == ("rupture d'approvisionnement ou de l'offre de soins",)
+    # last adopted on 16/03/2026: the next yearly update is due on 16/03/2027
+    assert update_due(community) == dt.date(2027, 3, 16)
 
 
 def test_the_demo_claims_are_generated_again_for_other_arguments_never_over_others(

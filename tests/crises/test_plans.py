@@ -57,9 +57,16 @@ def test_an_update_identical_to_the_version_in_force_is_refused(adopt: Any) -> N
             typologies=["climate", "epidemic"],
             axis_actions=" Cellule de crise le lundi\r\n",
         )
-    with pytest.raises(RuleError, match="Rien n'a changé"):  # a new year, the same plan
-        adopt(year=2024, adopted_on=dt.date(2024, 3, 18))
     assert CrisisPlan.objects.count() == 1
+
+
+def test_a_new_year_may_keep_the_plan_unchanged(adopt: Any) -> None:
+    """The yearly update of a plan reviewed and kept as it was is recorded (a new year's
+    version), and the comparison says nothing changed."""
+    adopt()
+    plan = adopt(year=2024, adopted_on=dt.date(2024, 3, 18))
+    assert (plan.year, plan.version) == (2024, 1)
+    assert CrisisPlan.objects.count() == 2
 
 
 def test_an_update_never_goes_back_in_time(adopt: Any) -> None:

@@ -152,7 +152,8 @@ def _check_update(
     same = set(latest.typologies) == set(typologies) and all(
         normalise(getattr(latest, axis)) == text for axis, text in axes.items()
     )
-    if same:
+    # a new year's plan may keep the text: the community reviewed it and records that yearly update
+    if same and year == latest.year:
         raise RuleError(
             f"Rien n'a changé par rapport à la version en vigueur ({in_force}) : modifiez au moins "
             "une typologie ou un axe avant d'adopter la mise à jour."

@@ -283,7 +283,7 @@ def _annex(
 
 
 #: The demo coordinator's crisis plan: written in 2023, updated in 2024 (two axes and one
-#: typology changed), so that the versions page has something to compare.
+#: typology changed), so that the versions page has something to compare, then each year.
 CRISIS_PLAN_2023 = {
     "year": 2023,
     "adopted_on": dt.date(2023, 3, 20),
@@ -324,9 +324,22 @@ CRISIS_PLAN_2024 = {
     ),
 }
 
+#: 2025: reviewed and kept as it was (the yearly update); 2026: the population's information
+#: changed, so the reminder of the next update falls in March 2027.
+CRISIS_PLAN_2025 = {**CRISIS_PLAN_2024, "year": 2025, "adopted_on": dt.date(2025, 3, 17)}
+CRISIS_PLAN_2026 = {
+    **CRISIS_PLAN_2025,
+    "year": 2026,
+    "adopted_on": dt.date(2026, 3, 16),
+    "axis_information_population": (
+        "Affiches dans les pharmacies et les mairies ; messages sur le site de la CPTS et sur le "
+        "panneau lumineux des communes volontaires."
+    ),
+}
+
 
 def _crisis_plans(community: Community, coordinator: User, today: dt.date) -> None:
-    for data in (CRISIS_PLAN_2023, CRISIS_PLAN_2024):
+    for data in (CRISIS_PLAN_2023, CRISIS_PLAN_2024, CRISIS_PLAN_2025, CRISIS_PLAN_2026):
         adopted_on = data["adopted_on"]
         assert isinstance(adopted_on, dt.date)
         if adopted_on <= today:
