@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import aci, claims, indicators, indicators_fill, lifecycle, territory, tokens
+from . import aci, claims, indicators, indicators_fill, lifecycle, sas, territory, tokens
 
 app = typer.Typer(
     name="cpts",
@@ -18,6 +18,7 @@ territory.register(app)
 lifecycle.register(app)
 claims.register(app)
 tokens.register(app)
+sas.register(app)
 indicators_fill.register(indicators.indicators_app)  # cpts indicators fill
 indicators.register(app)
 
