@@ -203,7 +203,8 @@ def test_who_reads_which_request(records: dict[str, Any]) -> None:
     assert may_read_sas_request(lille_only, "59")
     coordinator = records["coordinator"]  # CPTS Nord: the live ones booked in its slots
     seen = set(Request.objects.filter(sas_requests_q(coordinator)))
-    assert arras not in seen and len(seen) == 5
+    assert arras not in seen
+    assert len(seen) == 5
     assert not may_read_sas_request(coordinator, "62", records["pas_de_calais"])
     assert may_read_sas_request(coordinator, "59", records["nord"])
     for name in ("national", "facilitator"):
