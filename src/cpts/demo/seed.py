@@ -34,6 +34,7 @@ from cpts.crises.models import Typology
 from cpts.crises.services import declare_crisis
 from cpts.territory.models import Commune, Departement, Epci
 
+from . import sas_history
 from .annex import indicators_for, level, measured
 from .claims import Plan
 
@@ -444,4 +445,5 @@ def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
 
     for cpam_user in (cpam, cpam_occ, cpam_idf):
         ledger.run_payments(cpam_user, today)
+    sas_history.add_history(today)
     return {user.username: user.get_role_display() for user in User.objects.order_by("pk")}
