@@ -45,7 +45,7 @@ def test_a_regulator_books_and_the_indicator_moves(
     assert axe_violations(page, axe_source) == []
     page.get_by_role("button", name="Réserver").first.click()
     expect(page.get_by_test_id("appointment")).to_contain_text(helper.member.name)
-    page.get_by_label("rendez-vous honoré", exact=True).check()
+    page.get_by_label("rendez-vous honoré", exact=True).check(force=True)
     page.get_by_role("button", name="Enregistrer la suite").click()
     expect(page.get_by_test_id("outcome")).to_have_text("rendez-vous honoré")
     assert axe_violations(page, axe_source) == []
