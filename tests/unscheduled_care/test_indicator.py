@@ -211,3 +211,19 @@ def test_who_reads_which_request(records: dict[str, Any]) -> None:
         assert not Request.objects.filter(sas_requests_q(records[name])).exists()
         assert not may_read_sas_request(records[name], "59", records["nord"])
     assert Request.objects.filter(sas_requests_q(records["admin"])).count() == 7
+
+
+def test_the_purge_command(records: dict[str, Any], settings: Any) -> None:
+    from typer.testing import CliRunner
+
+    from cpts.cli import app
+
+    settings.SAS_REQUEST_RETENTION_DAYS = 365
+    runner = CliRunner()
+    bad = runner.invoke(app, ["sas", "purge", "--now", "demain"])
+    assert bad.exit_code == 2
+    assert Request.objects.filter(commune__isnull=True).count() == 0
+    result = runner.invoke(app, ["sas", "purge", "--now", "2024-01-15T12:00"])
+    assert result.exit_code == 0
+    assert "2 demande(s) du SAS" in result.stdout
+    assert Request.objects.filter(commune__isnull=True).count() == 2
