@@ -29,12 +29,15 @@ def sas(people: dict[str, Any]) -> dict[str, Any]:
     helper = volunteer(nord, commune_id="59350")
     far = volunteer(people["pas_de_calais"], commune_id="62041")
     now = timezone.now()
+    # a big id: rendered with a thousands separator (USE_THOUSAND_SEPARATOR) it would not post back
+    soon = slot(helper, now + dt.timedelta(hours=3))
+    Slot.objects.filter(id=soon.pk).update(id=12345)
     return {
         **people,
         "regulator": regulator(["59"]),
         "regulator_62": regulator(["62"]),
         "helper": helper,
-        "soon": slot(helper, now + dt.timedelta(hours=3)),
+        "soon": Slot.objects.get(pk=12345),
         "late": slot(helper, now + dt.timedelta(hours=60)),
         "far_slot": slot(far, now + dt.timedelta(hours=2)),
         "far": far,
