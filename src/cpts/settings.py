@@ -217,6 +217,13 @@ SPARK_MASTER = os.environ.get("CPTS_SPARK_MASTER", "") or None
 # 30 days, like the other deadline reminders.
 CRISIS_PLAN_REMINDER_DAYS = int(os.environ.get("CRISIS_PLAN_REMINDER_DAYS", "30"))
 
+# How long a SAS request keeps the patient's commune (days); ``cpts sas purge`` erases it after.
+# 365 days: the indicator is evaluated once a contract year is over, and the CPAM may ask the
+# community to explain a figure in the following months; beyond, the département, urgency, times
+# and outcome are enough for the counts (RGPD: storage limitation). Not a legal figure: a choice
+# each deployment may change.
+SAS_REQUEST_RETENTION_DAYS = int(os.environ.get("CPTS_SAS_REQUEST_RETENTION_DAYS", "") or 365)
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "CPTS Pilote <ne-pas-repondre@cpts-pilote.example>"

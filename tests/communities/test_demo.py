@@ -202,6 +202,7 @@ def test_the_demo(geography: None, tmp_path: Path) -> None:
     check_annexes_follow_real_contracts_and_add_up(demo)
     check_annexes_take_measured_values_from_the_claims()
     check_the_coordinator_s_crisis_plan_has_an_update_to_compare()
+    check_the_sas_history_gives_figures()
 
 
 def check_the_coordinator_s_crisis_plan_has_an_update_to_compare() -> None:
@@ -229,3 +230,27 @@ def test_the_demo_claims_are_generated_again_for_other_arguments_never_over_othe
     (folder / STAMP).unlink()  # claims the demo did not write
     assert ensure_claims(folder, plan) == "foreign"
     assert (folder / "ER_PRS_F").is_dir()
+
+
+def check_the_sas_history_gives_figures() -> None:
+    """Past SAS requests of the coordinator's community: a count per contract year, cancelled
+    appointments left out, a distribution of delays; seeding it again adds nothing."""
+    from cpts.accounts.models import User
+    from cpts.contracts import engine
+    from cpts.demo import sas_history
+    from cpts.unscheduled_care import selectors
+    from cpts.unscheduled_care.models import Appointment
+
+    community = User.objects.get(username="coordination").community
+    contract = community.contracts.order_by("-signed_on").first()
+    year = engine.year_facts(contract, 1)
+    counted = selectors.appointments_count(community, year.start, year.end)
+    live = Appointment.objects.filter(identifier_system=sas_history.SYSTEM, status="booked").count()
+    assert 0 < counted <= live
+    assert Appointment.objects.filter(status="cancelled").exists()
+    distribution = selectors.delay_distribution(
+        selectors.community_appointments(community, year.start, year.end)
+    )
+    assert distribution.total == counted
+    assert sum(band.count for band in distribution.bands) == counted
+    assert sas_history.add_history(TODAY) == 0

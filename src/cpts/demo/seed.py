@@ -35,6 +35,7 @@ from cpts.crises.plans import adopt_plan
 from cpts.crises.services import declare_crisis
 from cpts.territory.models import Commune, Departement, Epci
 
+from . import sas_history
 from .annex import indicators_for, level, measured
 from .claims import Plan
 
@@ -511,4 +512,5 @@ def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
 
     for cpam_user in (cpam, cpam_occ, cpam_idf):
         ledger.run_payments(cpam_user, today)
+    sas_history.add_history(today)
     return {user.username: user.get_role_display() for user in User.objects.order_by("pk")}
