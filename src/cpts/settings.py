@@ -219,6 +219,18 @@ SAS_PLATFORM_URL = os.environ.get("SAS_PLATFORM_URL", "").strip().rstrip("/")
 SAS_PLATFORM_TOKEN = os.environ.get("SAS_PLATFORM_TOKEN", "")
 SAS_PLATFORM_TIMEOUT = float(os.environ.get("SAS_PLATFORM_TIMEOUT", "") or 10)
 
+# Days before the crisis plan's yearly update is due (missions.crisis.plan_update_months) from
+# which the community is reminded (plans page, dashboard, e-mail). The text sets no such delay:
+# 30 days, like the other deadline reminders.
+CRISIS_PLAN_REMINDER_DAYS = int(os.environ.get("CRISIS_PLAN_REMINDER_DAYS", "30"))
+
+# How long a SAS request keeps the patient's commune (days); ``cpts sas purge`` erases it after.
+# 365 days: the indicator is evaluated once a contract year is over, and the CPAM may ask the
+# community to explain a figure in the following months; beyond, the département, urgency, times
+# and outcome are enough for the counts (RGPD: storage limitation). Not a legal figure: a choice
+# each deployment may change.
+SAS_REQUEST_RETENTION_DAYS = int(os.environ.get("CPTS_SAS_REQUEST_RETENTION_DAYS", "") or 365)
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "CPTS Pilote <ne-pas-repondre@cpts-pilote.example>"

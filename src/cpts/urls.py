@@ -22,6 +22,7 @@ urlpatterns = [
     path("contrats/", include("cpts.www.urls_contracts")),
     path("crises/", include("cpts.www.urls_crises")),
     path("territoire/", include("cpts.www.urls_territory")),
+    path("sas/", include("cpts.www.urls_sas")),
     path("admin/", admin.site.urls),
     # the FHIR API of the SAS aggregator: bearer tokens, JSON answers (cpts.api)
     path("fhir/", include("cpts.api.urls")),

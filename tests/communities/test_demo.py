@@ -14,6 +14,7 @@ from cpts.communities import perimeters
 from cpts.communities.models import Community
 from cpts.contracts import services
 from cpts.contracts.models import Amendment, Contract, Evaluation, Indicator
+from cpts.crises.selectors import plan_history, update_due
 from cpts.demo.claims import STAMP, Plan, ensure_claims
 from cpts.demo.seed import PASSWORD, SEEDS, claims_plan, computed_years, seed_demo
 from cpts.territory import communes
@@ -206,7 +207,9 @@ def test_the_demo(geography: None, tmp_path: Path) -> None:
     check_three_regions_with_overlaps_and_white_zones(demo)
     check_annexes_follow_real_contracts_and_add_up(demo)
     check_annexes_take_measured_values_from_the_claims()
-    check_the_sas_publishes_a_week_of_slots_and_tops_them_up()
+    check_the_coordinator_s_crisis_plan_has_an_update_to_compare()
+    check_the_sas_history_gives_figures()
+    check_the_sas_publishes_a_week_of_slots_and_tops_them_up()  # last: it moves the clock
 
 
 def check_the_sas_publishes_a_week_of_slots_and_tops_them_up() -> None:
@@ -242,6 +245,20 @@ def check_the_sas_publishes_a_week_of_slots_and_tops_them_up() -> None:
     assert Slot.objects.count() == count + 5 * 3 * 2
 
 
+def check_the_coordinator_s_crisis_plan_has_an_update_to_compare() -> None:
+    community = User.objects.get(username="coordination").community
+    assert community is not None
+    history = plan_history(community)
+    years = [(item.plan.year, item.plan.version) for item in history]
+    assert years == [(2026, 1), (2025, 1), (2024, 1), (2023, 1)]
+    assert history[0].changed_axes == [5]
+    assert history[1].changed_axes == []  # 2025: reviewed, kept as it was
+    assert history[2].changed_axes == [1, 3]
+    assert history[2].typologies_added == ("rupture d'approvisionnement ou de l'offre de soins",)
+    # last adopted on 16/03/2026: the next yearly update is due on 16/03/2027
+    assert update_due(community) == dt.date(2027, 3, 16)
+
+
 def test_the_demo_claims_are_generated_again_for_other_arguments_never_over_others(
     geography: None, tmp_path: Path
 ) -> None:
@@ -253,3 +270,27 @@ def test_the_demo_claims_are_generated_again_for_other_arguments_never_over_othe
     (folder / STAMP).unlink()  # claims the demo did not write
     assert ensure_claims(folder, plan) == "foreign"
     assert (folder / "ER_PRS_F").is_dir()
+
+
+def check_the_sas_history_gives_figures() -> None:
+    """Past SAS requests of the coordinator's community: a count per contract year, cancelled
+    appointments left out, a distribution of delays; seeding it again adds nothing."""
+    from cpts.accounts.models import User
+    from cpts.contracts import engine
+    from cpts.demo import sas_history
+    from cpts.unscheduled_care import selectors
+    from cpts.unscheduled_care.models import Appointment
+
+    community = User.objects.get(username="coordination").community
+    contract = community.contracts.order_by("-signed_on").first()
+    year = engine.year_facts(contract, 1)
+    counted = selectors.appointments_count(community, year.start, year.end)
+    live = Appointment.objects.filter(identifier_system=sas_history.SYSTEM, status="booked").count()
+    assert 0 < counted <= live
+    assert Appointment.objects.filter(status="cancelled").exists()
+    distribution = selectors.delay_distribution(
+        selectors.community_appointments(community, year.start, year.end)
+    )
+    assert distribution.total == counted
+    assert sum(band.count for band in distribution.bands) == counted
+    assert sas_history.add_history(TODAY) == 0

@@ -51,6 +51,9 @@ def pages(demo: dict[str, Any]) -> dict[str, list[str]]:
             f"/communautes/{c}/annexe/{year}/",
             f"/communautes/{c}/annexe/{year}/indicateurs/{indicator}/",
             f"/communautes/{c}/plans-de-crise/",
+            f"/communautes/{c}/plans-de-crise/{demo['plan']}/",
+            f"/communautes/{c}/plans-de-crise/{demo['plan']}/modifications/",
+            f"/communautes/{c}/plans-de-crise/{demo['plan']}/imprimer/",
             f"/communautes/{c}/versements/",
             f"/communautes/{c}/versements/{payment}/",
             f"/communautes/{c}/historique/",
@@ -80,6 +83,7 @@ def demo(geography: None) -> dict[str, Any]:
         "indicator": indicator.pk,
         "payment": Payment.objects.filter(contract__community=community).earliest("pk").pk,
         "run": PaymentRun.objects.earliest("pk").pk,
+        "plan": community.crisis_plans.latest("year", "version").pk,
     }
 
 

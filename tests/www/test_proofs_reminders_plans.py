@@ -110,6 +110,7 @@ def test_reminders_of_deadlines_within_30_days_are_e_mailed(contracted: dict[str
     assert [r.label for r in due_soon(dt.date(2023, 6, 20))] == [
         "démarrage de la mission « Accès aux soins »",
         "démarrage de la mission « Réponse aux crises sanitaires graves »",
+        "rédaction du plan de crise",  # no plan yet: due when the crisis mission must start
     ]
     assert due_soon(dt.date(2023, 6, 1)) == []  # 44 days before: not yet
     assert send_reminders(dt.date(2023, 6, 20)) == 1
@@ -118,7 +119,8 @@ def test_reminders_of_deadlines_within_30_days_are_e_mailed(contracted: dict[str
     access = contracted["contract"].missions.get(mission="access")
     services.record_mission(access, contracted["cpam"], dt.date(2023, 6, 1), None)
     assert [r.label for r in due_soon(dt.date(2023, 6, 20))] == [
-        "démarrage de la mission « Réponse aux crises sanitaires graves »"
+        "démarrage de la mission « Réponse aux crises sanitaires graves »",
+        "rédaction du plan de crise",
     ]
 
 
@@ -136,21 +138,29 @@ def test_a_crisis_plan_is_adopted_then_updated(contracted: dict[str, Any], clien
         "axis_information_population": "Site et réseaux sociaux",
     }
     assert client.post(url, data).status_code == 302
-    assert client.post(url, data).status_code == 302
+    refused = client.post(url, data).content.decode()  # nothing changed: not a new version
+    assert (
+        "Rien n&#x27;a changé par rapport à la version en vigueur (plan 2023, version 1)" in refused
+    )
+    update = {**data, "adopted_on": "2023-09-01", "axis_actions": "Cellule de crise et astreinte"}
+    assert client.post(url, update).status_code == 302
     assert list(CrisisPlan.objects.values_list("year", "version")) == [(2023, 1), (2023, 2)]
-    page = client.get(url).content.decode()  # each version shows its five axes, in order
-    for number, (label, text) in enumerate(
-        [
-            ("Modalités d&#x27;action adaptées au territoire", "Cellule de crise"),
-            ("Coordination ville et médico-social", "Liste des personnes fragiles"),
-            ("Coordination secteur ambulatoire et établissements", "Lien avec le GHT"),
-            ("Information des professionnels de santé", "Messagerie sécurisée"),
-            ("Information de la population", "Site et réseaux sociaux"),
-        ],
-        start=1,
-    ):
-        assert f"{number}. {label}" in page
-        assert page.count(text) == 2  # versions 1 and 2
+    for plan in CrisisPlan.objects.all():  # each version shows its five axes, in order
+        page = client.get(
+            reverse("communities:crisis_plan", args=[contracted["nord"].pk, plan.pk])
+        ).content.decode()
+        for number, (label, text) in enumerate(
+            [
+                ("Modalités d&#x27;action adaptées au territoire", "Cellule de crise"),
+                ("Coordination ville et médico-social", "Liste des personnes fragiles"),
+                ("Coordination secteur ambulatoire et établissements", "Lien avec le GHT"),
+                ("Information des professionnels de santé", "Messagerie sécurisée"),
+                ("Information de la population", "Site et réseaux sociaux"),
+            ],
+            start=1,
+        ):
+            assert f"Axe {number}. {label}" in page
+            assert text in page
     response = client.post(url, {**data, "typologies": []})
     assert "Ce champ est obligatoire." in response.content.decode()
     assert CrisisPlan.objects.count() == 2

@@ -281,3 +281,46 @@ def require_members_import(user: User, community: Any) -> None:
     """Importing members is filing for the community: its coordinator or an administrator, for a
     community in scope (404 out of scope, 403 for a role that may not file)."""
     require(user, Action.FILE, community)
+
+
+# --- SAS requests: who reads which ----------------------------------------------------------------
+
+
+def sas_requests_q(user: User) -> Q:
+    """The SAS requests ``user`` may read, as a filter on requests (plain field paths, so that this
+    module never imports the unscheduled-care app):
+
+    * a SAS regulation: the requests of its départements (the patient's département, kept after
+      the commune is erased), booked or not;
+    * an administrator: every request;
+    * a coordinator, its CPAM and its ARS: the requests booked in a slot of a community in scope
+      (the community sees what it is asked to honour, not the regulation's other requests);
+    * national viewer and facilitator: none (they see counts, never requests).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    match user.role:
+        case Role.ADMIN:
+            return Q()
+        case Role.REGULATOR:
+            return Q(departement_id__in=sorted(scope_of(user).departements))
+        case Role.COORDINATOR | Role.CPAM | Role.ARS:
+            return Q(appointment__status="booked") & scope_of(user).q(
+                "appointment__slot__volunteer__community__"
+            )
+    return Q(pk__in=[])
+
+
+def may_read_sas_request(user: User, departement_code: str, booked_community: Any = None) -> bool:
+    """May ``user`` read one SAS request, of the patient's ``departement_code``, booked (live) in
+    ``booked_community`` (None when not booked)? The same rule as :func:`sas_requests_q`."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    match user.role:
+        case Role.ADMIN:
+            return True
+        case Role.REGULATOR:
+            return departement_code in scope_of(user).departements
+        case Role.COORDINATOR | Role.CPAM | Role.ARS:
+            return booked_community is not None and scope_of(user).contains(booked_community)
+    return False

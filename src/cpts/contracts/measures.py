@@ -20,6 +20,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from cpts.accounts.access import Action, require
 from cpts.accounts.models import User
@@ -27,6 +28,7 @@ from cpts.aci import default_tree
 from cpts.core.dates import today
 from cpts.indicators import services as computations
 from cpts.indicators.models import ComputedIndicator, Engine
+from cpts.unscheduled_care import selectors as sas
 
 from . import engine as year_engine
 from .locks import Busy, lock_money
@@ -173,7 +175,74 @@ def fill_measured_values(
 
 
 def _bound(contract: Contract, number: int) -> QuerySet[Indicator]:
-    return contract.indicators.filter(contract_year=number).exclude(computed_code="")
+    """The indicators of the year bound to an indicator computed from the claims."""
+    return (
+        contract.indicators.filter(contract_year=number)
+        .exclude(computed_code="")
+        .exclude(computed_code=sas.INDICATOR_CODE)
+    )
+
+
+def _bound_to_sas(contract: Contract, number: int) -> QuerySet[Indicator]:
+    return contract.indicators.filter(contract_year=number, computed_code=sas.INDICATOR_CODE)
+
+
+def fill_sas_values(
+    contract: Contract, number: int, user: User | None, now: dt.datetime | None = None
+) -> list[Indicator]:
+    """Fill the indicators of contract year ``number`` bound to « demandes du SAS ayant abouti à
+    un rendez-vous » with the count of the SAS requests recorded here
+    (:func:`cpts.unscheduled_care.selectors.appointments_count`: requests received in the year,
+    French time, whose live appointment is in one of the community's slots), like a measured
+    value: the provenance says the source (``computed_engine`` « sas »), the period (the year's
+    first day to its last, or today for a year in progress), when and by whom; a value that
+    changes goes back to the CPAM's decision. Same path as :func:`fill_measured_values`: under
+    the money lock and the contract's row, the year checked open again under them; a closed
+    year never moves (and the database refuses it anyway). Returns the indicators whose value
+    changed."""
+    community = contract.community
+    if user is not None:
+        require(user, Action.COMPUTE, community)
+    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+    if not 1 <= number <= duration:
+        raise RuleError(f"L'année contractuelle va de 1 à {duration}.")
+    facts = year_engine.year_facts(contract, number)
+    if facts.start > today():
+        raise RuleError(f"L'année contractuelle {number} n'a pas commencé.")
+    _open(contract, number)
+    if not _bound_to_sas(contract, number).exists():
+        raise RuleError(
+            f"Aucun indicateur de l'annexe de l'année {number} n'est relié aux demandes du SAS : "
+            "reliez-en un depuis sa page, puis recommencez."
+        )
+    last_day = min(facts.end - dt.timedelta(days=1), today())
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            lock_money()
+            Contract.objects.select_for_update().filter(pk=contract.pk).first()
+            _open(contract, number)
+            count = sas.appointments_count(community, facts.start, last_day + dt.timedelta(days=1))
+            value = Decimal(count).quantize(CENT)
+            changed = []
+            for indicator in _bound_to_sas(contract, number).select_for_update():
+                moved = indicator.measured_value != value
+                indicator.measured_value = value
+                indicator.computed_result = None
+                indicator.computed_start, indicator.computed_end = facts.start, last_day
+                indicator.computed_engine = sas.INDICATOR_SOURCE
+                indicator.computed_at = now
+                indicator.computed_by = user
+                if moved:
+                    _back_to_decision(indicator)
+                    changed.append(indicator)
+                save_audited(indicator, user)
+            return changed
+    except Busy as error:
+        raise RuleError(
+            "Un calcul des indicateurs ou une autre opération sur les montants (campagne de "
+            "paiement, résiliation) est en cours : recommencez dans un instant."
+        ) from error
 
 
 def _open(contract: Contract, number: int) -> None:

@@ -42,6 +42,8 @@ from cpts.core.dates import check_day as check_day
 from cpts.core.dates import today
 from cpts.core.errors import RuleError as RuleError
 from cpts.territory.communes import population_of
+from cpts.unscheduled_care.selectors import INDICATOR_CODE as SAS_INDICATOR_CODE
+from cpts.unscheduled_care.selectors import INDICATOR_LABEL as SAS_INDICATOR_LABEL
 
 from . import engine, workflow
 from .locks import Busy, lock_money
@@ -678,6 +680,14 @@ def check_binding(code: str, measure: str, kind: str) -> tuple[str, str]:
     against the definitions of the claims package; ``("", "")`` for a value typed by hand."""
     if not code:
         return "", ""
+    if code == SAS_INDICATOR_CODE:  # counted from the SAS requests (cpts.unscheduled_care)
+        if kind == Indicator.Kind.DONE:
+            raise RuleError(
+                "Un indicateur « action réalisée ou non » ne se compte pas à partir des demandes."
+            )
+        if measure != Indicator.Measure.NUMBER:
+            raise RuleError(f"« {SAS_INDICATOR_LABEL} » se mesure en nombre, pas en pourcentage.")
+        return code, measure
     definition = next((item for item in definitions() if item.code == code), None)
     if definition is None:
         raise RuleError(f"Indicateur calculé inconnu : « {code} ».")

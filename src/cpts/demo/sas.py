@@ -76,12 +76,16 @@ def seed_sas(now: dt.datetime, password: str) -> None:
             notes="Créneaux réservés dans les agendas des médecins volontaires, ligne dédiée "
             "aux professionnels du territoire.",
         )
-    volunteers = list(Volunteer.objects.filter(community=community, active=True).order_by("pk"))
-    if not volunteers:
-        members = Member.objects.filter(
-            community=community, kind=Member.Kind.PROFESSIONAL
-        ).order_by("pk")[:VOLUNTEERS]
-        volunteers = [add_volunteer(coordinator, member, today) for member in members]
+    # the first professionals of the community (cpts.demo.sas_history takes the same ones)
+    members = Member.objects.filter(community=community, kind=Member.Kind.PROFESSIONAL).exclude(
+        rpps=""
+    )
+    for member in members.order_by("pk")[:VOLUNTEERS]:
+        if not Volunteer.objects.filter(community=community, member=member).exists():
+            add_volunteer(coordinator, member, today)
+    volunteers = list(
+        Volunteer.objects.filter(community=community, active=True).order_by("pk")[:VOLUNTEERS]
+    )
     for number, volunteer in enumerate(volunteers):
         taken = set(
             Slot.objects.filter(volunteer=volunteer, start__gt=now).values_list("start", flat=True)

@@ -32,9 +32,11 @@ from cpts.contracts import engine, services
 from cpts.contracts.measures import fill_measured_values
 from cpts.contracts.models import Contract, Indicator
 from cpts.crises.models import Typology
+from cpts.crises.plans import adopt_plan
 from cpts.crises.services import declare_crisis
 from cpts.territory.models import Commune, Departement, Epci
 
+from . import sas_history
 from .annex import indicators_for, level, measured
 from .claims import Plan
 from .sas import seed_sas
@@ -283,6 +285,70 @@ def _annex(
         services.close_evaluation(contract, number, cpam, year.end)
 
 
+#: The demo coordinator's crisis plan: written in 2023, updated in 2024 (two axes and one
+#: typology changed), so that the versions page has something to compare, then each year.
+CRISIS_PLAN_2023 = {
+    "year": 2023,
+    "adopted_on": dt.date(2023, 3, 20),
+    "typologies": ["epidemic", "climate", "accident"],
+    "axis_actions": (
+        "Cellule de crise de la CPTS : la présidente, la coordinatrice et un référent par "
+        "profession.\nDéclenchement par la présidente sur alerte de l'ARS ; réunion sous 24 heures."
+    ),
+    "axis_coordination_medico_social": (
+        "Liste partagée des personnes fragiles suivies à domicile, tenue avec les SSIAD et les "
+        "EHPAD du secteur.\nAppel des personnes isolées pendant les épisodes de canicule."
+    ),
+    "axis_coordination_hospitals": (
+        "Lien avec le service des urgences du centre hospitalier : un numéro dédié pour les "
+        "sorties d'hospitalisation pendant la crise."
+    ),
+    "axis_information_professionals": (
+        "Message aux membres par la messagerie sécurisée de santé, relayé par les référents de "
+        "chaque profession."
+    ),
+    "axis_information_population": (
+        "Affiches dans les pharmacies et les mairies ; messages sur le site de la CPTS."
+    ),
+}
+CRISIS_PLAN_2024 = {
+    **CRISIS_PLAN_2023,
+    "year": 2024,
+    "adopted_on": dt.date(2024, 3, 18),
+    "typologies": ["epidemic", "climate", "accident", "supply"],
+    "axis_actions": (
+        "Cellule de crise de la CPTS : la présidente, la coordinatrice et un référent par "
+        "profession.\nDéclenchement par la présidente ou la coordinatrice sur alerte de l'ARS ; "
+        "réunion sous 12 heures."
+    ),
+    "axis_coordination_hospitals": (
+        "Lien avec le service des urgences du centre hospitalier et le SAS : un numéro dédié pour "
+        "les sorties d'hospitalisation et l'orientation des soins non programmés pendant la crise."
+    ),
+}
+
+#: 2025: reviewed and kept as it was (the yearly update); 2026: the population's information
+#: changed, so the reminder of the next update falls in March 2027.
+CRISIS_PLAN_2025 = {**CRISIS_PLAN_2024, "year": 2025, "adopted_on": dt.date(2025, 3, 17)}
+CRISIS_PLAN_2026 = {
+    **CRISIS_PLAN_2025,
+    "year": 2026,
+    "adopted_on": dt.date(2026, 3, 16),
+    "axis_information_population": (
+        "Affiches dans les pharmacies et les mairies ; messages sur le site de la CPTS et sur le "
+        "panneau lumineux des communes volontaires."
+    ),
+}
+
+
+def _crisis_plans(community: Community, coordinator: User, today: dt.date) -> None:
+    for data in (CRISIS_PLAN_2023, CRISIS_PLAN_2024, CRISIS_PLAN_2025, CRISIS_PLAN_2026):
+        adopted_on = data["adopted_on"]
+        assert isinstance(adopted_on, dt.date)
+        if adopted_on <= today:
+            adopt_plan(community, coordinator, data)
+
+
 def _refusal(data: dict[str, object], value: Decimal | None) -> str:
     if data["kind"] == Indicator.Kind.DONE:
         return "Action non réalisée : les justificatifs attendus n'ont pas été fournis."
@@ -414,6 +480,8 @@ def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
                 )
         if seed.quality:
             services.add_mission(contract, cpam_user, Mission.QUALITY)
+        if index == 1 and coordinator is not None:
+            _crisis_plans(community, coordinator, today)
         current = year_of(seed.signed, today)
         duration = default_tree().at("agreement.contract_duration_years", seed.signed).integer()
         filled = computed_years(seed, today) if claims_dir is not None else []
@@ -447,4 +515,5 @@ def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
     for cpam_user in (cpam, cpam_occ, cpam_idf):
         ledger.run_payments(cpam_user, today)
     seed_sas(timezone.now(), PASSWORD)  # the SAS: regulators, a publishing community, its slots
+    sas_history.add_history(today)
     return {user.username: user.get_role_display() for user in User.objects.order_by("pk")}

@@ -259,3 +259,62 @@ def record_outcome(
     request.outcome = outcome
     request.outcome_at = now or timezone.now()
     return save_audited(request, user, update_fields=["outcome", "outcome_at"])
+
+
+# --- Browser screens: volunteers, series of slots, retention ---------------------------------
+
+
+def deactivate_volunteer(user: User, volunteer: Volunteer) -> Volunteer:
+    """A volunteer stops (their past slots and appointments stay, for the counts)."""
+    require(user, Action.ORGANISE, volunteer.community)
+    if not volunteer.active:
+        raise RuleError(f"{volunteer.member.name} n'est déjà plus volontaire.")
+    volunteer.active = False
+    return save_audited(volunteer, user, update_fields=["active"])
+
+
+#: At most this many days in one series of slots (a typing error must not write a year of slots).
+MAX_SERIES_DAYS = 31
+
+
+def slot_series(
+    day: dt.date, start: dt.time, minutes: int, repeat_days: int
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """One slot a day at ``start`` (French time) for ``minutes``, over ``repeat_days`` days from
+    ``day`` (1: that day only)."""
+    if not 1 <= repeat_days <= MAX_SERIES_DAYS:
+        raise RuleError(f"Répétez le créneau sur 1 à {MAX_SERIES_DAYS} jours.")
+    if not 5 <= minutes <= 12 * 60:
+        raise RuleError("La durée d'un créneau va de 5 minutes à 12 heures.")
+    zone = timezone.get_default_timezone()
+    periods = []
+    for offset in range(repeat_days):
+        begin = dt.datetime.combine(day + dt.timedelta(days=offset), start, tzinfo=zone)
+        periods.append((begin, begin + dt.timedelta(minutes=minutes)))
+    return periods
+
+
+def erase_expired(now: dt.datetime, days: int | None = None) -> int:
+    """Erase the patient's commune of the requests received more than ``days`` ago (default: the
+    ``SAS_REQUEST_RETENTION_DAYS`` setting); the département, urgency, times, outcome and
+    appointment stay, so that the counts survive. Returns how many requests were erased. Run by
+    ``cpts sas purge`` (whoever runs it holds the database: no user, like the other batch jobs);
+    each erasure leaves a history row."""
+    from django.conf import settings
+
+    _aware(now, "Date de référence")
+    days = settings.SAS_REQUEST_RETENTION_DAYS if days is None else days
+    if days < 1:
+        raise RuleError("La durée de conservation est d'au moins un jour.")
+    limit = now - dt.timedelta(days=days)
+    erased = 0
+    with transaction.atomic():
+        for request in Request.objects.select_for_update().filter(
+            received_at__lt=limit, commune__isnull=False
+        ):
+            request.commune = None
+            save_audited(request, None, update_fields=["commune"])
+            erased += 1
+        # the history keeps every version of a row: the commune goes from there too
+        Request.history.filter(received_at__lt=limit, commune__isnull=False).update(commune=None)
+    return erased

@@ -20,4 +20,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append({"label": "Campagnes de paiement", "link": reverse("contracts:payment_runs")})
     items.append({"label": "Territoire", "link": reverse("territory:overview")})
     items.append({"label": "Crises sanitaires", "link": reverse("crises:list")})
+    if can(user, Action.REGULATE):
+        items.append({"label": "Régulation SAS", "link": reverse("sas:requests")})
     return {"nav_items": items, "user_role_label": user.get_role_display()}

@@ -8,13 +8,24 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from cpts.accounts.access import Action, can, crisis_regions, current_user, require
 from cpts.aci.money import euros_fr
 from cpts.communities.scope import community_for
+from cpts.contracts.reminders import crisis_plan_reminder
 from cpts.contracts.services import RuleError
-from cpts.crises.models import CrisisPlan, HealthCrisis, Typology
-from cpts.crises.plans import CrisisPlanForm, adopt_plan
+from cpts.crises.changes import typology_labels
+from cpts.crises.models import HealthCrisis, Typology
+from cpts.crises.plans import CrisisPlanForm, adopt_plan, plan_initial
+from cpts.crises.selectors import (
+    changes_of,
+    latest_plan,
+    plan_history,
+    plan_of,
+    previous_of,
+    update_due,
+)
 from cpts.crises.services import declare_crisis
 
 from .crisis_forms import DeclareCrisisForm
@@ -61,25 +72,86 @@ def crisis_list(request: HttpRequest) -> HttpResponse:
 
 
 def crisis_plans(request: HttpRequest, pk: int) -> HttpResponse:
-    """A community's crisis plans, and the form to adopt a new version (the community)."""
+    """A community's crisis plan: its versions with what each changed, the reminder of the yearly
+    update, and the form to adopt a new version, pre-filled from the version in force."""
     user = current_user(request)
     community = community_for(user, pk)
-    form = CrisisPlanForm(request.POST or None) if can(user, Action.FILE, community) else None
+    today = timezone.localdate()
+    latest = latest_plan(community)
+    form = None
+    if can(user, Action.FILE, community):
+        form = CrisisPlanForm(request.POST or None, initial=plan_initial(latest, today))
     if request.method == "POST":
         require(user, Action.FILE, community)
         if form is not None and form.is_valid():
-            plan = adopt_plan(community, user, form.cleaned_data)
-            messages.success(request, f"Plan de crise {plan.year} adopté (version {plan.version}).")
-            return redirect("communities:crisis_plans", pk=pk)
-    plans = CrisisPlan.objects.filter(community=community).order_by("-year", "-version")
+            try:
+                plan = adopt_plan(community, user, form.cleaned_data)
+            except RuleError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request, f"Plan de crise {plan.year} adopté (version {plan.version})."
+                )
+                return redirect("communities:crisis_plans", pk=pk)
     return render(
         request,
         "crises/plans.html",
         {
             "community": community,
-            "plans": plans,
+            "history": plan_history(community),
+            "latest": latest,
+            "update_due": update_due(community),
+            "reminder": crisis_plan_reminder(community, today),
             "form": form,
-            "typologies": dict(Typology.choices),
             "title": f"Plans de crise — {community.name}",
+        },
+    )
+
+
+def crisis_plan(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
+    """One version of the plan, in full."""
+    community = community_for(current_user(request), pk)
+    plan = plan_of(community, plan_pk)
+    return render(
+        request,
+        "crises/plan.html",
+        {
+            "community": community,
+            "plan": plan,
+            "typologies": typology_labels(plan.typologies),
+            "previous": previous_of(plan),
+            "title": f"Plan de crise {plan.year}, version {plan.version} — {community.name}",
+        },
+    )
+
+
+def crisis_plan_changes(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
+    """What a version changed from the one before: per axis, the words removed and added."""
+    community = community_for(current_user(request), pk)
+    plan = plan_of(community, plan_pk)
+    return render(
+        request,
+        "crises/plan_changes.html",
+        {
+            "community": community,
+            "changes": changes_of(plan),
+            "title": f"Plan de crise {plan.year}, version {plan.version} : ce qui a changé — "
+            f"{community.name}",
+        },
+    )
+
+
+def crisis_plan_print(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
+    """One version of the plan on a page without navigation, to print or save as PDF."""
+    community = community_for(current_user(request), pk)
+    plan = plan_of(community, plan_pk)
+    return render(
+        request,
+        "crises/plan_print.html",
+        {
+            "community": community,
+            "plan": plan,
+            "typologies": typology_labels(plan.typologies),
+            "title": f"Plan de crise {plan.year}, version {plan.version} — {community.name}",
         },
     )

@@ -12,6 +12,8 @@ from cpts.aci.calendar import year_of
 from cpts.communities.models import Community
 from cpts.contracts import engine, workflow
 from cpts.contracts.models import Contract, Payment
+from cpts.contracts.reminders import crisis_plan_reminder
+from cpts.crises.selectors import PlanReminder
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Dashboard:
     deadlines: list[dict[str, Any]] = field(default_factory=list)
     todo: list[str] = field(default_factory=list)
     error: str | None = None
+    crisis_plan: PlanReminder | None = None  # the crisis plan to write or update, due soon or late
 
 
 def community_state(community: Community) -> str:
@@ -82,6 +85,7 @@ def dashboard(community: Community, today: dt.date) -> Dashboard:
 
     board.contract = contract
     board.contract_status = contract.status_label_on(today)
+    board.crisis_plan = crisis_plan_reminder(community, today)
     for deadline in engine.open_deadlines(contract, today):
         what = deadline.step.capitalize()
         board.deadlines.append(

@@ -46,6 +46,7 @@ from cpts.contracts.models import (
 )
 from cpts.contracts.selectors import years_of
 from cpts.payments import ledger
+from cpts.unscheduled_care.selectors import INDICATOR_CODE as SAS_INDICATOR_CODE
 
 from .lifecycle_forms import (
     AddMissionForm,
@@ -483,7 +484,14 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             "can_file": can(user, Action.FILE, community),
             "can_evaluate": can(user, Action.EVALUATE, community),
             "can_compute": can(user, Action.COMPUTE, community) and not closed,
-            "bound": sum(1 for indicator in indicators if indicator.computed_code),
+            "bound": sum(
+                1
+                for indicator in indicators
+                if indicator.computed_code and indicator.computed_code != SAS_INDICATOR_CODE
+            ),
+            "bound_to_sas": sum(
+                1 for indicator in indicators if indicator.computed_code == SAS_INDICATOR_CODE
+            ),
             "add_form": add_form if may_edit and not closed else None,
             "close_form": CloseEvaluationForm()
             if can(user, Action.EVALUATE, community) and not closed
@@ -617,6 +625,31 @@ def compute_indicators(request: HttpRequest, pk: int, year: int) -> HttpResponse
         messages.error(request, getattr(error, "message", str(error)))
     else:
         messages.success(request, filled.summary())
+    return _to("communities:annex", current, pk=pk, year=year)
+
+
+def count_sas_requests(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    """Fill the indicators of a contract year bound to the SAS requests (POST only)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    user = current_user(request)
+    community = community_for(user, pk)
+    require(user, Action.COMPUTE, community)
+    current = _contract_for_year(community, year, request)
+    try:
+        changed = measures.fill_sas_values(current, year, user)
+    except (services.RuleError, InvalidInput) as error:
+        messages.error(request, getattr(error, "message", str(error)))
+    else:
+        messages.success(
+            request,
+            "Demandes du SAS comptées : "
+            + (
+                f"{len(changed)} valeur(s) modifiée(s), à décider par la CPAM."
+                if changed
+                else "aucune valeur modifiée."
+            ),
+        )
     return _to("communities:annex", current, pk=pk, year=year)
 
 

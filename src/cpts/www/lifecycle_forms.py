@@ -12,6 +12,8 @@ from cpts.aci import Mission
 from cpts.claims.indicators import definitions
 from cpts.communities.models import Member
 from cpts.core.forms import DATE, today
+from cpts.unscheduled_care.selectors import INDICATOR_CODE as SAS_INDICATOR_CODE
+from cpts.unscheduled_care.selectors import INDICATOR_LABEL as SAS_INDICATOR_LABEL
 
 
 class FileDocumentForm(DsfrBaseForm):
@@ -147,6 +149,9 @@ def computed_choices() -> list[tuple[str, str]]:
             choices.append((f"{definition.code}:number", f"{definition.label} — nombre"))
         else:
             choices.append((f"{definition.code}:number", definition.label))
+    choices.append(
+        (f"{SAS_INDICATOR_CODE}:number", f"{SAS_INDICATOR_LABEL} (demandes enregistrées ici)")
+    )
     return choices
 
 

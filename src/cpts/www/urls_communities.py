@@ -4,6 +4,7 @@ from . import communities as views
 from . import crises as crisis_views
 from . import lifecycle as contract_views
 from . import members as member_views
+from . import unscheduled_care as care_views
 
 app_name = "communities"
 urlpatterns = [
@@ -99,6 +100,11 @@ urlpatterns = [
         name="compute_indicators",
     ),
     path(
+        "<int:pk>/annexe/<int:year>/compter-demandes-sas/",
+        contract_views.count_sas_requests,
+        name="count_sas_requests",
+    ),
+    path(
         "<int:pk>/annexe/<int:year>/livrables/<int:deliverable_pk>/",
         contract_views.deliverable,
         name="deliverable",
@@ -114,7 +120,39 @@ urlpatterns = [
         name="close_evaluation",
     ),
     path("<int:pk>/versements/", contract_views.payments, name="payments"),
+    path("<int:pk>/soins-non-programmes/", care_views.unscheduled_care, name="unscheduled_care"),
+    path(
+        "<int:pk>/soins-non-programmes/organisation/",
+        care_views.adopt_organisation,
+        name="unscheduled_care_organisation",
+    ),
+    path(
+        "<int:pk>/soins-non-programmes/volontaires/",
+        care_views.add_volunteer,
+        name="unscheduled_care_volunteer",
+    ),
+    path(
+        "<int:pk>/soins-non-programmes/volontaires/<int:volunteer_pk>/retrait/",
+        care_views.deactivate_volunteer,
+        name="unscheduled_care_deactivate",
+    ),
+    path(
+        "<int:pk>/soins-non-programmes/creneaux/",
+        care_views.add_slots,
+        name="unscheduled_care_slots",
+    ),
     path("<int:pk>/plans-de-crise/", crisis_views.crisis_plans, name="crisis_plans"),
+    path("<int:pk>/plans-de-crise/<int:plan_pk>/", crisis_views.crisis_plan, name="crisis_plan"),
+    path(
+        "<int:pk>/plans-de-crise/<int:plan_pk>/modifications/",
+        crisis_views.crisis_plan_changes,
+        name="crisis_plan_changes",
+    ),
+    path(
+        "<int:pk>/plans-de-crise/<int:plan_pk>/imprimer/",
+        crisis_views.crisis_plan_print,
+        name="crisis_plan_print",
+    ),
     path("<int:pk>/versements/<int:payment_pk>/", contract_views.payment_detail, name="payment"),
     path("<int:pk>/membres/", member_views.members, name="members"),
     path("<int:pk>/membres/rapport-import.csv", member_views.import_report, name="members_report"),
