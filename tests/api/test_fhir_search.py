@@ -117,7 +117,7 @@ def test_the_bundle_has_the_shape_of_the_ans_example(api: Client, sas: Sas) -> N
     assert first["status"] == "free"
     assert first["start"] == timezone.localtime(sas.slots[0].start).isoformat(timespec="seconds")
     assert first["start"][-6:] in {"+01:00", "+02:00"}
-    assert first["comment"].startswith("http://testserver/")
+    assert first["comment"] == "http://testserver/sas/demandes/nouvelle/"  # where to book
     assert first["schedule"] == {"reference": f"Schedule/{sas.volunteer.pk}"}
     assert bundle["entry"][1]["resource"]["meta"]["security"] == [
         {"system": fhir.SLOT_KIND_SYSTEM, "code": "PUBLIC"}

@@ -53,7 +53,7 @@ def test_every_resource_parses_as_fhir(geography: None) -> None:
     community = CommunityFactory(finess="590000014")
     helper = volunteer(community, commune_id="59350")
     free = slot(helper, timezone.now() + dt.timedelta(hours=3), kinds=("PRO", "SNP"))
-    resource = fhir.slot_resource(free, "https://cpts.example")
+    resource = fhir.slot_resource(free, "https://cpts.example/sas/demandes/nouvelle/")
     FhirSlot.model_validate(resource)
     assert [c["code"] for c in resource["meta"]["security"]] == ["PRO", "SNP"]
     Schedule.model_validate(fhir.schedule_resource(helper))

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -39,8 +40,10 @@ def base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/fhir").rstrip("/")
 
 
-def site_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
+def booking_link(request: HttpRequest) -> str:
+    """Where a regulator books in CPTS Pilote (Slot.comment): a booking starts from the request
+    (« Régulation SAS », new request, then its slots), so every slot links there."""
+    return request.build_absolute_uri(reverse("sas:new_request"))
 
 
 def endpoint(*methods: str, token: bool = True) -> Callable[[View], View]:
@@ -161,7 +164,9 @@ def slot_search(request: HttpRequest) -> HttpResponse:
     total = slots.count()
     page = list(slots[query.offset : query.offset + query.count])
     base = base_url(request)
-    entries = [_entry(base, fhir.slot_resource(slot, site_url(request)), "match") for slot in page]
+    entries = [
+        _entry(base, fhir.slot_resource(slot, booking_link(request)), "match") for slot in page
+    ]
     entries += _included(base, page, query.includes)
     links = [{"relation": "self", "url": request.build_absolute_uri()}]
     if query.offset + query.count < total:
@@ -211,7 +216,7 @@ def _id(raw: str) -> int:
 @endpoint("GET")
 def slot_read(request: HttpRequest, pk: str) -> HttpResponse:
     slot = published_slot(_user(request), _id(pk))
-    return resource_response(fhir.slot_resource(slot, site_url(request)))
+    return resource_response(fhir.slot_resource(slot, booking_link(request)))
 
 
 @endpoint("GET")

@@ -62,8 +62,6 @@ IDNPS_RPPS_PREFIX = "8"
 #: The national identifier of a structure is the FINESS number behind the prefix ``1``.
 IDNST_FINESS_PREFIX = "1"
 FINESS_IDENTIFIER = re.compile(r"^1[0-9]{9}$")  # FrOrganizationAgregateurCPTS: FINESS-invariant
-#: Where CPTS Pilote's own booking screen of a slot is (Slot.comment: the booking link).
-BOOKING_PATH = "/soins-non-programmes/creneaux/{slot}/reserver/"
 
 
 def idnps(rpps: str) -> str:
@@ -125,9 +123,10 @@ def _organisation_identifier(
     }
 
 
-def slot_resource(slot: Slot, booking_base: str) -> dict[str, Any]:
+def slot_resource(slot: Slot, booking_link: str) -> dict[str, Any]:
     """A FrSlotAgregateurCPTS: typed (meta.security, TRE_R314), a CPTS slot (serviceType TRE_R66
-    604 with the R5 extension naming the community's HealthcareService), free, with a link."""
+    604 with the R5 extension naming the community's HealthcareService), free, with the link
+    where a regulator books in CPTS Pilote (``booking_link``, the comment)."""
     volunteer = slot.volunteer
     return {
         "resourceType": "Slot",
@@ -154,7 +153,7 @@ def slot_resource(slot: Slot, booking_base: str) -> dict[str, Any]:
         "status": "free" if slot.status == "free" else "busy",
         "start": instant(slot.start),
         "end": instant(slot.end),
-        "comment": booking_base.rstrip("/") + BOOKING_PATH.format(slot=slot.pk),
+        "comment": booking_link,
     }
 
 

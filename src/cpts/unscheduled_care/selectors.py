@@ -29,6 +29,7 @@ from cpts.communities.models import Community, Member
 from cpts.territory.models import Commune
 
 from .enums import SlotStatus
+from .fhir import publishable as publishable_to_sas
 from .models import Appointment, Organisation, Request, Slot, Volunteer
 
 #: The code an annex indicator is bound to to take its measured value from the SAS requests
@@ -377,3 +378,9 @@ def requests_filter(status: str) -> Q:
         case "suite":
             return ~Q(outcome="")
     return Q()
+
+
+def publishable(community: Community) -> bool:
+    """Are the community's slots published to the SAS platform (FHIR)? Only with a valid FINESS
+    number: the profile identifies the CPTS by it (docs/sas.md). Its screen says so."""
+    return publishable_to_sas(community)
