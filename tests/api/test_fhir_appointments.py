@@ -110,6 +110,8 @@ def test_the_same_identifier_posted_twice_is_a_409(api: Client, sas: Sas) -> Non
     issue = issue_of(response)
     assert issue["code"] == "duplicate"
     assert issue["expression"] == ["Appointment.identifier"]
+    first = Appointment.objects.get()
+    assert f"(Appointment/{first.pk})" in issue["diagnostics"]  # where the first one is
     assert Slot.objects.get(pk=sas.slots[1].pk).status == SlotStatus.FREE
     assert Request.objects.count() == 1
 

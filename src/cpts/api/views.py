@@ -291,8 +291,8 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
     except DuplicateIdentifier as error:
         return outcome(
             409,
-            f"{error} (Appointment/{error.existing.pk}) : un même envoi n'est enregistré qu'une "
-            "fois.",
+            f"Un rendez-vous porte déjà cet identifiant (Appointment/{error.existing.pk}) : un "
+            "même envoi n'est enregistré qu'une fois.",
             "Appointment.identifier",
             code="duplicate",
         )

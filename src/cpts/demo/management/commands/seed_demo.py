@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from cpts.accounts.models import User
 from cpts.communities.models import Community
 from cpts.demo.claims import ensure_claims
 from cpts.demo.sas import seed_sas
@@ -41,8 +42,6 @@ class Command(BaseCommand):
         if Community.objects.exists():
             self.stdout.write("Données de démonstration déjà présentes.")
             seed_sas(timezone.now(), PASSWORD)  # the SAS's slots topped up to a week ahead
-            from cpts.accounts.models import User
-
             logins = {
                 user.username: user.get_role_display() for user in User.objects.order_by("pk")
             }
@@ -53,5 +52,15 @@ class Command(BaseCommand):
                 f"Données de démonstration créées en {time.monotonic() - began:.1f} s."
             )
         self.stdout.write(f"\nComptes de démonstration (mot de passe pour tous : {PASSWORD}) :")
+        machines = {
+            user.username
+            for user in User.objects.filter(username__in=list(logins))
+            if not user.has_usable_password()
+        }
         for username, role in logins.items():
-            self.stdout.write(f"  {username:<16} {role}")
+            note = (
+                f" — compte machine, sans mot de passe : cpts token --user {username}"
+                if username in machines
+                else ""
+            )
+            self.stdout.write(f"  {username:<16} {role}{note}")
