@@ -37,10 +37,17 @@ class Action(StrEnum):
     MISSIONS = "missions"  # record mission starts and deployments (community or CPAM)
     COMPUTE = "compute"  # compute the annex's indicators from the claims (community or CPAM)
     ANNEX = "annex"  # write the annex: add an indicator, bind it to a computed one
+    RESPOND = "respond"  # activate the crisis plan, log actions, mobilise, message the members
 
 
 ALLOWED: dict[str, set[Action]] = {
-    Role.COORDINATOR: {Action.FILE, Action.MISSIONS, Action.COMPUTE, Action.ANNEX},
+    Role.COORDINATOR: {
+        Action.FILE,
+        Action.MISSIONS,
+        Action.COMPUTE,
+        Action.ANNEX,
+        Action.RESPOND,
+    },
     Role.CPAM: {
         Action.GRANT,
         Action.SIGN,
@@ -146,6 +153,30 @@ def crisis_regions(user: User) -> set[str] | None:
         case Role.FACILITATOR:
             return set(user.accompanied.values_list("departement__region_id", flat=True))
     return None
+
+
+#: The roles that read the communities' response to crises (activations, actions, messages): the
+#: community itself, its CPAM, the ARS of its region (so of the crisis), national, administrators.
+CRISIS_RESPONSE_ROLES = {Role.COORDINATOR, Role.CPAM, Role.ARS, Role.NATIONAL, Role.ADMIN}
+
+
+def may_read_crisis_response(user: User, community: Any) -> bool:
+    """May ``user`` read how ``community`` responded to crises (404 otherwise)? Facilitators
+    accompany projects and do not follow crises. Names of members stay behind
+    :func:`may_read_member_identities`."""
+    if not user.is_authenticated or not user.is_active or user.role not in CRISIS_RESPONSE_ROLES:
+        return False
+    return scope_of(user).contains(community)
+
+
+def may_read_crisis_reports(user: User) -> bool:
+    """The report of a crisis (every concerned community in scope): ARS, CPAM, national,
+    administrators."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.role in {Role.CPAM, Role.ARS, Role.NATIONAL, Role.ADMIN}
+    )
 
 
 def may_read_all_runs(user: User) -> bool:
