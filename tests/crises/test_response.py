@@ -4,8 +4,10 @@ mobilised members, messages sent through the task queue, and the ARS's report.""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -26,6 +28,7 @@ from ..factories import CommunityFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
 DECLARED = dt.date(2025, 1, 20)
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def declare(people: dict[str, Any], *departements: str, on: dt.date = DECLARED) -> HealthCrisis:
@@ -71,7 +74,9 @@ def test_concerned_communities_by_hand(people: dict[str, Any]) -> None:
     assert set(crises_concerning(people["toulouse"])) == set()
 
 
-def test_activation_once_with_the_plan_in_force(people: dict[str, Any], crisis: HealthCrisis) -> None:
+def test_activation_once_with_the_plan_in_force(
+    people: dict[str, Any], crisis: HealthCrisis
+) -> None:
     nord, coordinator = people["nord"], people["coordinator"]
     CrisisPlan.objects.create(community=nord, year=2024, version=1, adopted_on=dt.date(2024, 3, 1))
     in_force = CrisisPlan.objects.create(
@@ -124,14 +129,16 @@ def test_an_out_of_scope_community_is_a_404_and_a_wrong_role_a_403(
             response.activate(crisis, people["nord"], people[role])
     with pytest.raises(Http404):  # the facilitator does not see Nord
         response.activate(crisis, people["nord"], people["facilitator"])
-    assert response.activate(crisis, people["nord"], people["admin"]).activated_by == people["admin"]
+    assert (
+        response.activate(crisis, people["nord"], people["admin"]).activated_by == people["admin"]
+    )
 
 
 def test_actions_are_logged_between_the_declaration_and_now(
     people: dict[str, Any], crisis: HealthCrisis
 ) -> None:
     activation = response.activate(crisis, people["nord"], people["coordinator"])
-    at = timezone.make_aware(dt.datetime(2025, 1, 21, 9, 30))
+    at = dt.datetime(2025, 1, 21, 9, 30, tzinfo=PARIS)
     action = response.log_action(activation, people["coordinator"], at, "  Cellule réunie  ")
     assert (action.description, action.happened_at, action.author) == (
         "Cellule réunie",
@@ -140,7 +147,7 @@ def test_actions_are_logged_between_the_declaration_and_now(
     )
     with pytest.raises(RuleError, match="comprise entre le 20/01/2025"):
         response.log_action(
-            activation, people["coordinator"], timezone.make_aware(dt.datetime(2025, 1, 19)), "x"
+            activation, people["coordinator"], dt.datetime(2025, 1, 19, tzinfo=PARIS), "x"
         )
     with pytest.raises(RuleError, match="Décrivez"):
         response.log_action(activation, people["coordinator"], at, "   ")
@@ -158,12 +165,14 @@ def test_only_members_of_the_community_are_mobilised(
         )
     assert not activation.mobilised.exists()
 
-    response.mobilise(activation, people["coordinator"], [members[0].pk, members[1].pk], "Renfort", day)
+    response.mobilise(
+        activation, people["coordinator"], [members[0].pk, members[1].pk], "Renfort", day
+    )
     assert sorted(activation.mobilised.values_list("member__name", "role")) == [
         ("A Dupont", "Renfort"),
         ("B Martin", "Renfort"),
     ]
-    with pytest.raises(RuleError, match="Déjà mobilisé\\(s\\) : A Dupont."):
+    with pytest.raises(RuleError, match=re.escape("Déjà mobilisé(s) : A Dupont.")):
         response.mobilise(activation, people["coordinator"], [members[0].pk], "Autre", day)
 
 
@@ -237,7 +246,7 @@ def test_the_report_figures_by_hand(
 ) -> None:
     coordinator = people["coordinator"]
     activation = response.activate(crisis, people["nord"], coordinator)
-    at = timezone.make_aware(dt.datetime(2025, 1, 21, 9, 0))
+    at = dt.datetime(2025, 1, 21, 9, 0, tzinfo=PARIS)
     response.log_action(activation, coordinator, at, "Cellule de crise")
     response.log_action(activation, coordinator, at, "Appel des pharmacies")
     response.mobilise(activation, coordinator, [members[0].pk], "Renfort", dt.date(2025, 1, 21))

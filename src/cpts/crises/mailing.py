@@ -88,7 +88,9 @@ def template_choices() -> list[tuple[str, str]]:
     return [(key, template.label) for key, template in TEMPLATES.items()]
 
 
-def render(key: str, *, community: str, crisis: str, typology: str, day: dt.date, text: str) -> tuple[str, str]:
+def render(
+    key: str, *, community: str, crisis: str, typology: str, day: dt.date, text: str
+) -> tuple[str, str]:
     """(subject, body) of the template ``key`` (a KeyError for an unknown key)."""
     template = TEMPLATES[key]
     context = Context(
@@ -100,8 +102,8 @@ def render(key: str, *, community: str, crisis: str, typology: str, day: dt.date
             "texte": text.strip(),
         }
     )
-    subject = _ENGINE.from_string(template.subject).render(context)
-    body = _ENGINE.from_string(template.body).render(context)
+    subject = str(_ENGINE.from_string(template.subject).render(context))
+    body = str(_ENGINE.from_string(template.body).render(context))
     # one line for the subject (a header); at most one blank line in a row in the body
     subject = " ".join(subject.split())[:300]
     while "\n\n\n" in body:

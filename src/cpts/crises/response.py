@@ -74,7 +74,9 @@ def _already(activation: CrisisActivation) -> str:
 def _open(activation: CrisisActivation, user: User) -> None:
     require(user, Action.RESPOND, activation.community)
     if activation.closed_at is not None:
-        raise RuleError("L'activation du plan de crise est close : elle ne peut plus être modifiée.")
+        raise RuleError(
+            "L'activation du plan de crise est close : elle ne peut plus être modifiée."
+        )
 
 
 def log_action(

@@ -92,9 +92,7 @@ def crisis_report(user: User, crisis: HealthCrisis) -> list[ResponseRow]:
     communities = list(concerned_in_scope(user, crisis))
     activations = {
         activation.community_id: activation
-        for activation in CrisisActivation.objects.filter(
-            crisis=crisis, community__in=communities
-        )
+        for activation in CrisisActivation.objects.filter(crisis=crisis, community__in=communities)
         .select_related("plan")
         .annotate(
             n_actions=Count("actions", distinct=True),

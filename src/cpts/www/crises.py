@@ -9,7 +9,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from cpts.accounts.access import Action, can, crisis_regions, current_user, require
+from cpts.accounts.access import (
+    Action,
+    can,
+    crisis_regions,
+    current_user,
+    may_read_crisis_reports,
+    require,
+)
 from cpts.aci.money import euros_fr
 from cpts.communities.scope import community_for
 from cpts.contracts.services import RuleError
@@ -56,7 +63,12 @@ def crisis_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "crises/list.html",
-        {"page_obj": page, "form": form, "title": "Crises sanitaires graves"},
+        {
+            "page_obj": page,
+            "form": form,
+            "may_read_reports": may_read_crisis_reports(user),
+            "title": "Crises sanitaires graves",
+        },
     )
 
 

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0002_history_of_communities_and_members'),
+        ("communities", "0002_history_of_communities_and_members"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalmember',
-            name='email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='adresse électronique'),
+            model_name="historicalmember",
+            name="email",
+            field=models.EmailField(
+                blank=True, max_length=254, verbose_name="adresse électronique"
+            ),
         ),
         migrations.AddField(
-            model_name='member',
-            name='email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='adresse électronique'),
+            model_name="member",
+            name="email",
+            field=models.EmailField(
+                blank=True, max_length=254, verbose_name="adresse électronique"
+            ),
         ),
     ]

@@ -7,196 +7,524 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0003_member_email'),
-        ('crises', '0001_initial'),
+        ("communities", "0003_member_email"),
+        ("crises", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CrisisActivation',
+            name="CrisisActivation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('activated_at', models.DateTimeField(verbose_name='activé le')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='clos le')),
-                ('activated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='crisis_activations', to='communities.community', verbose_name='CPTS')),
-                ('crisis', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='activations', to='crises.healthcrisis', verbose_name='crise')),
-                ('plan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='crises.crisisplan', verbose_name='plan en vigueur')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("activated_at", models.DateTimeField(verbose_name="activé le")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="clos le")),
+                (
+                    "activated_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="crisis_activations",
+                        to="communities.community",
+                        verbose_name="CPTS",
+                    ),
+                ),
+                (
+                    "crisis",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="activations",
+                        to="crises.healthcrisis",
+                        verbose_name="crise",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="crises.crisisplan",
+                        verbose_name="plan en vigueur",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'activation du plan de crise',
-                'verbose_name_plural': 'activations du plan de crise',
-                'ordering': ['-activated_at'],
+                "verbose_name": "activation du plan de crise",
+                "verbose_name_plural": "activations du plan de crise",
+                "ordering": ["-activated_at"],
             },
         ),
         migrations.CreateModel(
-            name='CrisisAction',
+            name="CrisisAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('happened_at', models.DateTimeField(verbose_name='date et heure')),
-                ('description', models.TextField(verbose_name='action menée')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('activation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='crises.crisisactivation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("happened_at", models.DateTimeField(verbose_name="date et heure")),
+                ("description", models.TextField(verbose_name="action menée")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "activation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="crises.crisisactivation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'action de crise',
-                'ordering': ['-happened_at', '-pk'],
+                "verbose_name": "action de crise",
+                "ordering": ["-happened_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='CrisisMessage',
+            name="CrisisMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('template', models.CharField(max_length=32, verbose_name='modèle')),
-                ('subject', models.CharField(max_length=300, verbose_name='objet')),
-                ('body', models.TextField(verbose_name='texte')),
-                ('created_at', models.DateTimeField(verbose_name='créé le')),
-                ('activation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='crises.crisisactivation')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("template", models.CharField(max_length=32, verbose_name="modèle")),
+                ("subject", models.CharField(max_length=300, verbose_name="objet")),
+                ("body", models.TextField(verbose_name="texte")),
+                ("created_at", models.DateTimeField(verbose_name="créé le")),
+                (
+                    "activation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="crises.crisisactivation",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message de crise',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "message de crise",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCrisisAction',
+            name="HistoricalCrisisAction",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('happened_at', models.DateTimeField(verbose_name='date et heure')),
-                ('description', models.TextField(verbose_name='action menée')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('activation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='crises.crisisactivation')),
-                ('author', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("happened_at", models.DateTimeField(verbose_name="date et heure")),
+                ("description", models.TextField(verbose_name="action menée")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "activation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="crises.crisisactivation",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical action de crise',
-                'verbose_name_plural': 'historical action de crises',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical action de crise",
+                "verbose_name_plural": "historical action de crises",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalCrisisActivation',
+            name="HistoricalCrisisActivation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('activated_at', models.DateTimeField(verbose_name='activé le')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='clos le')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('activated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('closed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('community', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='communities.community', verbose_name='CPTS')),
-                ('crisis', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='crises.healthcrisis', verbose_name='crise')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='crises.crisisplan', verbose_name='plan en vigueur')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("activated_at", models.DateTimeField(verbose_name="activé le")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="clos le")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "activated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="communities.community",
+                        verbose_name="CPTS",
+                    ),
+                ),
+                (
+                    "crisis",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="crises.healthcrisis",
+                        verbose_name="crise",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="crises.crisisplan",
+                        verbose_name="plan en vigueur",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical activation du plan de crise',
-                'verbose_name_plural': 'historical activations du plan de crise',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical activation du plan de crise",
+                "verbose_name_plural": "historical activations du plan de crise",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalCrisisMessage',
+            name="HistoricalCrisisMessage",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('template', models.CharField(max_length=32, verbose_name='modèle')),
-                ('subject', models.CharField(max_length=300, verbose_name='objet')),
-                ('body', models.TextField(verbose_name='texte')),
-                ('created_at', models.DateTimeField(verbose_name='créé le')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('activation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='crises.crisisactivation')),
-                ('author', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("template", models.CharField(max_length=32, verbose_name="modèle")),
+                ("subject", models.CharField(max_length=300, verbose_name="objet")),
+                ("body", models.TextField(verbose_name="texte")),
+                ("created_at", models.DateTimeField(verbose_name="créé le")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "activation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="crises.crisisactivation",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical message de crise',
-                'verbose_name_plural': 'historical message de crises',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical message de crise",
+                "verbose_name_plural": "historical message de crises",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalMobilisedMember',
+            name="HistoricalMobilisedMember",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('role', models.CharField(max_length=200, verbose_name='rôle')),
-                ('mobilised_on', models.DateField(verbose_name='mobilisé le')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('activation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='crises.crisisactivation')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('member', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='communities.member', verbose_name='membre')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("role", models.CharField(max_length=200, verbose_name="rôle")),
+                ("mobilised_on", models.DateField(verbose_name="mobilisé le")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "activation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="crises.crisisactivation",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="communities.member",
+                        verbose_name="membre",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical membre mobilisé',
-                'verbose_name_plural': 'historical membre mobilisés',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical membre mobilisé",
+                "verbose_name_plural": "historical membre mobilisés",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='MessageDelivery',
+            name="MessageDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='adresse')),
-                ('status', models.CharField(choices=[('queued', 'en attente'), ('sent', 'envoyé'), ('failed', 'en échec'), ('no_address', 'sans adresse')], default='queued', max_length=12, verbose_name='statut')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='tentatives')),
-                ('last_error', models.TextField(blank=True, verbose_name='dernière erreur')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='envoyé le')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='communities.member')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='crises.crisismessage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="adresse")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "en attente"),
+                            ("sent", "envoyé"),
+                            ("failed", "en échec"),
+                            ("no_address", "sans adresse"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="tentatives")),
+                ("last_error", models.TextField(blank=True, verbose_name="dernière erreur")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="envoyé le")),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="communities.member",
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="crises.crisismessage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "envoi d'un message",
-                'ordering': ['member__name', 'pk'],
+                "verbose_name": "envoi d'un message",
+                "ordering": ["member__name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='MobilisedMember',
+            name="MobilisedMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(max_length=200, verbose_name='rôle')),
-                ('mobilised_on', models.DateField(verbose_name='mobilisé le')),
-                ('activation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mobilised', to='crises.crisisactivation')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='communities.member', verbose_name='membre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role", models.CharField(max_length=200, verbose_name="rôle")),
+                ("mobilised_on", models.DateField(verbose_name="mobilisé le")),
+                (
+                    "activation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mobilised",
+                        to="crises.crisisactivation",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="communities.member",
+                        verbose_name="membre",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membre mobilisé',
-                'ordering': ['member__name'],
+                "verbose_name": "membre mobilisé",
+                "ordering": ["member__name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='crisisactivation',
-            constraint=models.UniqueConstraint(fields=('crisis', 'community'), name='crisis_activation_once_per_community'),
+            model_name="crisisactivation",
+            constraint=models.UniqueConstraint(
+                fields=("crisis", "community"), name="crisis_activation_once_per_community"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='messagedelivery',
-            constraint=models.UniqueConstraint(fields=('message', 'member'), name='crisis_delivery_once'),
+            model_name="messagedelivery",
+            constraint=models.UniqueConstraint(
+                fields=("message", "member"), name="crisis_delivery_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mobilisedmember',
-            constraint=models.UniqueConstraint(fields=('activation', 'member'), name='crisis_member_mobilised_once'),
+            model_name="mobilisedmember",
+            constraint=models.UniqueConstraint(
+                fields=("activation", "member"), name="crisis_member_mobilised_once"
+            ),
         ),
     ]
