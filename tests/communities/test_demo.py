@@ -200,6 +200,23 @@ def test_the_demo(geography: None, tmp_path: Path) -> None:
     check_three_regions_with_overlaps_and_white_zones(demo)
     check_annexes_follow_real_contracts_and_add_up(demo)
     check_annexes_take_measured_values_from_the_claims()
+    check_the_demo_community_responded_to_the_flu()
+
+
+def check_the_demo_community_responded_to_the_flu() -> None:
+    from cpts.crises.models import CrisisActivation, DeliveryStatus
+
+    coordinator = User.objects.get(username="coordination")
+    activation = CrisisActivation.objects.get(community=coordinator.community)
+    assert activation.crisis.title == "Épidémie de grippe saisonnière"
+    assert activation.plan is not None
+    assert (activation.actions.count(), activation.mobilised.count()) == (2, 3)
+    message = activation.messages.get()
+    statuses = set(message.deliveries.values_list("status", flat=True))
+    assert statuses == {DeliveryStatus.SENT, DeliveryStatus.NO_ADDRESS}
+    members = coordinator.community.members
+    assert message.deliveries.count() == members.count()
+    assert not members.exclude(email="").exclude(email__endswith="@example.org").exists()
 
 
 def test_the_demo_claims_are_generated_again_for_other_arguments_never_over_others(
