@@ -156,6 +156,12 @@ def test_a_key_whose_head_failed_for_good_is_blocked_until_retried() -> None:
     second.refresh_from_db()
     assert second.status == TaskStatus.PENDING
     assert tasks.blocked_keys() == ["sas:42"]
+    from typer.testing import CliRunner
+
+    from cpts.cli import app
+
+    result = CliRunner().invoke(app, ["worker", "--once"])
+    assert "1 file(s) ordonnée(s) bloquée(s) par une tâche en échec : sas:42." in result.output
 
     tasks.retry(head)
     tasks.run_due()

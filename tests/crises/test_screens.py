@@ -193,3 +193,23 @@ def test_the_ars_sees_who_activated_and_downloads_a_safe_csv(
     assert lines[1].startswith("'=HYPERLINK(1);59;")
     assert lines[1].endswith(";aucun plan;;1;0;1;1;0;0;0")
     assert lines[2] == "CPTS Pas-de-Calais;62;non activé;;;0;0;0;0;0;0;0"
+
+
+def test_a_cpam_reads_the_crises_of_its_departements_only(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    from cpts.territory.models import Departement
+
+    pas_de_calais, _ = declare_crisis(
+        people["ars"],
+        dt.date(2025, 2, 1),
+        Typology.CLIMATE,
+        "Tempête",
+        departements=Departement.objects.filter(code="62"),
+    )
+    login(client, people["cpam"])  # CPAM of the Nord (59)
+    page = client.get(reverse("crises:list")).content.decode()
+    assert f'href="{reverse("crises:detail", args=[crisis.pk])}"' in page
+    assert "Tempête" in page  # listed (its region), but not readable
+    assert f'href="{reverse("crises:detail", args=[pas_de_calais.pk])}"' not in page
+    assert client.get(reverse("crises:detail", args=[pas_de_calais.pk])).status_code == 404

@@ -51,21 +51,26 @@ def plan_in_force(community: Community, day: dt.date) -> CrisisPlan | None:
     )
 
 
-def crisis_for_report(user: User, pk: int) -> HealthCrisis:
-    """A crisis whose report ``user`` may read: the ARS of its region, a CPAM of one of its
-    départements, national, administrators; 404 otherwise."""
-    crisis = HealthCrisis.objects.select_related("region").filter(pk=pk).first()
-    if crisis is None or not may_read_crisis_reports(user):
-        raise Http404("Crise introuvable")
+def may_read_report(user: User, crisis: HealthCrisis) -> bool:
+    """The ARS of the crisis's region, a CPAM of one of its départements, national and
+    administrators read a crisis's report."""
+    if not may_read_crisis_reports(user):
+        return False
     scope = scope_of(user)
     if scope.everything or crisis.region_id in scope.regions:
-        return crisis
+        return True
     departements = set(crisis.departements.values_list("code", flat=True)) or set(
         Departement.objects.filter(region_id=crisis.region_id).values_list("code", flat=True)
     )
-    if scope.departements & departements:
-        return crisis
-    raise Http404("Crise introuvable")
+    return bool(scope.departements & departements)
+
+
+def crisis_for_report(user: User, pk: int) -> HealthCrisis:
+    """A crisis whose report ``user`` may read (:func:`may_read_report`); 404 otherwise."""
+    crisis = HealthCrisis.objects.select_related("region").filter(pk=pk).first()
+    if crisis is None or not may_read_report(user, crisis):
+        raise Http404("Crise introuvable")
+    return crisis
 
 
 def concerned_in_scope(user: User, crisis: HealthCrisis) -> QuerySet[Community]:

@@ -14,7 +14,6 @@ from cpts.accounts.access import (
     can,
     crisis_regions,
     current_user,
-    may_read_crisis_reports,
     require,
 )
 from cpts.aci.money import euros_fr
@@ -22,6 +21,7 @@ from cpts.communities.scope import community_for
 from cpts.contracts.services import RuleError
 from cpts.crises.models import CrisisPlan, HealthCrisis, Typology
 from cpts.crises.plans import CrisisPlanForm, adopt_plan
+from cpts.crises.selectors import may_read_report
 from cpts.crises.services import declare_crisis
 
 from .crisis_forms import DeclareCrisisForm
@@ -66,7 +66,7 @@ def crisis_list(request: HttpRequest) -> HttpResponse:
         {
             "page_obj": page,
             "form": form,
-            "may_read_reports": may_read_crisis_reports(user),
+            "readable": {crisis.pk for crisis in page if may_read_report(user, crisis)},
             "title": "Crises sanitaires graves",
         },
     )
