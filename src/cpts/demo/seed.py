@@ -35,7 +35,13 @@ from cpts.contracts.models import Contract, Indicator
 from cpts.core import tasks
 from cpts.core.audit import save_audited
 from cpts.crises import response
-from cpts.crises.models import CrisisActivation, CrisisPlan, HealthCrisis, Typology
+from cpts.crises.models import (
+    CrisisActivation,
+    CrisisMessage,
+    CrisisPlan,
+    HealthCrisis,
+    Typology,
+)
 from cpts.crises.services import declare_crisis
 from cpts.territory.models import Commune, Departement, Epci
 
@@ -277,7 +283,7 @@ def _crisis_response(crisis: HealthCrisis, community: Community, coordinator: Us
         "Renfort des soins non programmés",
         day + dt.timedelta(days=1),
     )
-    response.send_message(
+    message = response.send_message(
         activation,
         coordinator,
         "activation",
@@ -285,6 +291,10 @@ def _crisis_response(crisis: HealthCrisis, community: Community, coordinator: Us
     )
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
         tasks.run_due(limit=10_000)
+    # dated as if sent that morning (the demo is seeded long after the crisis)
+    sent_at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(10, 0), paris)
+    CrisisMessage.objects.filter(pk=message.pk).update(created_at=sent_at)
+    message.deliveries.exclude(sent_at=None).update(sent_at=sent_at + dt.timedelta(minutes=1))
 
 
 def _annex(
