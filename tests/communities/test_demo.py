@@ -209,6 +209,7 @@ def test_the_demo(geography: None, tmp_path: Path) -> None:
     check_annexes_take_measured_values_from_the_claims()
     check_the_coordinator_s_crisis_plan_has_an_update_to_compare()
     check_the_sas_history_gives_figures()
+    check_the_demo_community_responded_to_the_flu()
     check_the_sas_publishes_a_week_of_slots_and_tops_them_up()  # last: it moves the clock
 
 
@@ -257,6 +258,22 @@ def check_the_coordinator_s_crisis_plan_has_an_update_to_compare() -> None:
     assert history[2].typologies_added == ("rupture d'approvisionnement ou de l'offre de soins",)
     # last adopted on 16/03/2026: the next yearly update is due on 16/03/2027
     assert update_due(community) == dt.date(2027, 3, 16)
+
+
+def check_the_demo_community_responded_to_the_flu() -> None:
+    from cpts.crises.models import CrisisActivation, DeliveryStatus
+
+    coordinator = User.objects.get(username="coordination")
+    activation = CrisisActivation.objects.get(community=coordinator.community)
+    assert activation.crisis.title == "Épidémie de grippe saisonnière"
+    assert (activation.plan.year, activation.plan.version) == (2024, 1)  # in force on 21/01/2025
+    assert (activation.actions.count(), activation.mobilised.count()) == (2, 3)
+    message = activation.messages.get()
+    statuses = set(message.deliveries.values_list("status", flat=True))
+    assert statuses == {DeliveryStatus.SENT, DeliveryStatus.NO_ADDRESS}
+    members = coordinator.community.members
+    assert message.deliveries.count() == members.count()
+    assert not members.exclude(email="").exclude(email__endswith="@example.org").exists()
 
 
 def test_the_demo_claims_are_generated_again_for_other_arguments_never_over_others(

@@ -156,6 +156,12 @@ def test_a_key_whose_head_failed_for_good_is_blocked_until_retried() -> None:
     second.refresh_from_db()
     assert second.status == TaskStatus.PENDING
     assert tasks.blocked_keys() == ["sas:42"]
+    from typer.testing import CliRunner
+
+    from cpts.cli import app
+
+    result = CliRunner().invoke(app, ["worker", "--once"])
+    assert "1 file(s) ordonnée(s) bloquée(s) par une tâche en échec : sas:42." in result.output
 
     tasks.retry(head)
     tasks.run_due()
@@ -251,3 +257,19 @@ def test_cpts_worker_once_runs_what_is_due_and_prints_a_french_summary() -> None
     assert result.exit_code == 0, result.output
     assert "1 envoyée(s), 0 en échec, 2 en attente (dont 1 à retenter)." in result.output
     assert calls == ["now"]
+
+
+@pytest.mark.django_db
+def test_a_failing_error_hook_does_not_undo_the_attempt() -> None:
+    def broken_hook(task: Task, error: str, gave_up: bool) -> None:
+        raise RuntimeError("hook bug")
+
+    @tasks.register("test.broken_hook", on_error=broken_hook)
+    def failing(payload: dict[str, Any]) -> None:
+        raise OSError("down")
+
+    task = _enqueue("test.broken_hook", "x")
+    assert tasks.run_due(now=T0).retried == 1
+    task.refresh_from_db()
+    assert (task.attempts, task.last_error) == (1, "OSError: down")
+    assert task.run_after == T0 + dt.timedelta(seconds=30)

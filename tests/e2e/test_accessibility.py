@@ -54,13 +54,15 @@ def pages(demo: dict[str, Any]) -> dict[str, list[str]]:
             f"/communautes/{c}/plans-de-crise/{demo['plan']}/",
             f"/communautes/{c}/plans-de-crise/{demo['plan']}/modifications/",
             f"/communautes/{c}/plans-de-crise/{demo['plan']}/imprimer/",
+            f"/communautes/{c}/crises/",
+            f"/communautes/{c}/crises/{demo['crisis']}/",
             f"/communautes/{c}/versements/",
             f"/communautes/{c}/versements/{payment}/",
             f"/communautes/{c}/historique/",
             "/mot-de-passe/",
         ],
         "cpam": ["/communautes/", "/contrats/campagnes/", f"/contrats/campagnes/{run}/"],
-        "ars": ["/territoire/", "/territoire/import/", "/crises/"],
+        "ars": ["/territoire/", "/territoire/import/", "/crises/", f"/crises/{demo['crisis']}/"],
         "national": ["/communautes/", "/territoire/"],
     }
 
@@ -70,6 +72,7 @@ def demo(geography: None) -> dict[str, Any]:
     """The demo's data (real territories, contracts, annexes, payments), as `make demo` seeds it."""
     from cpts.accounts.models import User
     from cpts.contracts.models import Indicator, Payment, PaymentRun
+    from cpts.crises.models import CrisisActivation
     from cpts.demo.seed import PASSWORD, seed_demo
 
     seed_demo(timezone.localdate())
@@ -84,6 +87,7 @@ def demo(geography: None) -> dict[str, Any]:
         "payment": Payment.objects.filter(contract__community=community).earliest("pk").pk,
         "run": PaymentRun.objects.earliest("pk").pk,
         "plan": community.crisis_plans.latest("year", "version").pk,
+        "crisis": CrisisActivation.objects.get(community=community).crisis_id,
     }
 
 

@@ -321,3 +321,27 @@ def test_report_csv_quotes_messages_with_semicolons() -> None:
     report = ImportReport()
     report.error(4, "nom", "a; b")
     assert report.to_csv() == '\ufeffligne;champ;erreur\r\n4;nom;"a; b"\r\n'
+
+
+def test_an_optional_email_column_is_kept_and_checked(people: dict[str, Any]) -> None:
+    nord = people["nord"]
+    header = HEADER + ";Courriel"
+    bad = import_members(
+        nord,
+        people["coordinator"],
+        upload(csv_file(GOOD[0] + ";martin@", GOOD[1] + ";", header=header)),
+    )
+    assert [(p.line, p.column) for p in bad.errors] == [(2, "email")]
+    assert "« martin@ » invalide" in bad.errors[0].message
+    assert not nord.members.exists()
+
+    good = import_members(
+        nord,
+        people["coordinator"],
+        upload(csv_file(GOOD[0] + "; martin@example.org ", GOOD[1] + ";", header=header)),
+    )
+    assert good.ok, good.errors
+    assert dict(nord.members.values_list("name", "email")) == {
+        "Dr Martin": "martin@example.org",
+        "Mme Durand": "",
+    }

@@ -41,10 +41,18 @@ class Action(StrEnum):
     ANNEX = "annex"  # write the annex: add an indicator, bind it to a computed one
     ORGANISE = "organise"  # the community's unscheduled-care organisation, volunteers and slots
     REGULATE = "regulate"  # record SAS requests, book slots, record outcomes (the SAS regulation)
+    RESPOND = "respond"  # activate the crisis plan, log actions, mobilise, message the members
 
 
 ALLOWED: dict[str, set[Action]] = {
-    Role.COORDINATOR: {Action.FILE, Action.MISSIONS, Action.COMPUTE, Action.ANNEX, Action.ORGANISE},
+    Role.COORDINATOR: {
+        Action.FILE,
+        Action.MISSIONS,
+        Action.COMPUTE,
+        Action.ANNEX,
+        Action.ORGANISE,
+        Action.RESPOND,
+    },
     Role.CPAM: {
         Action.GRANT,
         Action.SIGN,
@@ -154,6 +162,30 @@ def crisis_regions(user: User) -> set[str] | None:
         case Role.REGULATOR:
             return set()
     return None
+
+
+#: The roles that read the communities' response to crises (activations, actions, messages): the
+#: community itself, its CPAM, the ARS of its region (so of the crisis), national, administrators.
+CRISIS_RESPONSE_ROLES = {Role.COORDINATOR, Role.CPAM, Role.ARS, Role.NATIONAL, Role.ADMIN}
+
+
+def may_read_crisis_response(user: User, community: Any) -> bool:
+    """May ``user`` read how ``community`` responded to crises (404 otherwise)? Facilitators
+    accompany projects and do not follow crises. Names of members stay behind
+    :func:`may_read_member_identities`."""
+    if not user.is_authenticated or not user.is_active or user.role not in CRISIS_RESPONSE_ROLES:
+        return False
+    return scope_of(user).contains(community)
+
+
+def may_read_crisis_reports(user: User) -> bool:
+    """The report of a crisis (every concerned community in scope): ARS, CPAM, national,
+    administrators."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.role in {Role.CPAM, Role.ARS, Role.NATIONAL, Role.ADMIN}
+    )
 
 
 def may_read_all_runs(user: User) -> bool:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .territory import _number, django_setup
 
@@ -30,6 +31,18 @@ def _summary(summary: Any) -> str:
     if summary.retried:
         text += f" (dont {_number(summary.retried)} à retenter)"
     return text + "."
+
+
+def _blocked(keys: list[str]) -> None:
+    """Ordered keys stuck behind a task that failed for good: nothing after it runs until it is
+    retried (``cpts.core.tasks.retry``)."""
+    if keys:
+        errors.print(
+            f"[yellow]Attention[/] {len(keys)} file(s) ordonnée(s) bloquée(s) par une tâche en "
+            f"échec : {escape(', '.join(keys[:10]))}{' …' if len(keys) > 10 else ''}.",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def worker(
@@ -49,6 +62,7 @@ def worker(
 
     if once:
         console.print(_summary(tasks.run_due(limit=batch)), highlight=False)
+        _blocked(tasks.blocked_keys())
         return
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -64,6 +78,7 @@ def worker(
         f"{', '.join(tasks.registered_kinds()) or 'aucun'}).",
         highlight=False,
     )
+    _blocked(tasks.blocked_keys())
     while not stopping.is_set():
         close_old_connections()  # a connection lost meanwhile is reopened
         try:

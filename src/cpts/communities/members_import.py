@@ -17,7 +17,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -43,6 +45,7 @@ COLUMNS = (
     "finess",
     "type_structure",
     "date_adhesion",
+    "email",
 )
 #: Other spellings of the column names, once normalized (see :func:`_key`).
 ALIASES = {
@@ -55,6 +58,11 @@ ALIASES = {
     "code_insee": "commune",
     "type_de_structure": "type_structure",
     "date_d_adhesion": "date_adhesion",
+    "e_mail": "email",
+    "courriel": "email",
+    "adresse_electronique": "email",
+    "adresse_e_mail": "email",
+    "mail": "email",
 }
 KINDS = {
     "professionnel": Member.Kind.PROFESSIONAL,
@@ -322,6 +330,14 @@ def check_lines(
                 )
             elif member.joined_on > today:
                 report.error(line, "date_adhesion", "La date d'adhésion est dans le futur.")
+        email = _text(cells, "email").strip()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                report.error(line, "email", f"Adresse électronique « {email} » invalide.")
+            else:
+                member.email = email
         members.append(member)
     return members
 

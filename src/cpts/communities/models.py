@@ -100,6 +100,7 @@ class Member(models.Model):
         verbose_name="commune d'exercice",
     )
     joined_on = models.DateField("date d'adhésion", null=True, blank=True)
+    email = models.EmailField("adresse électronique", blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -164,7 +164,11 @@ def _run_one(task: Task, now: dt.datetime) -> str:
             task.run_after = now + backoff(task.attempts)
     task.save(update_fields=["status", "attempts", "done_at", "last_error", "run_after"])
     if error and registered is not None and registered.on_error is not None:
-        registered.on_error(task, error, task.status == TaskStatus.FAILED)
+        try:
+            with transaction.atomic():
+                registered.on_error(task, error, task.status == TaskStatus.FAILED)
+        except Exception:  # the attempt is recorded even if the hook fails
+            logger.exception("error hook of task %s (%s) failed", task.pk, task.kind)
     return task.status
 
 

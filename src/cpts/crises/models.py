@@ -96,3 +96,138 @@ class CrisisPlan(models.Model):
         """(label, text) of each of the five axes, in the national template's order."""
         fields = {field.name: field for field in self._meta.fields}
         return [(str(fields[name].verbose_name), getattr(self, name)) for name in self.AXES]
+
+
+# --- The communities' response to a declared crisis (issue 18, item 5) ----------------------------
+
+
+class CrisisActivation(models.Model):
+    """A community activates its crisis plan for a crisis that concerns it (once per crisis)."""
+
+    crisis = models.ForeignKey(
+        HealthCrisis, on_delete=models.PROTECT, related_name="activations", verbose_name="crise"
+    )
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.PROTECT,
+        related_name="crisis_activations",
+        verbose_name="CPTS",
+    )
+    activated_at = models.DateTimeField("activé le")
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The plan in force when the plan was activated (None: no adopted plan; allowed, flagged).
+    plan = models.ForeignKey(
+        CrisisPlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="plan en vigueur",
+    )
+    closed_at = models.DateTimeField("clos le", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "activation du plan de crise"
+        verbose_name_plural = "activations du plan de crise"
+        ordering = ["-activated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["crisis", "community"], name="crisis_activation_once_per_community"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community} — {self.crisis}"
+
+
+class CrisisAction(models.Model):
+    """One entry of an activation's action log."""
+
+    activation = models.ForeignKey(
+        CrisisActivation, on_delete=models.CASCADE, related_name="actions"
+    )
+    happened_at = models.DateTimeField("date et heure")
+    description = models.TextField("action menée")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "action de crise"
+        ordering = ["-happened_at", "-pk"]
+
+
+class MobilisedMember(models.Model):
+    """A member of the community mobilised for the crisis (a professional or a structure)."""
+
+    activation = models.ForeignKey(
+        CrisisActivation, on_delete=models.CASCADE, related_name="mobilised"
+    )
+    member = models.ForeignKey(
+        "communities.Member", on_delete=models.PROTECT, related_name="+", verbose_name="membre"
+    )
+    role = models.CharField("rôle", max_length=200)
+    mobilised_on = models.DateField("mobilisé le")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "membre mobilisé"
+        ordering = ["member__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activation", "member"], name="crisis_member_mobilised_once"
+            )
+        ]
+
+
+class CrisisMessage(models.Model):
+    """An information message to the members, rendered from a template (``crises.mailing``)."""
+
+    activation = models.ForeignKey(
+        CrisisActivation, on_delete=models.CASCADE, related_name="messages"
+    )
+    template = models.CharField("modèle", max_length=32)
+    subject = models.CharField("objet", max_length=300)
+    body = models.TextField("texte")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("créé le")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "message de crise"
+        ordering = ["-created_at", "-pk"]
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "en attente"
+    SENT = "sent", "envoyé"
+    FAILED = "failed", "en échec"
+    NO_ADDRESS = "no_address", "sans adresse"  # listed, never sent
+
+
+class MessageDelivery(models.Model):
+    """A message to one member: its status, written by the worker (one queue task each).
+
+    No history: the worker's writes have no author; the queue's task keeps the attempts."""
+
+    message = models.ForeignKey(CrisisMessage, on_delete=models.CASCADE, related_name="deliveries")
+    member = models.ForeignKey("communities.Member", on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField("adresse", blank=True)
+    status = models.CharField(
+        "statut", max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField("tentatives", default=0)
+    last_error = models.TextField("dernière erreur", blank=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "envoi d'un message"
+        ordering = ["member__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "member"], name="crisis_delivery_once")
+        ]

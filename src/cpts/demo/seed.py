@@ -17,9 +17,11 @@ import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from cpts.accounts.models import Role, User
@@ -31,7 +33,14 @@ from cpts.communities.perimeters import set_perimeter
 from cpts.contracts import engine, services
 from cpts.contracts.measures import fill_measured_values
 from cpts.contracts.models import Contract, Indicator
-from cpts.crises.models import Typology
+from cpts.core import tasks
+from cpts.crises import response
+from cpts.crises.models import (
+    CrisisActivation,
+    CrisisMessage,
+    HealthCrisis,
+    Typology,
+)
 from cpts.crises.plans import adopt_plan
 from cpts.crises.services import declare_crisis
 from cpts.territory.models import Commune, Departement, Epci
@@ -210,6 +219,7 @@ def _members(community: Community, count: int, index: int) -> None:
                     name=f"Maison de santé {number}",
                     finess=body + luhn_check_digit(body),
                     structure_kind=StructureKind.MSP,
+                    email=f"msp{index}-{number}@example.org",
                 )
             )
         else:
@@ -221,9 +231,60 @@ def _members(community: Community, count: int, index: int) -> None:
                     name=f"Professionnel {index}-{number}",
                     rpps=body + luhn_check_digit(body),
                     profession=professions[number % len(professions)],
+                    # fictional addresses; one member in seven has none (« sans adresse »)
+                    email="" if number % 7 == 3 else f"pro{index}-{number}@example.org",
                 )
             )
     Member.objects.bulk_create(members)
+
+
+def _crisis_response(crisis: HealthCrisis, community: Community, coordinator: User) -> None:
+    """The demo community's response to the flu epidemic: its plan in force (the 2024 update, from
+    :func:`_crisis_plans`), activated the day after the declaration, two actions, three members mobilised, and the
+    information message, sent (the e-mails to fictional addresses go nowhere: a dummy backend)."""
+    paris = ZoneInfo("Europe/Paris")
+    day = crisis.declared_on
+    activation = response.activate(crisis, community, coordinator)
+    CrisisActivation.objects.filter(pk=activation.pk).update(
+        activated_at=dt.datetime.combine(day + dt.timedelta(days=1), dt.time(8, 30), paris)
+    )
+    activation.refresh_from_db()
+    response.log_action(
+        activation,
+        coordinator,
+        dt.datetime.combine(day + dt.timedelta(days=1), dt.time(9, 0), paris),
+        "Cellule de crise réunie : point sur les effectifs et les consultations non programmées.",
+    )
+    response.log_action(
+        activation,
+        coordinator,
+        dt.datetime.combine(day + dt.timedelta(days=2), dt.time(14, 0), paris),
+        "Créneaux de soins non programmés ouverts le samedi dans deux maisons de santé.",
+    )
+    mobilised = list(
+        community.members.filter(kind=Member.Kind.PROFESSIONAL)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:3]
+    )
+    response.mobilise(
+        activation,
+        coordinator,
+        mobilised,
+        "Renfort des soins non programmés",
+        day + dt.timedelta(days=1),
+    )
+    message = response.send_message(
+        activation,
+        coordinator,
+        "activation",
+        "Merci d'indiquer vos disponibilités pour les créneaux du samedi à la coordination.",
+    )
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        tasks.run_due(limit=10_000)
+    # dated as if sent that morning (the demo is seeded long after the crisis)
+    sent_at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(10, 0), paris)
+    CrisisMessage.objects.filter(pk=message.pk).update(created_at=sent_at)
+    message.deliveries.exclude(sent_at=None).update(sent_at=sent_at + dt.timedelta(minutes=1))
 
 
 def _annex(
@@ -500,13 +561,15 @@ def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
             set_perimeter(
                 community, _communes(seed, epcis), day, "données de démonstration", ars_user
             )
-    declare_crisis(
+    flu, _ = declare_crisis(
         ars,
         dt.date(2025, 1, 20),
         Typology.EPIDEMIC,
         "Épidémie de grippe saisonnière",
         "Tension hospitalière régionale.",
     )
+    if coordinator is not None and coordinator.community is not None:
+        _crisis_response(flu, coordinator.community, coordinator)
     declare_crisis(
         ars_occ, dt.date(2026, 7, 15), Typology.CLIMATE, "Canicule", "Vigilance rouge canicule.", []
     )

@@ -10,7 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from cpts.accounts.access import Action, can, crisis_regions, current_user, require
+from cpts.accounts.access import (
+    Action,
+    can,
+    crisis_regions,
+    current_user,
+    require,
+)
 from cpts.aci.money import euros_fr
 from cpts.communities.scope import community_for
 from cpts.contracts.reminders import crisis_plan_reminder
@@ -21,6 +27,7 @@ from cpts.crises.plans import CrisisPlanForm, adopt_plan, plan_initial
 from cpts.crises.selectors import (
     changes_of,
     latest_plan,
+    may_read_report,
     plan_history,
     plan_of,
     previous_of,
@@ -67,7 +74,12 @@ def crisis_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "crises/list.html",
-        {"page_obj": page, "form": form, "title": "Crises sanitaires graves"},
+        {
+            "page_obj": page,
+            "form": form,
+            "readable": {crisis.pk for crisis in page if may_read_report(user, crisis)},
+            "title": "Crises sanitaires graves",
+        },
     )
 
 

@@ -32,7 +32,7 @@ class MembersImportForm(DsfrBaseForm):  # type: ignore[misc]
         help_text=(
             "CSV (UTF-8, séparateur « ; » ou « , ») ou Excel (.xlsx), "
             f"{MAX_BYTES // (1024 * 1024)} Mo au plus. Première ligne : type, nom, rpps, "
-            "profession, commune, finess, type_structure, date_adhesion."
+            "profession, commune, finess, type_structure, date_adhesion et, facultatif, email."
         ),
     )
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import communities as views
 from . import crises as crisis_views
+from . import crisis_response
 from . import lifecycle as contract_views
 from . import members as member_views
 from . import unscheduled_care as care_views
@@ -152,6 +153,38 @@ urlpatterns = [
         "<int:pk>/plans-de-crise/<int:plan_pk>/imprimer/",
         crisis_views.crisis_plan_print,
         name="crisis_plan_print",
+    ),
+    path("<int:pk>/crises/", crisis_response.community_crises, name="crises"),
+    path(
+        "<int:pk>/crises/<int:crisis_pk>/activer/",
+        crisis_response.activate_plan,
+        name="activate_crisis_plan",
+    ),
+    path("<int:pk>/crises/<int:crisis_pk>/", crisis_response.activation_page, name="activation"),
+    path(
+        "<int:pk>/crises/<int:crisis_pk>/actions/",
+        crisis_response.log_action,
+        name="crisis_action",
+    ),
+    path(
+        "<int:pk>/crises/<int:crisis_pk>/mobilisation/",
+        crisis_response.mobilise,
+        name="crisis_mobilise",
+    ),
+    path(
+        "<int:pk>/crises/<int:crisis_pk>/messages/",
+        crisis_response.send_message,
+        name="crisis_message",
+    ),
+    path(
+        "<int:pk>/crises/<int:crisis_pk>/messages/<int:message_pk>/",
+        crisis_response.message_deliveries,
+        name="crisis_deliveries",
+    ),
+    path(
+        "<int:pk>/crises/<int:crisis_pk>/cloture/",
+        crisis_response.close_activation,
+        name="crisis_close",
     ),
     path("<int:pk>/versements/<int:payment_pk>/", contract_views.payment_detail, name="payment"),
     path("<int:pk>/membres/", member_views.members, name="members"),

@@ -210,22 +210,6 @@ def members_table(members: Iterable[Any]) -> Table:
 
 
 @register.simple_tag
-def crises_table(crises: Iterable[Any]) -> Table:
-    rows = (
-        (
-            _date(crisis.declared_on),
-            crisis.title,
-            crisis.get_typology_display(),
-            crisis.region,
-            " ".join(d.code for d in crisis.departements.all()) or "toute la région",
-        )
-        for crisis in crises
-    )
-    header = ["Date", "Intitulé", "Typologie", "Région", "Départements"]
-    return _table("Crises déclarées", header, rows, extra_classes="fr-table--multiline")
-
-
-@register.simple_tag
 def coverage_table(rows: Iterable[Any]) -> Table:
     content = (
         (

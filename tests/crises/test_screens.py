@@ -1,0 +1,215 @@
+"""The crisis response's screens: access per role, forms, the ARS's report and its CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from cpts.core import tasks
+from cpts.crises import response
+from cpts.crises.models import CrisisActivation, DeliveryStatus, HealthCrisis, Typology
+from cpts.crises.services import declare_crisis
+
+from ..factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def crisis(people: dict[str, Any]) -> HealthCrisis:
+    crisis, _ = declare_crisis(people["ars"], dt.date(2025, 1, 20), Typology.EPIDEMIC, "Grippe")
+    return crisis
+
+
+def url(name: str, people: dict[str, Any], crisis: HealthCrisis, **extra: Any) -> str:
+    return reverse(
+        f"communities:{name}", kwargs={"pk": people["nord"].pk, "crisis_pk": crisis.pk, **extra}
+    )
+
+
+def login(client: Client, user: Any) -> Client:
+    client.force_login(user)
+    return client
+
+
+def test_the_coordinator_activates_logs_mobilises_and_messages(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    nord = people["nord"]
+    dupont = MemberFactory(community=nord, name="Dr Dupont", email="dupont@example.org")
+    MemberFactory(community=nord, name="Dr Sans", email="")
+    stranger = MemberFactory(community=people["pas_de_calais"], name="Dr Ailleurs")
+    login(client, people["coordinator"])
+
+    page = client.get(reverse("communities:crises", args=[nord.pk])).content.decode()
+    assert "Grippe" in page
+    assert "Activer le plan de crise" in page
+    response_ = client.post(url("activate_crisis_plan", people, crisis))
+    assert response_.status_code == 302
+    again = client.post(url("activate_crisis_plan", people, crisis), follow=True)
+    assert "déjà activé pour cette crise" in again.content.decode()
+    assert CrisisActivation.objects.count() == 1
+
+    client.post(
+        url("crisis_action", people, crisis),
+        {"happened_at": "2025-01-21T09:30", "description": "Cellule de crise réunie"},
+    )
+    bad = client.post(
+        url("crisis_action", people, crisis), {"happened_at": "demain", "description": ""}
+    )
+    assert bad.status_code == 400
+    forged = client.post(
+        url("crisis_mobilise", people, crisis),
+        {"members": [stranger.pk], "role": "Renfort", "mobilised_on": "2025-01-21"},
+    )
+    assert forged.status_code == 400
+    client.post(
+        url("crisis_mobilise", people, crisis),
+        {"members": [dupont.pk], "role": "Renfort", "mobilised_on": "2025-01-21"},
+    )
+    preview = client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": "<b>Masques</b> obligatoires", "preview": "1"},
+    ).content.decode()
+    assert "Aperçu : [CPTS Nord] Consignes : Grippe" in preview
+    assert "&lt;b&gt;Masques&lt;/b&gt; obligatoires" in preview  # escaped in the page
+    assert mail.outbox == []
+    assert not response.CrisisMessage.objects.exists()
+    sent = client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": "Masques obligatoires", "send": "1"},
+        follow=True,
+    ).content.decode()
+    assert "1 courriel(s) en cours d&#x27;envoi, 1 membre(s) sans adresse" in sent
+    tasks.run_due()
+    assert [m.to for m in mail.outbox] == [["dupont@example.org"]]
+
+    activation = CrisisActivation.objects.get()
+    assert activation.actions.get().description == "Cellule de crise réunie"
+    assert list(activation.mobilised.values_list("member__name", flat=True)) == ["Dr Dupont"]
+    message = activation.messages.get()
+    deliveries = client.get(url("crisis_deliveries", people, crisis, message_pk=message.pk))
+    text = deliveries.content.decode()
+    assert "dupont@example.org" in text
+    assert "envoyé" in text
+    assert "sans adresse" in text
+    assert message.deliveries.filter(status=DeliveryStatus.SENT).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "crises_page", "activation_page", "deliveries", "post"),
+    [
+        ("coordinator", 200, 200, 200, 302),
+        ("admin", 200, 200, 200, 302),
+        ("ars", 200, 200, 200, 403),
+        ("cpam", 200, 200, 200, 403),
+        ("national", 200, 200, 404, 403),  # counts, never names
+        ("facilitator", 404, 404, 404, 404),
+        ("ars_occitanie", 404, 404, 404, 404),
+    ],
+)
+def test_access_per_role(
+    people: dict[str, Any],
+    crisis: HealthCrisis,
+    client: Client,
+    role: str,
+    crises_page: int,
+    activation_page: int,
+    deliveries: int,
+    post: int,
+) -> None:
+    MemberFactory(community=people["nord"], name="Dr Dupont", email="dupont@example.org")
+    activation = response.activate(crisis, people["nord"], people["coordinator"])
+    message = response.send_message(activation, people["coordinator"], "activation", "")
+    login(client, people[role])
+    assert (
+        client.get(reverse("communities:crises", args=[people["nord"].pk])).status_code
+        == crises_page
+    )
+    assert client.get(url("activation", people, crisis)).status_code == activation_page
+    assert (
+        client.get(url("crisis_deliveries", people, crisis, message_pk=message.pk)).status_code
+        == deliveries
+    )
+    assert (
+        client.post(
+            url("crisis_action", people, crisis),
+            {"happened_at": "2025-01-21T09:30", "description": "x"},
+        ).status_code
+        == post
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("ars", 200),
+        ("cpam", 200),
+        ("national", 200),
+        ("admin", 200),
+        ("ars_occitanie", 404),
+        ("coordinator", 404),
+        ("facilitator", 404),
+    ],
+)
+def test_the_crisis_page_and_its_report_per_role(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client, role: str, status: int
+) -> None:
+    login(client, people[role])
+    for name in ("detail", "report", "report_csv"):
+        assert client.get(reverse(f"crises:{name}", args=[crisis.pk])).status_code == status, name
+
+
+def test_the_ars_sees_who_activated_and_downloads_a_safe_csv(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    nord = people["nord"]
+    nord.name = "=HYPERLINK(1)"
+    nord.save()
+    MemberFactory(community=nord, email="a@example.org")
+    activation = response.activate(crisis, nord, people["coordinator"])
+    response.log_action(
+        activation,
+        people["coordinator"],
+        dt.datetime(2025, 1, 21, 9, 0, tzinfo=dt.UTC),
+        "-Appel des pharmacies",
+    )
+    response.send_message(activation, people["coordinator"], "activation", "")
+    tasks.run_due()
+    login(client, people["ars"])
+    page = client.get(reverse("crises:detail", args=[crisis.pk])).content.decode()
+    assert "1 CPTS sur 2</strong> ont activé leur plan de crise" in page
+    assert "non activé" in page  # Pas-de-Calais
+    report = client.get(reverse("crises:report", args=[crisis.pk])).content.decode()
+    assert "-Appel des pharmacies" in report
+    csv = client.get(reverse("crises:report_csv", args=[crisis.pk])).content.decode()
+    lines = csv.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("CPTS;Département;Activé le;Plan en vigueur")
+    assert lines[1].startswith("'=HYPERLINK(1);59;")
+    assert lines[1].endswith(";aucun plan;;1;0;1;1;0;0;0")
+    assert lines[2] == "CPTS Pas-de-Calais;62;non activé;;;0;0;0;0;0;0;0"
+
+
+def test_a_cpam_reads_the_crises_of_its_departements_only(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    from cpts.territory.models import Departement
+
+    pas_de_calais, _ = declare_crisis(
+        people["ars"],
+        dt.date(2025, 2, 1),
+        Typology.CLIMATE,
+        "Tempête",
+        departements=Departement.objects.filter(code="62"),
+    )
+    login(client, people["cpam"])  # CPAM of the Nord (59)
+    page = client.get(reverse("crises:list")).content.decode()
+    assert f'href="{reverse("crises:detail", args=[crisis.pk])}"' in page
+    assert "Tempête" in page  # listed (its region), but not readable
+    assert f'href="{reverse("crises:detail", args=[pas_de_calais.pk])}"' not in page
+    assert client.get(reverse("crises:detail", args=[pas_de_calais.pk])).status_code == 404
