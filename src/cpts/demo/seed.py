@@ -41,6 +41,7 @@ from cpts.crises.models import (
     Typology,
 )
 from cpts.crises.plans import adopt_plan
+from cpts.crises.selectors import plan_in_force
 from cpts.crises.services import declare_crisis
 from cpts.territory.models import Commune, Departement, Epci
 
@@ -243,8 +244,10 @@ def _crisis_response(crisis: HealthCrisis, community: Community, coordinator: Us
     paris = ZoneInfo("Europe/Paris")
     day = crisis.declared_on
     activation = response.activate(crisis, community, coordinator)
+    # dated as if activated the day after the declaration, with the plan in force that day
     CrisisActivation.objects.filter(pk=activation.pk).update(
-        activated_at=dt.datetime.combine(day + dt.timedelta(days=1), dt.time(8, 30), paris)
+        activated_at=dt.datetime.combine(day + dt.timedelta(days=1), dt.time(8, 30), paris),
+        plan=plan_in_force(community, day + dt.timedelta(days=1)),
     )
     activation.refresh_from_db()
     response.log_action(
