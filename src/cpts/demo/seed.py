@@ -246,8 +246,7 @@ def _crisis_response(crisis: HealthCrisis, community: Community, coordinator: Us
     paris = ZoneInfo("Europe/Paris")
     day = crisis.declared_on
     activation = response.activate(crisis, community, coordinator)
-    # backdated to the day after the declaration, with the plan in force that day (activate
-    # records today's)
+    # dated as if activated the day after the declaration, with the plan in force that day
     CrisisActivation.objects.filter(pk=activation.pk).update(
         activated_at=dt.datetime.combine(day + dt.timedelta(days=1), dt.time(8, 30), paris),
         plan=plan_in_force(community, day + dt.timedelta(days=1)),
