@@ -94,6 +94,23 @@ class Filled:
         return text + (f", à décider par la CPAM : {sent_back}." if self.changed else ".")
 
 
+def _fillable_year(contract: Contract, number: int, user: User | None) -> year_engine.YearFacts:
+    """The facts of contract year ``number`` once ``user`` may fill it (``None``: the command
+    line without ``--as``) and the year exists, has begun, within the contract, and is open."""
+    if user is not None:
+        require(user, Action.COMPUTE, contract.community)
+    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+    if not 1 <= number <= duration:
+        raise RuleError(f"L'année contractuelle va de 1 à {duration}.")
+    facts = year_engine.year_facts(contract, number)
+    if facts.start >= contract.period_end:
+        raise RuleError(f"Le contrat a pris fin avant l'année contractuelle {number}.")
+    if facts.start > today():
+        raise RuleError(f"L'année contractuelle {number} n'a pas commencé.")
+    _open(contract, number)
+    return facts
+
+
 def fill_measured_values(
     contract: Contract,
     number: int,
@@ -115,17 +132,7 @@ def fill_measured_values(
     ``--as`` (an administrator). ``spark_master``: with Spark, the cluster to run on (default:
     the ``SPARK_MASTER`` setting, else ``local[*]``)."""
     community = contract.community
-    if user is not None:
-        require(user, Action.COMPUTE, community)
-    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
-    if not 1 <= number <= duration:
-        raise RuleError(f"L'année contractuelle va de 1 à {duration}.")
-    facts = year_engine.year_facts(contract, number)
-    if facts.start >= contract.period_end:
-        raise RuleError(f"Le contrat a pris fin avant l'année contractuelle {number}.")
-    if facts.start > today():
-        raise RuleError(f"L'année contractuelle {number} n'a pas commencé.")
-    _open(contract, number)
+    facts = _fillable_year(contract, number, user)
     if not _bound(contract, number).exists():
         raise RuleError(
             f"Aucun indicateur de l'annexe de l'année {number} n'est relié à un indicateur "
@@ -201,15 +208,7 @@ def fill_sas_values(
     year never moves (and the database refuses it anyway). Returns the indicators whose value
     changed."""
     community = contract.community
-    if user is not None:
-        require(user, Action.COMPUTE, community)
-    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
-    if not 1 <= number <= duration:
-        raise RuleError(f"L'année contractuelle va de 1 à {duration}.")
-    facts = year_engine.year_facts(contract, number)
-    if facts.start > today():
-        raise RuleError(f"L'année contractuelle {number} n'a pas commencé.")
-    _open(contract, number)
+    facts = _fillable_year(contract, number, user)
     if not _bound_to_sas(contract, number).exists():
         raise RuleError(
             f"Aucun indicateur de l'annexe de l'année {number} n'est relié aux demandes du SAS : "
