@@ -210,6 +210,11 @@ def book(
                 raise SlotTaken("Ce créneau n'est plus libre : choisissez-en un autre.")
             if locked.start <= now:
                 raise RuleError(f"Le créneau du {_local(locked.start)} est déjà passé ou commencé.")
+            # a withdrawn volunteer's slots are offered to no one (a forged id must not book one)
+            if not Volunteer.objects.filter(pk=locked.volunteer_id, active=True).exists():
+                raise RuleError(
+                    "Ce professionnel n'est plus volontaire : choisissez un autre créneau."
+                )
             if not deadline.in_time(locked.start):
                 raise OutsideDeadline(
                     f"Le créneau du {_local(locked.start)} est hors du délai de prise en charge : "
