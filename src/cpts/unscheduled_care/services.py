@@ -293,9 +293,12 @@ def slot_series(
         raise RuleError("La durée d'un créneau va de 5 minutes à 12 heures.")
     zone = timezone.get_default_timezone()
     periods = []
-    for offset in range(repeat_days):
-        begin = dt.datetime.combine(day + dt.timedelta(days=offset), start, tzinfo=zone)
-        periods.append((begin, begin + dt.timedelta(minutes=minutes)))
+    try:
+        for offset in range(repeat_days):
+            begin = dt.datetime.combine(day + dt.timedelta(days=offset), start, tzinfo=zone)
+            periods.append((begin, begin + dt.timedelta(minutes=minutes)))
+    except OverflowError:  # past 31/12/9999
+        raise RuleError("Cette série de créneaux dépasse les dates possibles.") from None
     return periods
 
 
