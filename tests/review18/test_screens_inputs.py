@@ -46,3 +46,15 @@ def test_a_request_received_in_year_one_is_a_form_error_not_a_500(
     )
     assert response.status_code == 200
     assert not Request.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["au=9999-12-31", "du=0001-01-01&au=0001-01-02", "du=9999-12-31", "page=-1", "statut=<x>"],
+)
+def test_odd_periods_of_the_regulations_delays_are_not_a_500(
+    client: Client, sas: Sas, query: str
+) -> None:
+    client.force_login(sas.user)
+    response = client.get(f"{reverse('sas:requests')}?{query}")
+    assert response.status_code == 200
