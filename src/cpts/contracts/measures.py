@@ -207,6 +207,8 @@ def fill_sas_values(
     if not 1 <= number <= duration:
         raise RuleError(f"L'année contractuelle va de 1 à {duration}.")
     facts = year_engine.year_facts(contract, number)
+    if facts.start >= contract.period_end:
+        raise RuleError(f"Le contrat a pris fin avant l'année contractuelle {number}.")
     if facts.start > today():
         raise RuleError(f"L'année contractuelle {number} n'a pas commencé.")
     _open(contract, number)
