@@ -73,7 +73,7 @@ def _integer(query: QueryDict, name: str, default: int, low: int, high: int) -> 
     raw = query.get(name)
     if raw is None:
         return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or not low <= int(raw) <= high:
         raise BadParameter(name, f"{name} : indiquez un entier de {low} à {high}.")
     return int(raw)
 

@@ -107,8 +107,12 @@ def post(resource: dict[str, object]) -> Answer:
 def deliver(payload: dict[str, object]) -> None:
     """The task's handler: send one declaration (see the module's docstring)."""
     declaration = Declaration.objects.select_for_update().get(pk=int(str(payload["declaration"])))
-    if declaration.status != Declaration.Status.QUEUED:
-        return  # already received or refused: once
+    refused = Answer(declaration.response_status, "").refused
+    if declaration.status == Declaration.Status.SENT or (
+        declaration.status == Declaration.Status.FAILED and refused
+    ):
+        return  # already received or refused by the platform: once
+    # (failed because given up while the platform was down, then retried: send it now)
     if not settings.SAS_PLATFORM_URL:
         raise PlatformUnavailable("plateforme SAS non configurée (SAS_PLATFORM_URL)")
     answer = post(declaration.resource)

@@ -210,6 +210,11 @@ def book(
                 raise SlotTaken("Ce créneau n'est plus libre : choisissez-en un autre.")
             if locked.start <= now:
                 raise RuleError(f"Le créneau du {_local(locked.start)} est déjà passé ou commencé.")
+            # a withdrawn volunteer's slots are offered to no one (a forged id must not book one)
+            if not Volunteer.objects.filter(pk=locked.volunteer_id, active=True).exists():
+                raise RuleError(
+                    "Ce professionnel n'est plus volontaire : choisissez un autre créneau."
+                )
             if not deadline.in_time(locked.start):
                 raise OutsideDeadline(
                     f"Le créneau du {_local(locked.start)} est hors du délai de prise en charge : "
@@ -288,9 +293,12 @@ def slot_series(
         raise RuleError("La durée d'un créneau va de 5 minutes à 12 heures.")
     zone = timezone.get_default_timezone()
     periods = []
-    for offset in range(repeat_days):
-        begin = dt.datetime.combine(day + dt.timedelta(days=offset), start, tzinfo=zone)
-        periods.append((begin, begin + dt.timedelta(minutes=minutes)))
+    try:
+        for offset in range(repeat_days):
+            begin = dt.datetime.combine(day + dt.timedelta(days=offset), start, tzinfo=zone)
+            periods.append((begin, begin + dt.timedelta(minutes=minutes)))
+    except OverflowError:  # past 31/12/9999
+        raise RuleError("Cette série de créneaux dépasse les dates possibles.") from None
     return periods
 
 

@@ -63,6 +63,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     end = _day(request.GET.get("au")) or today
     if end < start:
         start, end = end, start
+    end = min(end, dt.date.max - dt.timedelta(days=1))  # the day after it must exist
     appointments = selectors.regulation_appointments(user, start, end + dt.timedelta(days=1))
     return render(
         request,
