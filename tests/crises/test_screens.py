@@ -213,3 +213,34 @@ def test_a_cpam_reads_the_crises_of_its_departements_only(
     assert "Tempête" in page  # listed (its region), but not readable
     assert f'href="{reverse("crises:detail", args=[pas_de_calais.pk])}"' not in page
     assert client.get(reverse("crises:detail", args=[pas_de_calais.pk])).status_code == 404
+
+
+def test_a_message_is_verbatim_in_the_email_and_escaped_once_on_the_pages(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    MemberFactory(community=people["nord"], name="Dr Dupont", email="dupont@example.org")
+    response.activate(crisis, people["nord"], people["coordinator"])
+    login(client, people["coordinator"])
+    text = "Signalez l'aggravation au 15 & à l'ARS, <b>vite</b>"
+    escaped = "Signalez l&#x27;aggravation au 15 &amp; à l&#x27;ARS, &lt;b&gt;vite&lt;/b&gt;"
+    page = client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": text, "preview": "1"},
+    ).content.decode()
+    assert escaped in page
+    assert "&amp;amp;" not in page and "&amp;#x27;" not in page
+    client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": text, "send": "1"},
+    )
+    tasks.run_due()
+    [email] = mail.outbox
+    assert text in email.body
+    assert "&" + "amp;" not in email.body and "&#x27;" not in email.body
+    message = response.CrisisMessage.objects.get()
+    assert text in message.body
+    deliveries = client.get(
+        url("crisis_deliveries", people, crisis, message_pk=message.pk)
+    ).content.decode()
+    assert escaped in deliveries
+    assert "&amp;amp;" not in deliveries and "&amp;#x27;" not in deliveries

@@ -100,7 +100,10 @@ def render(
             "typologie": typology,
             "date": f"{day:%d/%m/%Y}",
             "texte": text.strip(),
-        }
+        },
+        # plain text: the Context's own flag decides (Engine.autoescape only applies to the
+        # contexts the engine builds itself), so it is set here; the pages escape on display
+        autoescape=False,
     )
     subject = str(_ENGINE.from_string(template.subject).render(context))
     body = str(_ENGINE.from_string(template.body).render(context))
