@@ -54,8 +54,7 @@ La coordination de la {{ cpts }}
         "[{{ cpts }}] Consignes : {{ crise }}",
         """Bonjour,
 
-Dans le cadre de la crise « {{ crise }} » ({{ typologie }}, déclarée le {{ date }}), voici les
-consignes de la {{ cpts }} :
+Dans le cadre de la crise « {{ crise }} » ({{ typologie }}, déclarée le {{ date }}), voici les consignes de la {{ cpts }} :
 
 {{ texte }}
 
@@ -69,8 +68,7 @@ La coordination de la {{ cpts }}
         "[{{ cpts }}] Fin de la crise : {{ crise }}",
         """Bonjour,
 
-La crise « {{ crise }} » ({{ typologie }}, déclarée le {{ date }}) est terminée : la {{ cpts }}
-lève son plan de crise.
+La crise « {{ crise }} » ({{ typologie }}, déclarée le {{ date }}) est terminée : la {{ cpts }} lève son plan de crise.
 {% if texte %}
 {{ texte }}
 {% endif %}
