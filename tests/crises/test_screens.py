@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -35,6 +36,22 @@ def url(name: str, people: dict[str, Any], crisis: HealthCrisis, **extra: Any) -
 def login(client: Client, user: Any) -> Client:
     client.force_login(user)
     return client
+
+
+def send(client: Client, people: dict[str, Any], crisis: HealthCrisis, text: str) -> Any:
+    """Preview the instructions, then press « Envoyer aux membres » of the preview (its hidden
+    fields, as the browser sends them)."""
+    page = client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": text, "preview": "1"},
+    ).content.decode()
+    token = re.search(r'name="previewed" value="([0-9a-f]+)"', page)
+    assert token is not None
+    return client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": text, "previewed": token[1], "send": "1"},
+        follow=True,
+    )
 
 
 def test_the_coordinator_activates_logs_mobilises_and_messages(
@@ -80,11 +97,7 @@ def test_the_coordinator_activates_logs_mobilises_and_messages(
     assert "&lt;b&gt;Masques&lt;/b&gt; obligatoires" in preview  # escaped in the page
     assert mail.outbox == []
     assert not response.CrisisMessage.objects.exists()
-    sent = client.post(
-        url("crisis_message", people, crisis),
-        {"template": "instructions", "text": "Masques obligatoires", "send": "1"},
-        follow=True,
-    ).content.decode()
+    sent = send(client, people, crisis, "Masques obligatoires").content.decode()
     assert "1 courriel(s) en cours d&#x27;envoi, 1 membre(s) sans adresse" in sent
     tasks.run_due()
     assert [m.to for m in mail.outbox] == [["dupont@example.org"]]
@@ -228,11 +241,9 @@ def test_a_message_is_verbatim_in_the_email_and_escaped_once_on_the_pages(
         {"template": "instructions", "text": text, "preview": "1"},
     ).content.decode()
     assert escaped in page
+    assert '<pre class="cpts-message' in page
     assert "&amp;amp;" not in page and "&amp;#x27;" not in page
-    client.post(
-        url("crisis_message", people, crisis),
-        {"template": "instructions", "text": text, "send": "1"},
-    )
+    send(client, people, crisis, text)
     tasks.run_due()
     [email] = mail.outbox
     assert text in email.body
@@ -244,3 +255,55 @@ def test_a_message_is_verbatim_in_the_email_and_escaped_once_on_the_pages(
     ).content.decode()
     assert escaped in deliveries
     assert "&amp;amp;" not in deliveries and "&amp;#x27;" not in deliveries
+
+
+def test_sending_needs_the_preview_of_that_very_message(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    MemberFactory(community=people["nord"], name="Dr Dupont", email="dupont@example.org")
+    response.activate(crisis, people["nord"], people["coordinator"])
+    login(client, people["coordinator"])
+    page = client.get(url("activation", people, crisis)).content.decode()
+    assert "Prévisualiser" in page
+    assert "Envoyer aux membres" not in page  # only on the preview
+
+    # « Envoyer » without a preview (a forged or replayed form): the preview, nothing sent
+    blind = client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": "Masques obligatoires", "send": "1"},
+    ).content.decode()
+    assert "Aperçu : [CPTS Nord] Consignes : Grippe" in blind
+    assert "Vérifiez l&#x27;aperçu du message avant de l&#x27;envoyer." in blind
+    assert "Envoyer aux membres" in blind
+    assert not response.CrisisMessage.objects.exists()
+
+    # the preview of one text does not send another one
+    preview = client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": "Masques obligatoires", "preview": "1"},
+    ).content.decode()
+    token = re.search(r'name="previewed" value="([0-9a-f]+)"', preview)
+    assert token is not None
+    other = client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": "Autre chose", "previewed": token[1], "send": "1"},
+    ).content.decode()
+    assert "Autre chose" in other
+    assert not response.CrisisMessage.objects.exists()
+
+    send(client, people, crisis, "Masques obligatoires")
+    assert response.CrisisMessage.objects.get().body.count("Masques obligatoires") == 1
+
+
+def test_closing_the_activation_needs_a_confirmation(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    response.activate(crisis, people["nord"], people["coordinator"])
+    login(client, people["coordinator"])
+    page = client.get(url("activation", people, crisis)).content.decode()
+    assert "Je confirme la clôture" in page
+    refused = client.post(url("crisis_close", people, crisis), follow=True).content.decode()
+    assert "Cochez « Je confirme la clôture »" in refused
+    assert CrisisActivation.objects.get().closed_at is None
+    client.post(url("crisis_close", people, crisis), {"confirm": "1"})
+    assert CrisisActivation.objects.get().closed_at is not None

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -128,6 +129,7 @@ def _page(
     mobilise_form: MobiliseForm | None = None,
     message_form: MessageForm | None = None,
     preview: tuple[str, str] | None = None,
+    preview_data: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     community = activation.community
@@ -171,6 +173,7 @@ def _page(
             "mobilise_form": mobilise_form if may_respond and available.exists() else None,
             "message_form": message_form if may_respond else None,
             "preview": preview,
+            "preview_data": preview_data,
             "title": f"Réponse à la crise « {activation.crisis.title} » — {community.name}",
         },
         status=status,
@@ -230,18 +233,44 @@ def mobilise(request: HttpRequest, pk: int, crisis_pk: int) -> HttpResponse:
     return _page(request, user, activation, mobilise_form=form, status=400)
 
 
+def _preview_token(activation: CrisisActivation, template: str, text: str) -> str:
+    """Proof that this very message (template and text) was shown in a preview before « Envoyer »:
+    the send button lives on the preview only, and carries it."""
+    text = text.replace("\r\n", "\n").strip()
+    value = f"{activation.pk}\0{template}\0{text}"
+    return salted_hmac("cpts.crises.message_preview", value).hexdigest()
+
+
 def send_message(request: HttpRequest, pk: int, crisis_pk: int) -> HttpResponse:
-    """« Prévisualiser » shows the message as it will be sent; « Envoyer » queues it."""
+    """« Prévisualiser » shows the message as it will be sent, with the « Envoyer » button that
+    queues it; a send without that preview (or with another text) shows the preview instead."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     user, activation = _post(request, pk, crisis_pk)
     form = MessageForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        token = _preview_token(activation, data["template"], data["text"])
         try:
-            if "preview" in request.POST:
+            previewed = "send" in request.POST and constant_time_compare(
+                request.POST.get("previewed", ""), token
+            )
+            if not previewed:
                 preview = response.preview(activation, data["template"], data["text"])
-                return _page(request, user, activation, message_form=form, preview=preview)
+                if "send" in request.POST:
+                    messages.info(request, "Vérifiez l'aperçu du message avant de l'envoyer.")
+                return _page(
+                    request,
+                    user,
+                    activation,
+                    message_form=form,
+                    preview=preview,
+                    preview_data={
+                        "template": data["template"],
+                        "text": data["text"],
+                        "token": token,
+                    },
+                )
             message = response.send_message(activation, user, data["template"], data["text"])
         except RuleError as error:
             form.add_error(None, str(error))
@@ -261,6 +290,9 @@ def close_activation(request: HttpRequest, pk: int, crisis_pk: int) -> HttpRespo
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     user, activation = _post(request, pk, crisis_pk)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, "Cochez « Je confirme la clôture » pour clore l'activation.")
+        return redirect("communities:activation", pk=pk, crisis_pk=crisis_pk)
     try:
         response.close(activation, user)
     except RuleError as error:
