@@ -307,3 +307,32 @@ def test_closing_the_activation_needs_a_confirmation(
     assert CrisisActivation.objects.get().closed_at is None
     client.post(url("crisis_close", people, crisis), {"confirm": "1"})
     assert CrisisActivation.objects.get().closed_at is not None
+
+
+def test_the_mobilisation_lists_the_others_by_profession_in_natural_order(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    nord = people["nord"]
+    names = ["Professionnel 1-58", "Professionnel 1-6", "Professionnel 1-60"]
+    nurses = [MemberFactory(community=nord, name=name, profession="nurse") for name in names]
+    MemberFactory(community=nord, name="Professionnel 1-7", profession="general_practitioner")
+    activation = response.activate(crisis, nord, people["coordinator"])
+    response.mobilise(
+        activation, people["coordinator"], [nurses[0].pk], "Renfort", crisis.declared_on
+    )
+    login(client, people["coordinator"])
+    page = client.get(url("activation", people, crisis)).content.decode()
+    select = page[page.index('name="members"') : page.index("</select>")]
+    options = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', select)
+    groups = re.findall(r'<optgroup label="([^"]+)">', select)
+    # « Professionnel 1-58 » is mobilised already; 6 before 60; the groups alphabetical
+    assert groups == ["infirmier ou infirmière", "médecin généraliste"]
+    assert options == ["Professionnel 1-6", "Professionnel 1-60", "Professionnel 1-7"]
+
+    # a refused form lists the same members (never the mobilised one)
+    refused = client.post(
+        url("crisis_mobilise", people, crisis),
+        {"members": [nurses[1].pk], "role": "", "mobilised_on": "2025-01-21"},
+    ).content.decode()
+    assert refused.count("Professionnel 1-58") == 1  # in the table of the mobilised only
+    assert "Professionnel 1-60" in refused

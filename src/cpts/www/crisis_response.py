@@ -120,6 +120,13 @@ def _activation(request: HttpRequest, pk: int, crisis_pk: int) -> tuple[User, Cr
     return user, activation
 
 
+def _available(activation: CrisisActivation) -> Any:
+    """The members the activation may still mobilise: those not mobilised yet."""
+    return activation.community.members.exclude(
+        pk__in=MobilisedMember.objects.filter(activation=activation).values("member_id")
+    ).order_by("profession", "structure_kind", "name", "pk")
+
+
 def _page(
     request: HttpRequest,
     user: User,
@@ -136,9 +143,7 @@ def _page(
     may_respond = can(user, Action.RESPOND, community) and activation.closed_at is None
     identities = may_read_member_identities(user, community)
     mobilised = MobilisedMember.objects.filter(activation=activation).select_related("member")
-    available = community.members.exclude(
-        pk__in=mobilised.values_list("member_id", flat=True)
-    ).order_by("name")
+    available = _available(activation)
     sent = list(CrisisMessage.objects.filter(activation=activation).select_related("author"))
     counts = delivery_counts([message.pk for message in sent])
     if may_respond:
@@ -213,8 +218,7 @@ def mobilise(request: HttpRequest, pk: int, crisis_pk: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     user, activation = _post(request, pk, crisis_pk)
-    available = activation.community.members.order_by("name")
-    form = MobiliseForm(request.POST, available=available)
+    form = MobiliseForm(request.POST, available=_available(activation))
     if form.is_valid():
         data = form.cleaned_data
         try:
