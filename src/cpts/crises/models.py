@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cpts.territory.models import Departement, Region
@@ -161,6 +162,9 @@ class CrisisAction(models.Model):
         verbose_name = "action de crise"
         ordering = ["-happened_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"Action du {timezone.localtime(self.happened_at):%d/%m/%Y %H:%M}"
+
 
 class MobilisedMember(models.Model):
     """A member of the community mobilised for the crisis (a professional or a structure)."""
@@ -184,6 +188,9 @@ class MobilisedMember(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.member} — {self.role}"
+
 
 class CrisisMessage(models.Model):
     """An information message to the members, rendered from a template (``crises.mailing``)."""
@@ -201,6 +208,9 @@ class CrisisMessage(models.Model):
     class Meta:
         verbose_name = "message de crise"
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subject
 
 
 class DeliveryStatus(models.TextChoices):
