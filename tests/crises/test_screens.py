@@ -336,3 +336,32 @@ def test_the_mobilisation_lists_the_others_by_profession_in_natural_order(
     ).content.decode()
     assert refused.count("Professionnel 1-58") == 1  # in the table of the mobilised only
     assert "Professionnel 1-60" in refused
+
+
+def test_the_report_prints_without_the_site_s_navigation(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    login(client, people["ars"])
+    page = client.get(reverse("crises:report", args=[crisis.pk])).content.decode()
+    assert "<h1>Rapport de crise : Grippe</h1>" in page
+    assert "Imprimer ou enregistrer en PDF</button>" in page
+    assert "cpts/print.js" in page
+    assert "Ctrl+P" not in page
+    assert "<script>" not in page  # the CSP allows no inline script
+    for navigation in ("fr-sidemenu", "fr-header", "fr-breadcrumb"):
+        assert navigation not in page
+
+
+def test_the_crisis_list_names_the_departements(people: dict[str, Any], client: Client) -> None:
+    from cpts.territory.models import Departement
+
+    declare_crisis(
+        people["ars"],
+        dt.date(2025, 2, 3),
+        Typology.CLIMATE,
+        "Inondations",
+        departements=Departement.objects.filter(code__in=["59", "62"]),
+    )
+    login(client, people["ars"])
+    page = client.get(reverse("crises:list")).content.decode()
+    assert "<td>Nord (59), Pas-de-Calais (62)</td>" in page
