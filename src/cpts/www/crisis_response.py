@@ -12,10 +12,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from cpts.accounts.access import (
     Action,

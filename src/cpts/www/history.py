@@ -94,11 +94,15 @@ def _of_activations(history: QuerySet[Any], community: Community) -> QuerySet[An
 
 
 def _volunteer_ids(community: Community) -> QuerySet[Any]:
-    return Volunteer.history.filter(community_id=community.pk).values("id")
+    ids: QuerySet[Any] = Volunteer.history.filter(community_id=community.pk).values("id")
+    return ids
 
 
 def _slot_ids(community: Community) -> QuerySet[Any]:
-    return Slot.history.filter(volunteer_id__in=_volunteer_ids(community)).values("id")
+    ids: QuerySet[Any] = Slot.history.filter(volunteer_id__in=_volunteer_ids(community)).values(
+        "id"
+    )
+    return ids
 
 
 def _slots(history: QuerySet[Any], community: Community) -> QuerySet[Any]:
