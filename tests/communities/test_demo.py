@@ -269,6 +269,7 @@ def check_the_demo_community_responded_to_the_flu() -> None:
     coordinator = User.objects.get(username="coordination")
     activation = CrisisActivation.objects.get(community=coordinator.community)
     assert activation.crisis.title == "Épidémie de grippe saisonnière"
+    assert activation.crisis.ended_on == dt.date(2025, 2, 28)  # ended by the ARS
     assert (activation.plan.year, activation.plan.version) == (2024, 1)  # in force on 21/01/2025
     assert (activation.actions.count(), activation.mobilised.count()) == (2, 3)
     message = activation.messages.get()

@@ -39,12 +39,25 @@ class HealthCrisis(models.Model):
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    ended_on = models.DateField(
+        "fin de la crise le",
+        null=True,
+        blank=True,
+        help_text="Date à laquelle l'ARS clôt la crise ; vide : crise en cours.",
+    )
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = "crise sanitaire grave"
         verbose_name_plural = "crises sanitaires graves"
         ordering = ["-declared_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("declared_on")),
+                name="crisis_ends_after_its_declaration",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.declared_on:%d/%m/%Y})"

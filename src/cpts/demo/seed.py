@@ -43,7 +43,7 @@ from cpts.crises.models import (
 )
 from cpts.crises.plans import adopt_plan
 from cpts.crises.selectors import plan_in_force
-from cpts.crises.services import declare_crisis
+from cpts.crises.services import declare_crisis, end_crisis
 from cpts.territory.models import Commune, Departement, Epci
 
 from . import sas_history
@@ -579,6 +579,7 @@ def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
     )
     if coordinator is not None and coordinator.community is not None:
         _crisis_response(flu, coordinator.community, coordinator)
+    end_crisis(ars, flu, dt.date(2025, 2, 28))  # the epidemic over: the ARS ends the crisis
     # a recent crisis of the region, not activated yet: the demo coordinator can respond to it
     declare_crisis(
         ars,

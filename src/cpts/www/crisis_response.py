@@ -24,6 +24,7 @@ from cpts.accounts.access import (
     may_read_crisis_response,
     may_read_member_identities,
     require,
+    writable_region_ids,
 )
 from cpts.accounts.models import User
 from cpts.communities.models import Community
@@ -44,8 +45,10 @@ from cpts.crises.selectors import (
     crisis_report,
     delivery_counts,
 )
+from cpts.crises.services import end_crisis as end_crisis_service
 from cpts.territory.files import csv_export
 
+from .crisis_forms import EndCrisisForm
 from .crisis_response_forms import ActionForm, MessageForm, MobiliseForm
 
 
@@ -72,13 +75,23 @@ def community_crises(request: HttpRequest, pk: int) -> HttpResponse:
         activation.crisis_id: activation
         for activation in CrisisActivation.objects.filter(community=community)
     }
-    rows = [{"crisis": crisis, "activation": activations.get(crisis.pk)} for crisis in crises]
+
+    def rows(ended: bool) -> list[dict[str, Any]]:
+        return [
+            {"crisis": crisis, "activation": activations.get(crisis.pk)}
+            for crisis in crises
+            if (crisis.ended_on is not None) == ended
+        ]
+
     return render(
         request,
         "crises/community_crises.html",
         {
             "community": community,
-            "rows": rows,
+            "rows": rows(ended=False),
+            # an ended crisis is no longer « en cours »: listed apart, its activation still open
+            # to its close
+            "ended": rows(ended=True),
             "may_respond": can(user, Action.RESPOND, community),
             "today": timezone.localdate(),
             "title": f"Crises en cours — {community.name}",
@@ -358,8 +371,41 @@ def _report_context(request: HttpRequest, crisis_pk: int) -> dict[str, Any]:
     }
 
 
-def crisis_detail(request: HttpRequest, crisis_pk: int) -> HttpResponse:
-    return render(request, "crises/detail.html", _report_context(request, crisis_pk))
+def _may_end(user: User, crisis: HealthCrisis) -> bool:
+    """The ARS of the crisis's region (or an administrator) ends a crisis still in progress."""
+    if crisis.ended_on is not None or not can(user, Action.DECIDE):
+        return False
+    allowed = writable_region_ids(user)
+    return allowed is None or crisis.region_id in allowed
+
+
+def crisis_detail(
+    request: HttpRequest, crisis_pk: int, end_form: EndCrisisForm | None = None, status: int = 200
+) -> HttpResponse:
+    context = _report_context(request, crisis_pk)
+    user = current_user(request)
+    if end_form is not None or _may_end(user, context["crisis"]):
+        context["end_form"] = end_form or EndCrisisForm()
+    return render(request, "crises/detail.html", context, status=status)
+
+
+def end_crisis(request: HttpRequest, crisis_pk: int) -> HttpResponse:
+    """« Clore la crise »: the ARS of its region, on a day from its declaration to today."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    user = current_user(request)
+    crisis = crisis_for_report(user, crisis_pk)
+    require(user, Action.DECIDE)
+    form = EndCrisisForm(request.POST)
+    if form.is_valid():
+        try:
+            end_crisis_service(user, crisis, form.cleaned_data["ended_on"])
+        except RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Crise close : les CPTS ne peuvent plus activer leur plan.")
+            return redirect("crises:detail", crisis_pk=crisis.pk)
+    return crisis_detail(request, crisis_pk, end_form=form, status=400)
 
 
 def crisis_report_print(request: HttpRequest, crisis_pk: int) -> HttpResponse:
