@@ -210,6 +210,7 @@ def test_the_demo(geography: None, tmp_path: Path) -> None:
     check_the_coordinator_s_crisis_plan_has_an_update_to_compare()
     check_the_sas_history_gives_figures()
     check_the_demo_community_responded_to_the_flu()
+    check_a_recent_crisis_awaits_the_demo_community()
     check_the_sas_publishes_a_week_of_slots_and_tops_them_up()  # last: it moves the clock
 
 
@@ -261,11 +262,14 @@ def check_the_coordinator_s_crisis_plan_has_an_update_to_compare() -> None:
 
 
 def check_the_demo_community_responded_to_the_flu() -> None:
+    from django.utils import timezone
+
     from cpts.crises.models import CrisisActivation, DeliveryStatus
 
     coordinator = User.objects.get(username="coordination")
     activation = CrisisActivation.objects.get(community=coordinator.community)
     assert activation.crisis.title == "Épidémie de grippe saisonnière"
+    assert activation.crisis.ended_on == dt.date(2025, 2, 28)  # ended by the ARS
     assert (activation.plan.year, activation.plan.version) == (2024, 1)  # in force on 21/01/2025
     assert (activation.actions.count(), activation.mobilised.count()) == (2, 3)
     message = activation.messages.get()
@@ -274,6 +278,21 @@ def check_the_demo_community_responded_to_the_flu() -> None:
     members = coordinator.community.members
     assert message.deliveries.count() == members.count()
     assert not members.exclude(email="").exclude(email__endswith="@example.org").exists()
+    assert "Merci d'indiquer vos disponibilités" in message.body  # plain text, not HTML
+    # closed six weeks after the declaration (20/01/2025), at 18:00 in Paris
+    assert f"{timezone.localtime(activation.closed_at):%d/%m/%Y %H:%M}" == "03/03/2025 18:00"
+
+
+def check_a_recent_crisis_awaits_the_demo_community() -> None:
+    from cpts.crises.models import CrisisActivation, Typology
+    from cpts.crises.selectors import crises_concerning
+
+    community = User.objects.get(username="coordination").community
+    recent = crises_concerning(community).first()
+    assert recent is not None
+    assert (recent.title, recent.typology) == ("Épisode de grand froid", Typology.CLIMATE)
+    assert recent.declared_on == TODAY - dt.timedelta(days=4)
+    assert not CrisisActivation.objects.filter(crisis=recent, community=community).exists()
 
 
 def test_the_demo_claims_are_generated_again_for_other_arguments_never_over_others(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -35,6 +36,22 @@ def url(name: str, people: dict[str, Any], crisis: HealthCrisis, **extra: Any) -
 def login(client: Client, user: Any) -> Client:
     client.force_login(user)
     return client
+
+
+def send(client: Client, people: dict[str, Any], crisis: HealthCrisis, text: str) -> Any:
+    """Preview the instructions, then press « Envoyer aux membres » of the preview (its hidden
+    fields, as the browser sends them)."""
+    page = client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": text, "preview": "1"},
+    ).content.decode()
+    token = re.search(r'name="previewed" value="([0-9a-f]+)"', page)
+    assert token is not None
+    return client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": text, "previewed": token[1], "send": "1"},
+        follow=True,
+    )
 
 
 def test_the_coordinator_activates_logs_mobilises_and_messages(
@@ -80,11 +97,7 @@ def test_the_coordinator_activates_logs_mobilises_and_messages(
     assert "&lt;b&gt;Masques&lt;/b&gt; obligatoires" in preview  # escaped in the page
     assert mail.outbox == []
     assert not response.CrisisMessage.objects.exists()
-    sent = client.post(
-        url("crisis_message", people, crisis),
-        {"template": "instructions", "text": "Masques obligatoires", "send": "1"},
-        follow=True,
-    ).content.decode()
+    sent = send(client, people, crisis, "Masques obligatoires").content.decode()
     assert "1 courriel(s) en cours d&#x27;envoi, 1 membre(s) sans adresse" in sent
     tasks.run_due()
     assert [m.to for m in mail.outbox] == [["dupont@example.org"]]
@@ -213,3 +226,145 @@ def test_a_cpam_reads_the_crises_of_its_departements_only(
     assert "Tempête" in page  # listed (its region), but not readable
     assert f'href="{reverse("crises:detail", args=[pas_de_calais.pk])}"' not in page
     assert client.get(reverse("crises:detail", args=[pas_de_calais.pk])).status_code == 404
+
+
+def test_a_message_is_verbatim_in_the_email_and_escaped_once_on_the_pages(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    MemberFactory(community=people["nord"], name="Dr Dupont", email="dupont@example.org")
+    response.activate(crisis, people["nord"], people["coordinator"])
+    login(client, people["coordinator"])
+    text = "Signalez l'aggravation au 15 & à l'ARS, <b>vite</b>"
+    escaped = "Signalez l&#x27;aggravation au 15 &amp; à l&#x27;ARS, &lt;b&gt;vite&lt;/b&gt;"
+    page = client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": text, "preview": "1"},
+    ).content.decode()
+    assert escaped in page
+    assert '<pre class="cpts-message' in page
+    assert "&amp;amp;" not in page
+    assert "&amp;#x27;" not in page
+    send(client, people, crisis, text)
+    tasks.run_due()
+    [email] = mail.outbox
+    assert text in email.body
+    assert "&" + "amp;" not in email.body
+    assert "&#x27;" not in email.body
+    message = response.CrisisMessage.objects.get()
+    assert text in message.body
+    deliveries = client.get(
+        url("crisis_deliveries", people, crisis, message_pk=message.pk)
+    ).content.decode()
+    assert escaped in deliveries
+    assert "&amp;amp;" not in deliveries
+    assert "&amp;#x27;" not in deliveries
+
+
+def test_sending_needs_the_preview_of_that_very_message(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    MemberFactory(community=people["nord"], name="Dr Dupont", email="dupont@example.org")
+    response.activate(crisis, people["nord"], people["coordinator"])
+    login(client, people["coordinator"])
+    page = client.get(url("activation", people, crisis)).content.decode()
+    assert "Prévisualiser" in page
+    assert "Envoyer aux membres" not in page  # only on the preview
+
+    # « Envoyer » without a preview (a forged or replayed form): the preview, nothing sent
+    blind = client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": "Masques obligatoires", "send": "1"},
+    ).content.decode()
+    assert "Aperçu : [CPTS Nord] Consignes : Grippe" in blind
+    assert "Vérifiez l&#x27;aperçu du message avant de l&#x27;envoyer." in blind
+    assert "Envoyer aux membres" in blind
+    assert not response.CrisisMessage.objects.exists()
+
+    # the preview of one text does not send another one
+    preview = client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": "Masques obligatoires", "preview": "1"},
+    ).content.decode()
+    token = re.search(r'name="previewed" value="([0-9a-f]+)"', preview)
+    assert token is not None
+    other = client.post(
+        url("crisis_message", people, crisis),
+        {"template": "instructions", "text": "Autre chose", "previewed": token[1], "send": "1"},
+    ).content.decode()
+    assert "Autre chose" in other
+    assert not response.CrisisMessage.objects.exists()
+
+    send(client, people, crisis, "Masques obligatoires")
+    assert response.CrisisMessage.objects.get().body.count("Masques obligatoires") == 1
+
+
+def test_closing_the_activation_needs_a_confirmation(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    response.activate(crisis, people["nord"], people["coordinator"])
+    login(client, people["coordinator"])
+    page = client.get(url("activation", people, crisis)).content.decode()
+    assert "Je confirme la clôture" in page
+    refused = client.post(url("crisis_close", people, crisis), follow=True).content.decode()
+    assert "Cochez « Je confirme la clôture »" in refused
+    assert CrisisActivation.objects.get().closed_at is None
+    client.post(url("crisis_close", people, crisis), {"confirm": "1"})
+    assert CrisisActivation.objects.get().closed_at is not None
+
+
+def test_the_mobilisation_lists_the_others_by_profession_in_natural_order(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    nord = people["nord"]
+    names = ["Professionnel 1-58", "Professionnel 1-6", "Professionnel 1-60"]
+    nurses = [MemberFactory(community=nord, name=name, profession="nurse") for name in names]
+    MemberFactory(community=nord, name="Professionnel 1-7", profession="general_practitioner")
+    activation = response.activate(crisis, nord, people["coordinator"])
+    response.mobilise(
+        activation, people["coordinator"], [nurses[0].pk], "Renfort", crisis.declared_on
+    )
+    login(client, people["coordinator"])
+    page = client.get(url("activation", people, crisis)).content.decode()
+    select = page[page.index('name="members"') : page.index("</select>")]
+    options = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', select)
+    groups = re.findall(r'<optgroup label="([^"]+)">', select)
+    # « Professionnel 1-58 » is mobilised already; 6 before 60; the groups alphabetical
+    assert groups == ["infirmier ou infirmière", "médecin généraliste"]
+    assert options == ["Professionnel 1-6", "Professionnel 1-60", "Professionnel 1-7"]
+
+    # a refused form lists the same members (never the mobilised one)
+    refused = client.post(
+        url("crisis_mobilise", people, crisis),
+        {"members": [nurses[1].pk], "role": "", "mobilised_on": "2025-01-21"},
+    ).content.decode()
+    assert refused.count("Professionnel 1-58") == 1  # in the table of the mobilised only
+    assert "Professionnel 1-60" in refused
+
+
+def test_the_report_prints_without_the_site_s_navigation(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    login(client, people["ars"])
+    page = client.get(reverse("crises:report", args=[crisis.pk])).content.decode()
+    assert "<h1>Rapport de crise : Grippe</h1>" in page
+    assert "Imprimer ou enregistrer en PDF</button>" in page
+    assert "cpts/print.js" in page
+    assert "Ctrl+P" not in page
+    assert "<script>" not in page  # the CSP allows no inline script
+    for navigation in ("fr-sidemenu", "fr-header", "fr-breadcrumb"):
+        assert navigation not in page
+
+
+def test_the_crisis_list_names_the_departements(people: dict[str, Any], client: Client) -> None:
+    from cpts.territory.models import Departement
+
+    declare_crisis(
+        people["ars"],
+        dt.date(2025, 2, 3),
+        Typology.CLIMATE,
+        "Inondations",
+        departements=Departement.objects.filter(code__in=["59", "62"]),
+    )
+    login(client, people["ars"])
+    page = client.get(reverse("crises:list")).content.decode()
+    assert "<td>Nord (59), Pas-de-Calais (62)</td>" in page

@@ -54,8 +54,7 @@ La coordination de la {{ cpts }}
         "[{{ cpts }}] Consignes : {{ crise }}",
         """Bonjour,
 
-Dans le cadre de la crise « {{ crise }} » ({{ typologie }}, déclarée le {{ date }}), voici les
-consignes de la {{ cpts }} :
+Dans le cadre de la crise « {{ crise }} » ({{ typologie }}, déclarée le {{ date }}), voici les consignes de la {{ cpts }} :
 
 {{ texte }}
 
@@ -69,8 +68,7 @@ La coordination de la {{ cpts }}
         "[{{ cpts }}] Fin de la crise : {{ crise }}",
         """Bonjour,
 
-La crise « {{ crise }} » ({{ typologie }}, déclarée le {{ date }}) est terminée : la {{ cpts }}
-lève son plan de crise.
+La crise « {{ crise }} » ({{ typologie }}, déclarée le {{ date }}) est terminée : la {{ cpts }} lève son plan de crise.
 {% if texte %}
 {{ texte }}
 {% endif %}
@@ -100,7 +98,10 @@ def render(
             "typologie": typology,
             "date": f"{day:%d/%m/%Y}",
             "texte": text.strip(),
-        }
+        },
+        # plain text: the Context's own flag decides (Engine.autoescape only applies to the
+        # contexts the engine builds itself), so it is set here; the pages escape on display
+        autoescape=False,
     )
     subject = str(_ENGINE.from_string(template.subject).render(context))
     body = str(_ENGINE.from_string(template.body).render(context))

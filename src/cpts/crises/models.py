@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cpts.territory.models import Departement, Region
@@ -38,12 +39,25 @@ class HealthCrisis(models.Model):
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    ended_on = models.DateField(
+        "fin de la crise le",
+        null=True,
+        blank=True,
+        help_text="Date à laquelle l'ARS clôt la crise ; vide : crise en cours.",
+    )
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = "crise sanitaire grave"
         verbose_name_plural = "crises sanitaires graves"
         ordering = ["-declared_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("declared_on")),
+                name="crisis_ends_after_its_declaration",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.declared_on:%d/%m/%Y})"
@@ -161,6 +175,9 @@ class CrisisAction(models.Model):
         verbose_name = "action de crise"
         ordering = ["-happened_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"Action du {timezone.localtime(self.happened_at):%d/%m/%Y %H:%M}"
+
 
 class MobilisedMember(models.Model):
     """A member of the community mobilised for the crisis (a professional or a structure)."""
@@ -184,6 +201,9 @@ class MobilisedMember(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.member} — {self.role}"
+
 
 class CrisisMessage(models.Model):
     """An information message to the members, rendered from a template (``crises.mailing``)."""
@@ -201,6 +221,9 @@ class CrisisMessage(models.Model):
     class Meta:
         verbose_name = "message de crise"
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subject
 
 
 class DeliveryStatus(models.TextChoices):

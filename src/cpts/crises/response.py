@@ -48,6 +48,11 @@ def activate(crisis: HealthCrisis, community: Community, user: User) -> CrisisAc
     existing = CrisisActivation.objects.filter(crisis=crisis, community=community).first()
     if existing is not None:
         raise RuleError(_already(existing))
+    if crisis.ended_on is not None:
+        raise RuleError(
+            f"La crise est close depuis le {crisis.ended_on:%d/%m/%Y} : le plan ne peut plus être "
+            "activé pour elle."
+        )
     now = timezone.now()
     activation = CrisisActivation(
         crisis=crisis,

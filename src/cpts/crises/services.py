@@ -8,12 +8,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.http import Http404
 
 from cpts.accounts.access import Action, require, writable_region_ids
 from cpts.accounts.models import User
 from cpts.aci import Mission, default_tree
 from cpts.core.audit import save_audited
-from cpts.core.dates import check_day
+from cpts.core.dates import check_day, today
 from cpts.core.errors import RuleError
 from cpts.territory.models import Departement
 
@@ -66,3 +67,22 @@ def declare_crisis(
             for payment in (answer or [])
         ]
     return crisis, payments
+
+
+def end_crisis(user: User, crisis: HealthCrisis, ended_on: dt.date) -> HealthCrisis:
+    """The ARS of the crisis's region (or an administrator) ends it, on a day between its
+    declaration and today. The communities can no longer activate their plan for it; their open
+    activations stay open until they close them."""
+    require(user, Action.DECIDE)
+    allowed = writable_region_ids(user)
+    if allowed is not None and crisis.region_id not in allowed:
+        raise Http404("Crise introuvable")
+    if crisis.ended_on is not None:
+        raise RuleError(f"La crise est déjà close (fin le {crisis.ended_on:%d/%m/%Y}).")
+    if not crisis.declared_on <= ended_on <= today():
+        raise RuleError(
+            f"La date de fin de la crise doit être comprise entre le "
+            f"{crisis.declared_on:%d/%m/%Y} (déclaration) et aujourd'hui ({today():%d/%m/%Y})."
+        )
+    crisis.ended_on = ended_on
+    return save_audited(crisis, user, update_fields=["ended_on"])

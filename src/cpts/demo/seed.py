@@ -43,7 +43,7 @@ from cpts.crises.models import (
 )
 from cpts.crises.plans import adopt_plan
 from cpts.crises.selectors import plan_in_force
-from cpts.crises.services import declare_crisis
+from cpts.crises.services import declare_crisis, end_crisis
 from cpts.territory.models import Commune, Departement, Epci
 
 from . import sas_history
@@ -242,7 +242,8 @@ def _members(community: Community, count: int, index: int) -> None:
 def _crisis_response(crisis: HealthCrisis, community: Community, coordinator: User) -> None:
     """The demo community's response to the flu epidemic: its plan in force (the 2024 update, from
     :func:`_crisis_plans`), activated the day after the declaration, two actions, three members mobilised, and the
-    information message, sent (the e-mails to fictional addresses go nowhere: a dummy backend)."""
+    information message, sent (the e-mails to fictional addresses go nowhere: a dummy backend);
+    the activation closed six weeks after the declaration."""
     paris = ZoneInfo("Europe/Paris")
     day = crisis.declared_on
     activation = response.activate(crisis, community, coordinator)
@@ -288,6 +289,11 @@ def _crisis_response(crisis: HealthCrisis, community: Community, coordinator: Us
     sent_at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(10, 0), paris)
     CrisisMessage.objects.filter(pk=message.pk).update(created_at=sent_at)
     message.deliveries.exclude(sent_at=None).update(sent_at=sent_at + dt.timedelta(minutes=1))
+    # the epidemic over, the community closed its response six weeks after the declaration
+    response.close(activation, coordinator)
+    CrisisActivation.objects.filter(pk=activation.pk).update(
+        closed_at=dt.datetime.combine(day + dt.timedelta(weeks=6), dt.time(18, 0), paris)
+    )
 
 
 def _annex(
@@ -573,6 +579,15 @@ def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
     )
     if coordinator is not None and coordinator.community is not None:
         _crisis_response(flu, coordinator.community, coordinator)
+    end_crisis(ars, flu, dt.date(2025, 2, 28))  # the epidemic over: the ARS ends the crisis
+    # a recent crisis of the region, not activated yet: the demo coordinator can respond to it
+    declare_crisis(
+        ars,
+        today - dt.timedelta(days=4),
+        Typology.CLIMATE,
+        "Épisode de grand froid",
+        "Vigilance orange grand froid sur la région : températures ressenties sous -10 °C.",
+    )
     declare_crisis(
         ars_occ, dt.date(2026, 7, 15), Typology.CLIMATE, "Canicule", "Vigilance rouge canicule.", []
     )

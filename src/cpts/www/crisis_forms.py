@@ -28,3 +28,7 @@ class DeclareCrisisForm(DsfrBaseForm):
         if region_id:
             queryset = queryset.filter(region_id=region_id)
         self.fields["departements"].queryset = queryset
+
+
+class EndCrisisForm(DsfrBaseForm):
+    ended_on = forms.DateField(label="Fin de la crise le", widget=DATE, initial=today)

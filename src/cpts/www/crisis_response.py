@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from cpts.accounts.access import (
     Action,
@@ -23,6 +24,7 @@ from cpts.accounts.access import (
     may_read_crisis_response,
     may_read_member_identities,
     require,
+    writable_region_ids,
 )
 from cpts.accounts.models import User
 from cpts.communities.models import Community
@@ -43,8 +45,10 @@ from cpts.crises.selectors import (
     crisis_report,
     delivery_counts,
 )
+from cpts.crises.services import end_crisis as end_crisis_service
 from cpts.territory.files import csv_export
 
+from .crisis_forms import EndCrisisForm
 from .crisis_response_forms import ActionForm, MessageForm, MobiliseForm
 
 
@@ -71,13 +75,23 @@ def community_crises(request: HttpRequest, pk: int) -> HttpResponse:
         activation.crisis_id: activation
         for activation in CrisisActivation.objects.filter(community=community)
     }
-    rows = [{"crisis": crisis, "activation": activations.get(crisis.pk)} for crisis in crises]
+
+    def rows(ended: bool) -> list[dict[str, Any]]:
+        return [
+            {"crisis": crisis, "activation": activations.get(crisis.pk)}
+            for crisis in crises
+            if (crisis.ended_on is not None) == ended
+        ]
+
     return render(
         request,
         "crises/community_crises.html",
         {
             "community": community,
-            "rows": rows,
+            "rows": rows(ended=False),
+            # an ended crisis is no longer « en cours »: listed apart, its activation still open
+            # to its close
+            "ended": rows(ended=True),
             "may_respond": can(user, Action.RESPOND, community),
             "today": timezone.localdate(),
             "title": f"Crises en cours — {community.name}",
@@ -119,6 +133,13 @@ def _activation(request: HttpRequest, pk: int, crisis_pk: int) -> tuple[User, Cr
     return user, activation
 
 
+def _available(activation: CrisisActivation) -> Any:
+    """The members the activation may still mobilise: those not mobilised yet."""
+    return activation.community.members.exclude(
+        pk__in=MobilisedMember.objects.filter(activation=activation).values("member_id")
+    ).order_by("profession", "structure_kind", "name", "pk")
+
+
 def _page(
     request: HttpRequest,
     user: User,
@@ -128,15 +149,14 @@ def _page(
     mobilise_form: MobiliseForm | None = None,
     message_form: MessageForm | None = None,
     preview: tuple[str, str] | None = None,
+    preview_data: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     community = activation.community
     may_respond = can(user, Action.RESPOND, community) and activation.closed_at is None
     identities = may_read_member_identities(user, community)
     mobilised = MobilisedMember.objects.filter(activation=activation).select_related("member")
-    available = community.members.exclude(
-        pk__in=mobilised.values_list("member_id", flat=True)
-    ).order_by("name")
+    available = _available(activation)
     sent = list(CrisisMessage.objects.filter(activation=activation).select_related("author"))
     counts = delivery_counts([message.pk for message in sent])
     if may_respond:
@@ -171,6 +191,7 @@ def _page(
             "mobilise_form": mobilise_form if may_respond and available.exists() else None,
             "message_form": message_form if may_respond else None,
             "preview": preview,
+            "preview_data": preview_data,
             "title": f"Réponse à la crise « {activation.crisis.title} » — {community.name}",
         },
         status=status,
@@ -210,8 +231,7 @@ def mobilise(request: HttpRequest, pk: int, crisis_pk: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     user, activation = _post(request, pk, crisis_pk)
-    available = activation.community.members.order_by("name")
-    form = MobiliseForm(request.POST, available=available)
+    form = MobiliseForm(request.POST, available=_available(activation))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -230,18 +250,44 @@ def mobilise(request: HttpRequest, pk: int, crisis_pk: int) -> HttpResponse:
     return _page(request, user, activation, mobilise_form=form, status=400)
 
 
+def _preview_token(activation: CrisisActivation, template: str, text: str) -> str:
+    """Proof that this very message (template and text) was shown in a preview before « Envoyer »:
+    the send button lives on the preview only, and carries it."""
+    text = text.replace("\r\n", "\n").strip()
+    value = f"{activation.pk}\0{template}\0{text}"
+    return salted_hmac("cpts.crises.message_preview", value).hexdigest()
+
+
 def send_message(request: HttpRequest, pk: int, crisis_pk: int) -> HttpResponse:
-    """« Prévisualiser » shows the message as it will be sent; « Envoyer » queues it."""
+    """« Prévisualiser » shows the message as it will be sent, with the « Envoyer » button that
+    queues it; a send without that preview (or with another text) shows the preview instead."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     user, activation = _post(request, pk, crisis_pk)
     form = MessageForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        token = _preview_token(activation, data["template"], data["text"])
         try:
-            if "preview" in request.POST:
+            previewed = "send" in request.POST and constant_time_compare(
+                request.POST.get("previewed", ""), token
+            )
+            if not previewed:
                 preview = response.preview(activation, data["template"], data["text"])
-                return _page(request, user, activation, message_form=form, preview=preview)
+                if "send" in request.POST:
+                    messages.info(request, "Vérifiez l'aperçu du message avant de l'envoyer.")
+                return _page(
+                    request,
+                    user,
+                    activation,
+                    message_form=form,
+                    preview=preview,
+                    preview_data={
+                        "template": data["template"],
+                        "text": data["text"],
+                        "token": token,
+                    },
+                )
             message = response.send_message(activation, user, data["template"], data["text"])
         except RuleError as error:
             form.add_error(None, str(error))
@@ -261,6 +307,9 @@ def close_activation(request: HttpRequest, pk: int, crisis_pk: int) -> HttpRespo
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     user, activation = _post(request, pk, crisis_pk)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, "Cochez « Je confirme la clôture » pour clore l'activation.")
+        return redirect("communities:activation", pk=pk, crisis_pk=crisis_pk)
     try:
         response.close(activation, user)
     except RuleError as error:
@@ -322,8 +371,41 @@ def _report_context(request: HttpRequest, crisis_pk: int) -> dict[str, Any]:
     }
 
 
-def crisis_detail(request: HttpRequest, crisis_pk: int) -> HttpResponse:
-    return render(request, "crises/detail.html", _report_context(request, crisis_pk))
+def _may_end(user: User, crisis: HealthCrisis) -> bool:
+    """The ARS of the crisis's region (or an administrator) ends a crisis still in progress."""
+    if crisis.ended_on is not None or not can(user, Action.DECIDE):
+        return False
+    allowed = writable_region_ids(user)
+    return allowed is None or crisis.region_id in allowed
+
+
+def crisis_detail(
+    request: HttpRequest, crisis_pk: int, end_form: EndCrisisForm | None = None, status: int = 200
+) -> HttpResponse:
+    context = _report_context(request, crisis_pk)
+    user = current_user(request)
+    if end_form is not None or _may_end(user, context["crisis"]):
+        context["end_form"] = end_form or EndCrisisForm()
+    return render(request, "crises/detail.html", context, status=status)
+
+
+def end_crisis(request: HttpRequest, crisis_pk: int) -> HttpResponse:
+    """« Clore la crise »: the ARS of its region, on a day from its declaration to today."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    user = current_user(request)
+    crisis = crisis_for_report(user, crisis_pk)
+    require(user, Action.DECIDE)
+    form = EndCrisisForm(request.POST)
+    if form.is_valid():
+        try:
+            end_crisis_service(user, crisis, form.cleaned_data["ended_on"])
+        except RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Crise close : les CPTS ne peuvent plus activer leur plan.")
+            return redirect("crises:detail", crisis_pk=crisis.pk)
+    return crisis_detail(request, crisis_pk, end_form=form, status=400)
 
 
 def crisis_report_print(request: HttpRequest, crisis_pk: int) -> HttpResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -29,12 +30,43 @@ class ActionForm(DsfrBaseForm):  # type: ignore[misc]
     )
 
 
+def _natural_key(text: str) -> list[Any]:
+    """« Professionnel 1-6 » before « Professionnel 1-58 »: the digits compare as numbers."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", text)]
+
+
+def _group(member: Member) -> str:
+    if member.profession:
+        return str(member.get_profession_display())
+    if member.structure_kind:
+        return str(member.get_structure_kind_display())
+    return "Autres membres"
+
+
+def member_choices(members: Any) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The members grouped by profession (or type of structure), each group in natural order of
+    names; the groups in alphabetical order."""
+    groups: dict[str, list[Member]] = {}
+    for member in members:
+        groups.setdefault(_group(member), []).append(member)
+    return [
+        (
+            label,
+            [
+                (member.pk, member.name)
+                for member in sorted(groups[label], key=lambda m: (_natural_key(m.name), m.pk))
+            ],
+        )
+        for label in sorted(groups, key=_natural_key)
+    ]
+
+
 class MobiliseForm(DsfrBaseForm):  # type: ignore[misc]
     members = forms.ModelMultipleChoiceField(
         label="Membres à mobiliser",
-        help_text="Maintenez Ctrl (ou Cmd) pour en choisir plusieurs.",
+        help_text="Par profession ; maintenez Ctrl (ou Cmd) pour en choisir plusieurs.",
         queryset=Member.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=forms.SelectMultiple(attrs={"size": 12}),
     )
     role = forms.CharField(label="Rôle", max_length=200)
     mobilised_on = forms.DateField(label="Mobilisé(s) le", widget=DATE, initial=today)
@@ -42,7 +74,10 @@ class MobiliseForm(DsfrBaseForm):  # type: ignore[misc]
     def __init__(self, *args: Any, available: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if available is not None:
-            self.fields["members"].queryset = available
+            field = self.fields["members"]
+            field.queryset = available
+            # displayed grouped and in natural order; validated against the queryset
+            field.widget.choices = member_choices(available)
 
 
 class MessageForm(DsfrBaseForm):  # type: ignore[misc]

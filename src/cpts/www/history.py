@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import IntegerField, Model, QuerySet, Value
+from django.utils import timezone
 
 from cpts.communities.models import Community, Member
 from cpts.contracts.models import (
@@ -31,12 +32,30 @@ from cpts.contracts.models import (
     Payment,
     PaymentRun,
 )
-from cpts.crises.models import CrisisPlan
+from cpts.crises.models import (
+    CrisisAction,
+    CrisisActivation,
+    CrisisMessage,
+    CrisisPlan,
+    MobilisedMember,
+)
 from cpts.territory.models import Perimeter, PerimeterItem
+from cpts.unscheduled_care.models import Appointment, Organisation, Request, Slot, Volunteer
 
 #: Fields of a member never shown to who may not read member identities (they, or the commune
 #: with the profession, name a person).
 MEMBER_IDENTITY_FIELDS = {"name", "rpps", "finess", "commune"}
+#: Per model, the fields naming a member, hidden (with the row's label) from who may not read
+#: member identities.
+IDENTITY_FIELDS: dict[type[Model], set[str]] = {
+    Member: MEMBER_IDENTITY_FIELDS,
+    MobilisedMember: {"member"},
+    Volunteer: {"member"},
+    Slot: {"volunteer"},
+}
+#: Fields shown to no one on the trail: the patient's commune of a SAS request (issue 18: no
+#: more personal data than needed; it is erased after the retention period anyway).
+NEVER_SHOWN: dict[type[Model], set[str]] = {Request: {"commune"}}
 #: Communes listed on a perimeter row; the rest is counted.
 SHOWN_CODES = 40
 
@@ -69,6 +88,37 @@ def _deliverables(history: QuerySet[Any], community: Community) -> QuerySet[Any]
     return history.filter(indicator_id__in=indicators)
 
 
+def _of_activations(history: QuerySet[Any], community: Community) -> QuerySet[Any]:
+    activations = CrisisActivation.history.filter(community_id=community.pk).values("id")
+    return history.filter(activation_id__in=activations)
+
+
+def _volunteer_ids(community: Community) -> QuerySet[Any]:
+    ids: QuerySet[Any] = Volunteer.history.filter(community_id=community.pk).values("id")
+    return ids
+
+
+def _slot_ids(community: Community) -> QuerySet[Any]:
+    ids: QuerySet[Any] = Slot.history.filter(volunteer_id__in=_volunteer_ids(community)).values(
+        "id"
+    )
+    return ids
+
+
+def _slots(history: QuerySet[Any], community: Community) -> QuerySet[Any]:
+    return history.filter(volunteer_id__in=_volunteer_ids(community))
+
+
+def _appointments(history: QuerySet[Any], community: Community) -> QuerySet[Any]:
+    return history.filter(slot_id__in=_slot_ids(community))
+
+
+def _requests(history: QuerySet[Any], community: Community) -> QuerySet[Any]:
+    """A request belongs to the community of the volunteer whose slot was booked for it."""
+    booked = Appointment.history.filter(slot_id__in=_slot_ids(community)).values("request_id")
+    return history.filter(id__in=booked)
+
+
 def _payment_runs(history: QuerySet[Any], community: Community) -> QuerySet[Any]:
     runs = Payment.history.filter(community_id=community.pk, run_id__isnull=False).values("run_id")
     return history.filter(id__in=runs)
@@ -91,6 +141,15 @@ SOURCES: tuple[Source, ...] = (
     Source(Payment, _of_community),
     Source(PaymentRun, _payment_runs),
     Source(CrisisPlan, _of_community),
+    Source(CrisisActivation, _of_community),
+    Source(CrisisAction, _of_activations),
+    Source(MobilisedMember, _of_activations),
+    Source(CrisisMessage, _of_activations),
+    Source(Organisation, _of_community),
+    Source(Volunteer, _of_community),
+    Source(Slot, _slots),
+    Source(Appointment, _appointments),
+    Source(Request, _requests),
 )
 
 
@@ -136,9 +195,10 @@ def entries(rows: Iterable[dict[str, Any]], identities: bool) -> list[dict[str, 
     for row in rows:
         record = records[row["trail_model"], row["history_id"]]
         model = SOURCES[row["trail_model"]].model
-        hidden = MEMBER_IDENTITY_FIELDS if model is Member and not identities else set()
-        if model is Member and not identities:
-            label = record.get_kind_display()
+        hidden = set(NEVER_SHOWN.get(model, set()))
+        if model in IDENTITY_FIELDS and not identities:
+            hidden |= IDENTITY_FIELDS[model]
+            label = _anonymous_label(model, record)
         else:
             label = str(record.instance)
         if model is Perimeter and record.history_type == "+":
@@ -156,6 +216,17 @@ def entries(rows: Iterable[dict[str, Any]], identities: bool) -> list[dict[str, 
             }
         )
     return result
+
+
+def _anonymous_label(model: type[Model], record: Any) -> str:
+    """The label of a row naming a member, for who may not read member identities."""
+    if model is Member:
+        return str(record.get_kind_display())
+    if model is MobilisedMember:
+        return f"rôle : {record.role}"
+    if model is Slot:
+        return f"créneau du {timezone.localtime(record.start):%d/%m/%Y %H:%M}"
+    return str(model._meta.verbose_name)
 
 
 def _changes(record: Any, hidden: set[str]) -> list[dict[str, Any]]:
