@@ -241,6 +241,28 @@ def test_messages_and_actions_refused_once_closed(
         response.preview(activation, "{{ x }}", "")
 
 
+def test_a_close_committed_meanwhile_stops_a_write_prepared_before_it(
+    people: dict[str, Any], crisis: HealthCrisis, members: list[Any]
+) -> None:
+    """A page loaded the activation open; another session closed it before the write: the writer
+    reads the row again under its lock and refuses, nothing written."""
+    coordinator = people["coordinator"]
+    activation = response.activate(crisis, people["nord"], coordinator)
+    stale = type(activation).objects.get(pk=activation.pk)
+    response.close(type(activation).objects.get(pk=activation.pk), coordinator)
+    assert stale.closed_at is None
+    now = timezone.now()
+    with pytest.raises(RuleError, match="close"):
+        response.log_action(stale, coordinator, now, "Trop tard")
+    with pytest.raises(RuleError, match="close"):
+        response.mobilise(stale, coordinator, [members[0].pk], "Renfort", timezone.localdate())
+    with pytest.raises(RuleError, match="close"):
+        response.send_message(stale, coordinator, "end", "")
+    assert not stale.actions.exists()
+    assert not stale.mobilised.exists()
+    assert not stale.messages.exists()
+
+
 def test_the_report_figures_by_hand(
     people: dict[str, Any], crisis: HealthCrisis, members: list[Any]
 ) -> None:

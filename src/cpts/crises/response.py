@@ -77,13 +77,19 @@ def _already(activation: CrisisActivation) -> str:
 
 
 def _open(activation: CrisisActivation, user: User) -> None:
+    """Refuse a write to a closed activation. Called first inside the writer's transaction: the
+    activation's row is read again under a lock, so a close that commits meanwhile is seen and a
+    write never lands after it (closing takes the same lock)."""
     require(user, Action.RESPOND, activation.community)
+    current = CrisisActivation.objects.select_for_update().only("closed_at").get(pk=activation.pk)
+    activation.closed_at = current.closed_at
     if activation.closed_at is not None:
         raise RuleError(
             "L'activation du plan de crise est close : elle ne peut plus être modifiée."
         )
 
 
+@transaction.atomic
 def log_action(
     activation: CrisisActivation, user: User, happened_at: dt.datetime, description: str
 ) -> CrisisAction:
@@ -112,6 +118,7 @@ def log_action(
     )
 
 
+@transaction.atomic
 def mobilise(
     activation: CrisisActivation,
     user: User,
@@ -174,6 +181,7 @@ def preview(activation: CrisisActivation, template: str, text: str) -> tuple[str
     )
 
 
+@transaction.atomic
 def send_message(
     activation: CrisisActivation, user: User, template: str, text: str
 ) -> CrisisMessage:
@@ -218,6 +226,7 @@ def send_message(
     return message
 
 
+@transaction.atomic
 def close(activation: CrisisActivation, user: User) -> CrisisActivation:
     """The community ends its response (its log stays readable; nothing more is added)."""
     _open(activation, user)
