@@ -1,4 +1,4 @@
-"""Template filters: euros the French way, mission labels, computed indicators."""
+"""Template filters: euros the French way, mission labels, computed indicators, slot kinds."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django import template
 from cpts.aci import Mission
 from cpts.aci.money import euros_fr, to_cents
 from cpts.indicators.models import ComputedIndicator, Engine
+from cpts.unscheduled_care.enums import SlotKind
 
 register = template.Library()
 
@@ -21,6 +22,19 @@ def euros(value: object) -> str:
         return euros_fr(to_cents(Decimal(str(value))))
     except InvalidOperation:
         return str(value)
+
+
+@register.filter
+def slot_kinds(codes: object) -> str:
+    """A slot's kinds (TRE_R314 codes) by their French labels, an unknown code as it is."""
+    if not isinstance(codes, list | tuple):
+        return "—"
+    return (
+        ", ".join(
+            str(SlotKind(code).label) if code in SlotKind.values else str(code) for code in codes
+        )
+        or "—"
+    )
 
 
 @register.filter
