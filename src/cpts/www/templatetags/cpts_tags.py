@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import template
 
@@ -34,6 +35,18 @@ def slot_kinds(codes: object) -> str:
             str(SlotKind(code).label) if code in SlotKind.values else str(code) for code in codes
         )
         or "—"
+    )
+
+
+@register.filter
+def binding_measure(indicator: Any) -> str:
+    """The measure of an annex indicator's binding (« nombre de demandes » for the SAS)."""
+    from cpts.www.lifecycle_forms import measure_label
+
+    return measure_label(
+        indicator.computed_code,
+        indicator.computed_measure,
+        str(indicator.get_computed_measure_display()),
     )
 
 
