@@ -166,7 +166,12 @@ def check_annexes_follow_real_contracts_and_add_up(demo: dict[str, str]) -> None
 def check_annexes_take_measured_values_from_the_claims() -> None:
     """Lille Nord's years 3 and 4 and Calaisis's year 2 were filled from the claims by the CPAM,
     in percent, with their provenance; the latest year waits for the CPAM (one accepted)."""
-    bound = Indicator.objects.exclude(computed_code="")
+    sas = Indicator.objects.filter(computed_code="sas_appointments")
+    # the year in progress of Lille Nord: one access indicator counted from the SAS requests
+    assert set(sas.values_list("contract__community__name", "contract_year")) == {
+        ("CPTS Métropole lilloise Nord", 5)
+    }
+    bound = Indicator.objects.exclude(computed_code="").exclude(computed_code="sas_appointments")
     years = set(bound.values_list("contract__community__name", "contract_year"))
     assert years == {
         ("CPTS Métropole lilloise Nord", 3),
@@ -209,6 +214,7 @@ def test_the_demo(geography: None, tmp_path: Path) -> None:
     check_annexes_take_measured_values_from_the_claims()
     check_the_coordinator_s_crisis_plan_has_an_update_to_compare()
     check_the_sas_history_gives_figures()
+    check_the_demo_sas_is_dated_placed_and_counted()
     check_the_demo_community_responded_to_the_flu()
     check_a_recent_crisis_awaits_the_demo_community()
     check_the_sas_publishes_a_week_of_slots_and_tops_them_up()  # last: it moves the clock
@@ -330,3 +336,59 @@ def check_the_sas_history_gives_figures() -> None:
     assert distribution.total == counted
     assert sum(band.count for band in distribution.bands) == counted
     assert sas_history.add_history(TODAY) == 0
+
+
+def check_the_demo_sas_is_dated_placed_and_counted() -> None:
+    """The organisation and the volunteers date from the contract's signature (before the first
+    request), the volunteers practise in the perimeter (nearness shows), appointments are in the
+    daytime, and one access indicator of the year in progress is counted from the SAS."""
+    from django.utils import timezone
+
+    from cpts.contracts import engine
+    from cpts.demo import sas_history
+    from cpts.unscheduled_care import selectors
+    from cpts.unscheduled_care.enums import Channel, Urgency
+    from cpts.unscheduled_care.models import Appointment, Organisation, Request, Volunteer
+
+    coordinator = User.objects.get(username="coordination")
+    community = coordinator.community
+    contract = community.contracts.order_by("-signed_on").first()
+    first = Request.objects.order_by("received_at").first()
+    assert first is not None
+    first_day = timezone.localtime(first.received_at).date()
+    organisation = Organisation.objects.get(community=community)
+    assert organisation.valid_from == contract.signed_on <= first_day
+    volunteers = list(Volunteer.objects.filter(community=community).select_related("member"))
+    assert volunteers
+    assert all(v.since <= first_day for v in volunteers)
+    assert all(v.member.commune_id in codes_of(community) for v in volunteers)
+    assert len({v.member.commune_id for v in volunteers}) > 1
+    for start, end in Appointment.objects.values_list("slot__start", "slot__end"):
+        assert dt.time(8) <= timezone.localtime(start).time(), start
+        assert timezone.localtime(end).time() <= dt.time(20), end
+    # a patient of a volunteer's commune: that volunteer's slots come first, « même commune »
+    regulation = User.objects.get(username="regulation")
+    place = volunteers[0].member.commune
+    now = timezone.now()
+    request = Request(
+        commune=place,
+        departement_id=place.departement_id,
+        urgency=Urgency.WITHIN_DEADLINE,
+        received_at=now,
+        channel=Channel.BROWSER,
+    )
+    found = selectors.free_slots_near(regulation, request, now + dt.timedelta(days=2), now)
+    assert found
+    assert found[0].nearness_label == "même commune"
+    assert not any("inconnu" in candidate.nearness_label for candidate in found)
+    # the access indicator of the year in progress, counted from the SAS requests
+    indicator = sas_history.bind_sas_indicator(TODAY)
+    assert indicator is not None
+    assert (indicator.mission, indicator.computed_code) == ("access", "sas_appointments")
+    assert indicator.computed_engine == "sas"
+    facts = engine.year_facts(contract, indicator.contract_year)
+    assert facts.start <= TODAY < facts.end
+    assert indicator.measured_value == selectors.appointments_count(
+        community, facts.start, TODAY + dt.timedelta(days=1)
+    )
+    assert indicator.measured_value > 0

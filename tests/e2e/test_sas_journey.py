@@ -53,8 +53,11 @@ def test_a_regulator_books_and_the_indicator_moves(
     context.clear_cookies()
     _login(page, live_server.url, "coord")
     page.goto(f"{live_server.url}/communautes/{nord.pk}/")
+    refused: list[str] = []  # the page's Content-Security-Policy refuses nothing it needs
+    page.on("console", lambda message: refused.append(message.text))
     page.get_by_role("link", name="Soins non programmés").click()
     expect(page.get_by_test_id("indicator-count")).to_have_text("1")
     expect(page.get_by_test_id("delay-median")).not_to_have_text("—")
+    assert [text for text in refused if "Content Security Policy" in text] == []
     assert axe_violations(page, axe_source) == []
     context.close()

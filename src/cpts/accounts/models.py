@@ -13,7 +13,7 @@ class Role(models.TextChoices):
     ARS = "ars", "agent d'ARS"
     NATIONAL = "national", "lecture nationale"
     FACILITATOR = "facilitator", "facilitateur ou facilitatrice"
-    REGULATOR = "regulator", "régulation du SAS (régulateur, régulatrice ou plateforme)"
+    REGULATOR = "regulator", "régulation du SAS"
     ADMIN = "admin", "administration"
 
 

@@ -1,7 +1,8 @@
 """The demo's SAS: the regulation of the Hauts-de-France départements (a machine account ``sas``
 for the SAS platform, a human regulator ``regulation``), and the coordinator's community made
 ready to publish: a FINESS number, its organisation of unscheduled care (version 1), volunteers
-among its professional members and free slots over the seven days from now.
+among its professional members (placed in communes of its perimeter, dated like the organisation
+from the contract's signature) and free slots over the seven days from now.
 
 Idempotent: run again later, it tops the slots up to seven days ahead (the past ones stay as
 they were) and changes nothing else.
@@ -17,7 +18,9 @@ from django.utils import timezone
 from cpts.accounts.models import Role, User
 from cpts.communities.identifiers import luhn_check_digit
 from cpts.communities.models import Community, Member
-from cpts.territory.models import Departement
+from cpts.communities.perimeters import current_perimeter
+from cpts.core.audit import save_audited
+from cpts.territory.models import Commune, Departement
 from cpts.unscheduled_care.enums import SlotKind, Way
 from cpts.unscheduled_care.models import Organisation, Slot, Volunteer
 from cpts.unscheduled_care.services import add_slots, add_volunteer, adopt_organisation
@@ -54,6 +57,15 @@ def _regulator(username: str, first: str, last: str, password: str | None) -> Us
     return user
 
 
+def _places(community: Community) -> list[Commune]:
+    """Communes of the community's perimeter for its volunteers, every other one among the
+    first twelve (those of the demo's past requests, :mod:`cpts.demo.sas_history`)."""
+    perimeter = current_perimeter(community)
+    if perimeter is None:
+        return []
+    return list(perimeter.communes.order_by("code")[:12])[::2]
+
+
 def seed_sas(now: dt.datetime, password: str) -> None:
     """The demo's SAS (see the module's docstring); ``password``: the human regulator's."""
     _regulator("sas", "Plateforme", "SAS (compte machine)", None)
@@ -66,11 +78,14 @@ def seed_sas(now: dt.datetime, password: str) -> None:
         community.finess = FINESS_BODY + luhn_check_digit(FINESS_BODY)
         community.save(update_fields=["finess"])
     today = timezone.localdate(now)
+    # dated from the contract's signature: the demo's history holds appointments from then on
+    contract = community.contracts.order_by("-signed_on").first()
+    since = min(contract.signed_on, today) if contract is not None else today
     if not Organisation.objects.filter(community=community).exists():
         adopt_organisation(
             coordinator,
             community,
-            valid_from=today,
+            valid_from=since,
             ways=[Way.RESERVED_SLOTS, Way.DEDICATED_LINE],
             phone="03 20 00 00 00",
             notes="Créneaux réservés dans les agendas des médecins volontaires, ligne dédiée "
@@ -80,9 +95,13 @@ def seed_sas(now: dt.datetime, password: str) -> None:
     members = Member.objects.filter(community=community, kind=Member.Kind.PROFESSIONAL).exclude(
         rpps=""
     )
-    for member in members.order_by("pk")[:VOLUNTEERS]:
+    places = _places(community)
+    for number, member in enumerate(members.order_by("pk")[:VOLUNTEERS]):
+        if member.commune_id is None and places:  # where they practise: nearness shows
+            member.commune = places[number % len(places)]
+            save_audited(member, coordinator)
         if not Volunteer.objects.filter(community=community, member=member).exists():
-            add_volunteer(coordinator, member, today)
+            add_volunteer(coordinator, member, since)
     volunteers = list(
         Volunteer.objects.filter(community=community, active=True).order_by("pk")[:VOLUNTEERS]
     )

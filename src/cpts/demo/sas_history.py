@@ -19,8 +19,10 @@ from cpts.accounts.models import Role, User
 from cpts.aci import default_tree
 from cpts.communities.models import Community, Member
 from cpts.communities.perimeters import current_perimeter
-from cpts.contracts import engine
+from cpts.contracts import engine, measures
+from cpts.contracts.models import Indicator
 from cpts.core.audit import bulk_create_audited
+from cpts.unscheduled_care import selectors as sas
 from cpts.unscheduled_care.enums import Channel, Outcome, SlotKind, SlotStatus, Urgency
 from cpts.unscheduled_care.models import Appointment, Request, Slot, Volunteer
 
@@ -29,6 +31,25 @@ SYSTEM = "urn:cpts-pilote:demo-history"
 DELAYS = (90, 150, 300, 420, 600, 900, 1200, 1500, 1800, 2400, 2700)
 HOURS = (8, 9, 10, 11, 14, 15, 16, 17, 18, 20)
 VOLUNTEERS = 4
+#: Appointments start between these times (local), so that they end by 20:00.
+DAY_OPENS, DAY_CLOSES = dt.time(8, 0), dt.time(19, 40)
+#: The least time between a request and its appointment when one is moved into the day.
+LEAST = dt.timedelta(minutes=30)
+
+
+def _daytime(received: dt.datetime, start: dt.datetime) -> dt.datetime:
+    """``start`` moved into the day's hours: back to the evening before (19:15) when that is
+    still at least :data:`LEAST` after the request, else on to the next morning (08:15); a
+    shorter delay or a morning after a late request, within the deadline in force either way."""
+    zone = timezone.get_default_timezone()
+    local = start.astimezone(zone)
+    if DAY_OPENS <= local.time() <= DAY_CLOSES:
+        return start
+    evening = local.date() if local.time() > DAY_CLOSES else local.date() - dt.timedelta(days=1)
+    earlier = dt.datetime.combine(evening, dt.time(19, 15), zone)
+    if earlier - received >= LEAST:
+        return earlier
+    return dt.datetime.combine(evening + dt.timedelta(days=1), dt.time(8, 15), zone)
 
 
 def add_history(today: dt.date) -> int:
@@ -72,7 +93,7 @@ def add_history(today: dt.date) -> int:
             delay = DELAYS[index % len(DELAYS)]
             if received.date() < dt.date(2022, 4, 1):
                 delay = min(delay, 1200)  # 24 h before avenant 2
-            start = received + dt.timedelta(minutes=delay)
+            start = _daytime(received, received + dt.timedelta(minutes=delay))
             if start.date() < today:
                 plan.append((received, start, index))
             index += 1
@@ -141,3 +162,39 @@ def _outcome(index: int) -> str:
     if index % 8 == 7:
         return Outcome.NOT_HONOURED
     return Outcome.HONOURED
+
+
+def bind_sas_indicator(today: dt.date) -> Indicator | None:
+    """Bind one indicator of the access mission of the coordinator's contract year in progress
+    to the SAS requests, and count them once (as the annex's button does), so that the annex
+    shows it. Idempotent: an indicator already bound is counted again, nothing else."""
+    coordinator = User.objects.filter(username="coordination", role=Role.COORDINATOR).first()
+    if coordinator is None or coordinator.community is None:
+        return None
+    contract = coordinator.community.contracts.order_by("-signed_on").first()
+    if contract is None:
+        return None
+    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+    number = next(
+        (
+            n
+            for n in range(1, duration + 1)
+            if engine.year_facts(contract, n).start <= today < engine.year_facts(contract, n).end
+        ),
+        None,
+    )
+    if number is None:
+        return None
+    annex = Indicator.objects.filter(contract=contract, contract_year=number, mission="access")
+    indicator = annex.filter(computed_code=sas.INDICATOR_CODE).first() or (
+        annex.filter(computed_code="").exclude(kind=Indicator.Kind.DONE).order_by("pk").first()
+    )
+    if indicator is None:
+        return None
+    if indicator.computed_code != sas.INDICATOR_CODE:
+        measures.bind_indicator(
+            indicator, coordinator, sas.INDICATOR_CODE, Indicator.Measure.NUMBER
+        )
+    measures.fill_sas_values(contract, number, coordinator)
+    indicator.refresh_from_db()
+    return indicator

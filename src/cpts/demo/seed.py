@@ -597,4 +597,5 @@ def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
         ledger.run_payments(cpam_user, today)
     seed_sas(timezone.now(), PASSWORD)  # the SAS: regulators, a publishing community, its slots
     sas_history.add_history(today)
+    sas_history.bind_sas_indicator(today)  # an annex indicator counted from the SAS requests
     return {user.username: user.get_role_display() for user in User.objects.order_by("pk")}

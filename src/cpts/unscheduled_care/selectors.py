@@ -224,17 +224,35 @@ def search_communes(text: str, limit: int = 20) -> list[Commune]:
 
 #: Nearness of a slot to the patient, when the reference data has no coordinates: the same
 #: commune, then the same intercommunality (EPCI), then the same département, then the rest.
+#: A volunteer whose member has no commune is placed in the département of its community's seat
+#: (a guess, said so: « lieu d'exercice inconnu »).
 NEARNESS = ("même commune", "même intercommunalité", "même département", "autre département")
+UNKNOWN_PLACE = "lieu d'exercice inconnu"
 
 
 @dataclass(frozen=True)
 class Candidate:
     slot: Slot
     nearness: int
+    place_unknown: bool = False
 
     @property
     def nearness_label(self) -> str:
-        return NEARNESS[self.nearness]
+        label = NEARNESS[self.nearness]
+        return f"{label} ({UNKNOWN_PLACE})" if self.place_unknown else label
+
+
+def search_until(request: Request, due: dt.datetime) -> dt.datetime:
+    """The latest start of a slot offered for ``request``: the deadline in force, and for a
+    same-day request the last instant of the day it was received (French time), whichever comes
+    first."""
+    from .enums import Urgency
+
+    if request.urgency != Urgency.SAME_DAY:
+        return due
+    day = timezone.localtime(request.received_at).date() + dt.timedelta(days=1)
+    end_of_day = dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_default_timezone())
+    return min(due, end_of_day - dt.timedelta(microseconds=1))
 
 
 def free_slots_near(
@@ -266,8 +284,8 @@ def free_slots_near(
 
     def nearness(slot: Slot) -> int:
         place = slot.volunteer.member.commune
-        if place is None:
-            return 3
+        if place is None:  # the département of the community's seat
+            return 2 if slot.volunteer.community.departement_id == request.departement_id else 3
         if commune is not None and place.code == commune.code:
             return 0
         if place.code in shared:
@@ -276,7 +294,9 @@ def free_slots_near(
             return 2
         return 3
 
-    candidates = [Candidate(slot, nearness(slot)) for slot in slots]
+    candidates = [
+        Candidate(slot, nearness(slot), slot.volunteer.member.commune_id is None) for slot in slots
+    ]
     return sorted(candidates, key=lambda item: (item.nearness, item.slot.start, item.slot.pk))
 
 

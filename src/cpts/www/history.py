@@ -42,6 +42,8 @@ from cpts.crises.models import (
 from cpts.territory.models import Perimeter, PerimeterItem
 from cpts.unscheduled_care.models import Appointment, Organisation, Request, Slot, Volunteer
 
+from .lifecycle_forms import computed_label, measure_label
+
 #: Fields of a member never shown to who may not read member identities (they, or the commune
 #: with the profession, name a person).
 MEMBER_IDENTITY_FIELDS = {"name", "rpps", "finess", "commune"}
@@ -254,8 +256,13 @@ def _readable(instance: Any, name: str, value: Any) -> Any:
     if field.is_relation and field.related_model is not None:
         related = field.related_model._default_manager.filter(pk=value).first()
         return str(related) if related is not None else value
+    if isinstance(instance, Indicator) and name == "computed_code":
+        return computed_label(value)
     if field.choices:
-        return dict(field.flatchoices).get(value, value)
+        label = dict(field.flatchoices).get(value, value)
+        if isinstance(instance, Indicator) and name == "computed_measure":
+            return measure_label(instance.computed_code, value, label)
+        return label
     return value
 
 

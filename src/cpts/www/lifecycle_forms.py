@@ -140,24 +140,50 @@ class AmendmentDecisionForm(DsfrBaseForm):
     decided_on = forms.DateField(label="Date", widget=DATE, initial=today)
 
 
-def computed_choices() -> list[tuple[str, str]]:
-    """The computed indicators an annex indicator may be bound to, as ``code:measure``."""
-    choices = [("", "— aucune : valeur saisie à la main —")]
+#: What is counted for an indicator bound to the SAS requests (its ``computed_measure`` is
+#: ``number``, whose label speaks of the claims' patients or acts).
+SAS_MEASURE_LABEL = "nombre de demandes"
+
+
+def computed_choices() -> list[tuple[str, Any]]:
+    """The computed indicators an annex indicator may be bound to, as ``code:measure``, grouped
+    by source: the claims of the Assurance Maladie, the SAS requests recorded here."""
+    claims: list[tuple[str, str]] = []
     for definition in definitions():
         if definition.kind == "share":
-            choices.append((f"{definition.code}:percent", f"{definition.label} — part en %"))
-            choices.append((f"{definition.code}:number", f"{definition.label} — nombre"))
+            claims.append((f"{definition.code}:percent", f"{definition.label} — part en %"))
+            claims.append((f"{definition.code}:number", f"{definition.label} — nombre"))
         else:
-            choices.append((f"{definition.code}:number", definition.label))
-    choices.append(
-        (f"{SAS_INDICATOR_CODE}:number", f"{SAS_INDICATOR_LABEL} (demandes enregistrées ici)")
-    )
-    return choices
+            claims.append((f"{definition.code}:number", definition.label))
+    return [
+        ("", "— aucune : valeur saisie à la main —"),
+        ("Données de l'Assurance Maladie", claims),
+        (
+            "Demandes du SAS enregistrées dans CPTS Pilote",
+            [(f"{SAS_INDICATOR_CODE}:number", SAS_INDICATOR_LABEL)],
+        ),
+    ]
+
+
+def computed_label(code: str) -> str:
+    """A computed indicator's code as people read it (an unknown code as it is)."""
+    if code == SAS_INDICATOR_CODE:
+        return "demandes du SAS ayant abouti à un rendez-vous"
+    for definition in definitions():
+        if definition.code == code:
+            return str(definition.label)
+    return code
+
+
+def measure_label(code: str, measure: str, display: str) -> str:
+    """The measure of a binding: « nombre de demandes » for the SAS requests, else ``display``
+    (the measure's label)."""
+    return SAS_MEASURE_LABEL if code == SAS_INDICATOR_CODE and measure else display
 
 
 def computed_field() -> forms.ChoiceField:
     return forms.ChoiceField(
-        label="Valeur calculée à partir des données de l'Assurance Maladie",
+        label="Valeur calculée (données de l'Assurance Maladie ou demandes du SAS)",
         choices=computed_choices,
         required=False,
         help_text="La CPAM ou la CPTS la calcule alors depuis l'annexe ; la CPAM l'accepte ou "

@@ -18,6 +18,7 @@ from cpts.accounts.access import Action, current_user, require, scope_of
 from cpts.accounts.models import Role
 from cpts.core.errors import RuleError
 from cpts.unscheduled_care import selectors, services
+from cpts.unscheduled_care.enums import Urgency
 from cpts.unscheduled_care.models import Request
 
 from .sas_forms import BookForm, OutcomeForm, RequestForm
@@ -135,12 +136,16 @@ def search_slots(request: HttpRequest, pk: int, error: str = "") -> HttpResponse
     context = _deadline_context(item)
     if getattr(item, "appointment", None) is not None:
         return redirect("sas:request", pk=item.pk)
-    candidates = selectors.free_slots_near(user, item, context["deadline"].due)
+    until = selectors.search_until(item, context["deadline"].due)
+    candidates = selectors.free_slots_near(user, item, until)
     return render(
         request,
         "sas/search.html",
         {
             "item": item,
+            "until": timezone.localtime(until),
+            "same_day": item.urgency == Urgency.SAME_DAY,
+            "passed": until <= timezone.now(),
             "candidates": candidates[:100],
             "more": max(0, len(candidates) - 100),
             "error": error,

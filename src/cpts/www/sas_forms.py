@@ -165,6 +165,13 @@ class RequestForm(DsfrBaseForm):  # type: ignore[misc]
         found = search_communes(text)
         if not found:
             raise forms.ValidationError(f"Aucune commune ne correspond à « {text} ».")
+        if self.departements is not None and len(found) > 1:
+            # propose only the communes of the regulation's départements
+            found = [c for c in found if c.departement_id in self.departements]
+            if not found:
+                raise forms.ValidationError(
+                    f"Aucune commune « {text} » dans les départements de votre régulation."
+                )
         if len(found) > 1:
             listed = ", ".join(str(commune) for commune in found[:10])
             raise forms.ValidationError(

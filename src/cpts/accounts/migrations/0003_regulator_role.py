@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                     ("ars", "agent d'ARS"),
                     ("national", "lecture nationale"),
                     ("facilitator", "facilitateur ou facilitatrice"),
-                    ("regulator", "régulation du SAS (régulateur, régulatrice ou plateforme)"),
+                    ("regulator", "régulation du SAS"),
                     ("admin", "administration"),
                 ],
                 default="national",

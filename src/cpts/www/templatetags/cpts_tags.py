@@ -1,14 +1,16 @@
-"""Template filters: euros the French way, mission labels, computed indicators."""
+"""Template filters: euros the French way, mission labels, computed indicators, slot kinds."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import template
 
 from cpts.aci import Mission
 from cpts.aci.money import euros_fr, to_cents
 from cpts.indicators.models import ComputedIndicator, Engine
+from cpts.unscheduled_care.enums import SlotKind
 
 register = template.Library()
 
@@ -21,6 +23,31 @@ def euros(value: object) -> str:
         return euros_fr(to_cents(Decimal(str(value))))
     except InvalidOperation:
         return str(value)
+
+
+@register.filter
+def slot_kinds(codes: object) -> str:
+    """A slot's kinds (TRE_R314 codes) by their French labels, an unknown code as it is."""
+    if not isinstance(codes, list | tuple):
+        return "—"
+    return (
+        ", ".join(
+            str(SlotKind(code).label) if code in SlotKind.values else str(code) for code in codes
+        )
+        or "—"
+    )
+
+
+@register.filter
+def binding_measure(indicator: Any) -> str:
+    """The measure of an annex indicator's binding (« nombre de demandes » for the SAS)."""
+    from cpts.www.lifecycle_forms import measure_label
+
+    return measure_label(
+        indicator.computed_code,
+        indicator.computed_measure,
+        str(indicator.get_computed_measure_display()),
+    )
 
 
 @register.filter
