@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from . import aci, api, claims, indicators, indicators_fill, lifecycle, sas, territory, tokens, worker
+from . import (
+    aci,
+    api,
+    claims,
+    indicators,
+    indicators_fill,
+    lifecycle,
+    sas,
+    territory,
+    tokens,
+    worker,
+)
 
 app = typer.Typer(
     name="cpts",
