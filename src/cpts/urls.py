@@ -26,6 +26,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # the FHIR API of the SAS aggregator: bearer tokens, JSON answers (cpts.api)
     path("fhir/", include("cpts.api.urls")),
+    # the REST API: bearer tokens, JSON answers, OpenAPI at /api/v1/openapi.json (cpts.api.rest)
+    path("api/v1/", include("cpts.api.rest.urls")),
 ]
 
 handler403 = "cpts.www.errors.forbidden"

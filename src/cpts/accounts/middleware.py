@@ -1,6 +1,6 @@
-"""Every page needs a signed-in user, except the login page and static files, and the FHIR API
-(``/fhir/``), which authenticates each request by its bearer token and answers JSON (a 401
-OperationOutcome, never a redirect to the login page)."""
+"""Every page needs a signed-in user, except the login page and static files, the FHIR API
+(``/fhir/``) and the REST API (``/api/v1/``), which authenticate each request by its bearer token
+and answer JSON (a 401 with ``WWW-Authenticate: Bearer``, never a redirect to the login page)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-PUBLIC_PREFIXES = ("/connexion/", "/static/", "/accessibilite/", "/fhir/")
+PUBLIC_PREFIXES = ("/connexion/", "/static/", "/accessibilite/", "/fhir/", "/api/v1/")
 
 
 class LoginRequiredMiddleware:

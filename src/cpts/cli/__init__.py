@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from . import aci, claims, indicators, indicators_fill, lifecycle, sas, territory, tokens, worker
+from . import (
+    aci,
+    api,
+    claims,
+    indicators,
+    indicators_fill,
+    lifecycle,
+    sas,
+    territory,
+    tokens,
+    worker,
+)
 
 app = typer.Typer(
     name="cpts",
@@ -19,6 +30,7 @@ lifecycle.register(app)
 claims.register(app)
 tokens.register(app)
 worker.register(app)
+api.register(app)
 sas.register(app)
 indicators_fill.register(indicators.indicators_app)  # cpts indicators fill
 indicators.register(app)

@@ -1,4 +1,5 @@
-"""Reading the contracts: the years of a contract as the screens and the command line show them."""
+"""Reading the contracts: the years of a contract as the screens and the command line show them,
+and the contracts and ledger entries a user may see."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
+from cpts.accounts.models import User
 from cpts.aci import InvalidInput, default_tree
+from cpts.communities.scope import visible_communities
 
 from . import engine
-from .models import Contract
+from .models import Contract, Payment
 
 
 @dataclass(frozen=True)
@@ -51,3 +56,17 @@ def years_of(contract: Contract) -> list[YearRow]:
         except InvalidInput as error:
             rows.append(YearRow(facts, None, error.message))
     return rows
+
+
+def visible_contracts(user: User) -> QuerySet[Contract]:
+    """The contracts of the communities ``user`` may see."""
+    return Contract.objects.select_related("community__departement").filter(
+        community__in=visible_communities(user)
+    )
+
+
+def visible_payments(user: User) -> QuerySet[Payment]:
+    """The ledger entries of the communities ``user`` may see (as the ledger screen shows them)."""
+    return Payment.objects.select_related("community").filter(
+        community__in=visible_communities(user)
+    )

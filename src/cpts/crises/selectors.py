@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
-from cpts.accounts.access import may_read_crisis_reports, scope_of
+from cpts.accounts.access import crisis_regions, may_read_crisis_reports, scope_of
 from cpts.accounts.models import User
 from cpts.aci import default_tree
 from cpts.aci.calendar import add_months
@@ -25,6 +25,13 @@ from cpts.territory.models import Departement
 
 from .changes import PlanChanges, compare
 from .models import CrisisActivation, CrisisPlan, DeliveryStatus, HealthCrisis
+
+
+def visible_crises(user: User) -> QuerySet[HealthCrisis]:
+    """The declared crises ``user`` may read (those of the regions :func:`crisis_regions` gives)."""
+    crises = HealthCrisis.objects.select_related("region").prefetch_related("departements")
+    regions = crisis_regions(user)
+    return crises if regions is None else crises.filter(region_id__in=regions)
 
 
 def plans_of(community: Community) -> QuerySet[CrisisPlan]:

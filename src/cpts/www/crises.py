@@ -13,7 +13,6 @@ from django.utils import timezone
 from cpts.accounts.access import (
     Action,
     can,
-    crisis_regions,
     current_user,
     require,
 )
@@ -22,7 +21,7 @@ from cpts.communities.scope import community_for
 from cpts.contracts.reminders import crisis_plan_reminder
 from cpts.contracts.services import RuleError
 from cpts.crises.changes import typology_labels
-from cpts.crises.models import HealthCrisis, Typology
+from cpts.crises.models import Typology
 from cpts.crises.plans import CrisisPlanForm, adopt_plan, plan_initial
 from cpts.crises.selectors import (
     changes_of,
@@ -32,6 +31,7 @@ from cpts.crises.selectors import (
     plan_of,
     previous_of,
     update_due,
+    visible_crises,
 )
 from cpts.crises.services import declare_crisis
 
@@ -40,10 +40,7 @@ from .crisis_forms import DeclareCrisisForm
 
 def crisis_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    crises = HealthCrisis.objects.select_related("region").prefetch_related("departements")
-    regions = crisis_regions(user)
-    if regions is not None:
-        crises = crises.filter(region_id__in=regions)
+    crises = visible_crises(user)
     form = None
     if can(user, Action.DECIDE):
         form = DeclareCrisisForm(request.POST or None, region_id=getattr(user, "region_id", None))

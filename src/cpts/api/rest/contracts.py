@@ -1,0 +1,157 @@
+"""``/api/v1/contracts`` and ``/api/v1/payments``: the contracts of the communities a token's user
+may see, with their recorded years, and their ledger entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from cpts.contracts.models import Contract, Payment, PaymentKind
+from cpts.contracts.selectors import visible_contracts, visible_payments
+
+from .auth import caller
+from .errors import ERRORS, bad_request
+from .pagination import MAX_ID, Identifier, PageParams, page_of, paged
+from .schemas import (
+    DEPARTEMENT,
+    REGION,
+    ContractDetailOut,
+    ContractPage,
+    PaymentPage,
+    amount,
+)
+
+router = Router(tags=["Contrats et versements"])
+
+
+class ContractFilters(Schema):
+    community: int | None = Field(None, ge=1, le=MAX_ID, description="Identifiant de la CPTS.")
+    region: str | None = Field(None, pattern=REGION, description="Code INSEE de la région.")
+    departement: str | None = Field(None, pattern=DEPARTEMENT, description="Code du département.")
+    in_force_on: dt.date | None = Field(
+        None, description="Contrats en vigueur ce jour-là (signés, ni échus ni résiliés)."
+    )
+
+
+def contract_out(contract: Contract, day: dt.date) -> dict[str, Any]:
+    return {
+        "id": contract.pk,
+        "community": contract.community_id,
+        "community_name": contract.community.name,
+        "signed_on": contract.signed_on,
+        "ends_on": contract.ends_on,
+        "terminated_on": contract.terminated_on,
+        "status": contract.status_on(day),
+        "renews": contract.renews_id,
+        "population": contract.population,
+        "size_class": contract.size_class,
+        "members": contract.members,
+    }
+
+
+@router.get("/contracts", response={200: ContractPage, **ERRORS}, summary="Liste des contrats")
+def list_contracts(
+    request: HttpRequest, filters: Query[ContractFilters], page: Query[PageParams]
+) -> dict[str, Any]:
+    """Les contrats des CPTS de votre périmètre, par CPTS puis date de signature."""
+    rows = visible_contracts(caller(request)).order_by("community__name", "signed_on", "pk")
+    if filters.community is not None:
+        rows = rows.filter(community_id=filters.community)
+    if filters.region:
+        rows = rows.filter(community__departement__region_id=filters.region)
+    if filters.departement:
+        rows = rows.filter(community__departement_id=filters.departement)
+    if filters.in_force_on:
+        day = filters.in_force_on
+        rows = rows.filter(signed_on__lte=day, ends_on__gt=day).filter(
+            Q(terminated_on__isnull=True) | Q(terminated_on__gt=day)
+        )
+    count, found = page_of(rows, page)
+    today = timezone.localdate()
+    return paged(count, page, [contract_out(contract, today) for contract in found])
+
+
+@router.get(
+    "/contracts/{contract_id}",
+    response={200: ContractDetailOut, **ERRORS},
+    summary="Un contrat et ses années",
+)
+def get_contract(request: HttpRequest, contract_id: Identifier) -> dict[str, Any]:
+    """Un contrat de votre périmètre avec ses années contractuelles telles qu'enregistrées à leur
+    premier jour (population, taille, membres, grille ; total définitif une fois close)."""
+    contract = get_object_or_404(visible_contracts(caller(request)), pk=contract_id)
+    years = [
+        {
+            "number": year.number,
+            "start": year.start,
+            "end": year.end,
+            "population": year.population,
+            "size_class": year.size_class,
+            "members": year.members,
+            "grid": year.grid,
+            "recorded_at": year.recorded_at,
+            "closed": year.total is not None,
+            "total": amount(year.total),
+        }
+        for year in contract.years.order_by("number")
+    ]
+    return {**contract_out(contract, timezone.localdate()), "years": years}
+
+
+class PaymentFilters(Schema):
+    community: int | None = Field(None, ge=1, le=MAX_ID, description="Identifiant de la CPTS.")
+    contract: int | None = Field(None, ge=1, le=MAX_ID, description="Identifiant du contrat.")
+    contract_year: int | None = Field(None, ge=1, le=99, description="Année contractuelle.")
+    kind: PaymentKind | None = Field(None, description="Nature de l'écriture.")
+    status: Payment.Status | None = Field(None, description="due (à verser) ou paid (versé).")
+    due_from: dt.date | None = Field(None, description="Échéance à partir du (inclus).")
+    due_to: dt.date | None = Field(None, description="Échéance jusqu'au (inclus).")
+
+
+@router.get("/payments", response={200: PaymentPage, **ERRORS}, summary="Écritures de versement")
+def list_payments(
+    request: HttpRequest, filters: Query[PaymentFilters], page: Query[PageParams]
+) -> dict[str, Any]:
+    """Les écritures du grand livre des CPTS de votre périmètre, par échéance ; montants signés
+    en chaînes à deux décimales (une reprise est négative)."""
+    if filters.due_from and filters.due_to and filters.due_from > filters.due_to:
+        raise bad_request("« due_from » doit précéder ou égaler « due_to ».", "due_from")
+    rows = visible_payments(caller(request)).order_by("due_on", "pk")
+    if filters.community is not None:
+        rows = rows.filter(community_id=filters.community)
+    if filters.contract is not None:
+        rows = rows.filter(contract_id=filters.contract)
+    if filters.contract_year is not None:
+        rows = rows.filter(contract_year=filters.contract_year)
+    if filters.kind:
+        rows = rows.filter(kind=filters.kind)
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.due_from:
+        rows = rows.filter(due_on__gte=filters.due_from)
+    if filters.due_to:
+        rows = rows.filter(due_on__lte=filters.due_to)
+    count, found = page_of(rows, page)
+    items = [
+        {
+            "id": payment.pk,
+            "community": payment.community_id,
+            "contract": payment.contract_id,
+            "contract_year": payment.contract_year,
+            "kind": payment.kind,
+            "label": payment.label,
+            "amount": amount(payment.amount),
+            "due_on": payment.due_on,
+            "paid_on": payment.paid_on,
+            "status": payment.status,
+            "corrects": payment.corrects_id,
+        }
+        for payment in found
+    ]
+    return paged(count, page, items)

@@ -1,0 +1,133 @@
+"""The errors of the REST API, as JSON ``{"detail": "…"}`` in French, never an HTML page.
+
+A bad parameter is a 400 (not django-ninja's 422) naming the parameter and why; a missing,
+invalid or revoked token a 401 with ``WWW-Authenticate: Bearer``; out of scope a 404 (the data
+never leaks); a role that may not act a 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from cpts.core.errors import RuleError
+
+BEARER = 'Bearer realm="CPTS Pilote"'
+UNAUTHORIZED = "Jeton d'accès manquant, invalide ou révoqué (Authorization: Bearer …)."
+NOT_FOUND = "Ressource introuvable, ou hors de votre périmètre."
+FORBIDDEN = "Votre rôle ne permet pas cette action."
+
+
+class ParameterError(Schema):
+    parameter: str
+    message: str
+
+
+class Problem(Schema):
+    """An error: a French sentence, and for a bad request the parameters at fault."""
+
+    detail: str
+    errors: list[ParameterError] | None = None
+
+
+#: The error answers every operation documents (the schema tells clients what to expect).
+ERRORS: dict[int, type[Schema]] = {400: Problem, 401: Problem, 404: Problem}
+
+
+def bad_request(detail: str, parameter: str | None = None) -> HttpError:
+    """A 400 to raise from an operation (a filter that parses but makes no sense)."""
+    error = HttpError(400, detail)
+    error.parameter = parameter  # type: ignore[attr-defined]
+    return error
+
+
+def _explain(error: dict[str, Any]) -> str:
+    """A pydantic error in French (the common ones; pydantic's English message otherwise)."""
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    match kind:
+        case "missing":
+            return "paramètre obligatoire"
+        case "int_parsing" | "int_type" | "int_from_float":
+            return "un nombre entier est attendu"
+        case "greater_than_equal":
+            return f"la valeur doit être au moins {context.get('ge')}"
+        case "less_than_equal":
+            return f"la valeur doit être au plus {context.get('le')}"
+        case "greater_than":
+            return f"la valeur doit être supérieure à {context.get('gt')}"
+        case "less_than":
+            return f"la valeur doit être inférieure à {context.get('lt')}"
+        case (
+            "date_parsing"
+            | "date_from_datetime_parsing"
+            | "date_from_datetime_inexact"
+            | "date_type"
+        ):
+            return "une date AAAA-MM-JJ est attendue"
+        case "string_pattern_mismatch":
+            return "format inattendu"
+        case "string_too_long":
+            return f"au plus {context.get('max_length')} caractères"
+        case "enum" | "literal_error":
+            return f"valeurs possibles : {context.get('expected')}"
+    return str(error.get("msg", "valeur invalide"))
+
+
+def _parameter(error: dict[str, Any]) -> str:
+    location = [str(part) for part in error.get("loc", ())]
+    # ninja's locations start with where (query, path) and the schema's name: keep the field.
+    return location[-1] if location else "?"
+
+
+def install(api: NinjaAPI) -> None:
+    """Our answers for every error, in place of django-ninja's English ones."""
+
+    def validation(request: HttpRequest, exc: Any) -> HttpResponse:
+        errors = [
+            {"parameter": _parameter(error), "message": _explain(error)} for error in exc.errors
+        ]
+        detail = "Requête invalide : " + " ; ".join(
+            f"« {error['parameter']} » : {error['message']}" for error in errors
+        )
+        return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
+
+    def unauthorized(request: HttpRequest, exc: Any) -> HttpResponse:
+        response = api.create_response(request, {"detail": UNAUTHORIZED}, status=401)
+        header = request.headers.get("Authorization")
+        response["WWW-Authenticate"] = BEARER + (', error="invalid_token"' if header else "")
+        return response
+
+    def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        body: dict[str, Any] = {"detail": exc.message}
+        parameter = getattr(exc, "parameter", None)
+        if parameter:
+            body["errors"] = [{"parameter": parameter, "message": exc.message}]
+        return api.create_response(request, body, status=exc.status_code)
+
+    def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
+        return api.create_response(request, {"detail": NOT_FOUND}, status=404)
+
+    def forbidden(request: HttpRequest, exc: Any) -> HttpResponse:
+        return api.create_response(request, {"detail": FORBIDDEN}, status=403)
+
+    def refused(request: HttpRequest, exc: Any) -> HttpResponse:
+        return api.create_response(request, {"detail": str(exc)}, status=400)
+
+    api.add_exception_handler(ValidationError, validation)
+    api.add_exception_handler(AuthenticationError, unauthorized)
+    api.add_exception_handler(HttpError, http_error)
+    api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(PermissionDenied, forbidden)
+    api.add_exception_handler(RuleError, refused)
+
+
+def json_not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Any other path under ``/api/v1/``: a JSON 404, not the screens' HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": NOT_FOUND}, status=404)
