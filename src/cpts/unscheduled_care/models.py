@@ -9,7 +9,8 @@ the time received, nothing more (issue 18: « no more personal data than needed 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -108,6 +109,24 @@ class Slot(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="slot_ends_after_start"),
             models.CheckConstraint(condition=~Q(kinds=[]), name="slot_has_a_kind"),
+            # one person is never booked twice at once: a volunteer's live slots never overlap
+            # (``[start, end)``: a slot may begin when the previous one ends)
+            ExclusionConstraint(
+                name="volunteer_slots_never_overlap",
+                expressions=[
+                    ("volunteer", RangeOperators.EQUAL),
+                    (
+                        models.Func(
+                            F("start"),
+                            F("end"),
+                            function="tstzrange",
+                            output_field=DateTimeRangeField(),
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=~Q(status=SlotStatus.CANCELLED),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -47,6 +47,11 @@ def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
 
 
+def _constraint(error: IntegrityError) -> str:
+    """The name of the constraint that refused a write (empty when unknown)."""
+    return str(getattr(getattr(error.__cause__, "diag", None), "constraint_name", "") or "")
+
+
 def _aware(moment: dt.datetime, what: str) -> dt.datetime:
     if timezone.is_naive(moment):
         raise RuleError(f"{what} : indiquez l'heure avec son fuseau horaire.")
@@ -134,9 +139,34 @@ def add_slots(
             raise RuleError(f"Le créneau du {_local(start)} doit finir après son début.")
         if start <= now:
             raise RuleError(f"Le créneau du {_local(start)} est dans le passé.")
+        for other in slots:  # a series that overlaps itself
+            if other.start < end and start < other.end:
+                raise RuleError(
+                    f"Le créneau du {_local(start)} chevauche celui du {_local(other.start)} "
+                    "de la même série."
+                )
         slots.append(Slot(volunteer=volunteer, start=start, end=end, kinds=kinds, created_by=user))
-    with transaction.atomic():
-        return [save_audited(slot, user) for slot in slots]
+    try:
+        with transaction.atomic():
+            # the volunteer's slots are added in turn (the database refuses an overlap anyway)
+            Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+            live = Slot.objects.filter(volunteer=volunteer).exclude(status=SlotStatus.CANCELLED)
+            for slot in slots:
+                taken = live.filter(start__lt=slot.end, end__gt=slot.start).first()
+                if taken is not None:
+                    raise RuleError(
+                        f"Le créneau du {_local(slot.start)} chevauche celui du "
+                        f"{_local(taken.start)} au {timezone.localtime(taken.end):%H:%M} : "
+                        f"{volunteer.member.name} ne peut pas recevoir deux patients à la fois."
+                    )
+            return [save_audited(slot, user) for slot in slots]
+    except IntegrityError as error:
+        if _constraint(error) == "volunteer_slots_never_overlap":
+            raise RuleError(
+                f"Ces créneaux chevauchent ceux que {volunteer.member.name} vient de recevoir : "
+                "rechargez la page."
+            ) from None
+        raise
 
 
 # --- The regulation: requests, bookings, outcomes --------------------------------------------
@@ -240,8 +270,7 @@ def book(
             save_audited(locked, user, update_fields=["status"])
             declare(appointment, now)  # to the SAS platform, with the booking or not at all
     except IntegrityError as error:
-        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")
-        if constraint == "appointment_identifier_once":
+        if _constraint(error) == "appointment_identifier_once":
             raise RuleError("Un rendez-vous porte déjà cet identifiant.") from None
         raise SlotTaken("Ce créneau n'est plus libre : choisissez-en un autre.") from None
     slot.status = SlotStatus.BUSY
