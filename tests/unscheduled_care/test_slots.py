@@ -73,7 +73,7 @@ class TestService:
         add_slots(user, person, [minutes(at(4, 9, 10), 20)], ["SNP"], NOW)
         # 2, 3, 4 and 5 June at 09:00 for 20 minutes: the 4th overlaps 09:10
         series = slot_series(dt.date(2026, 6, 2), dt.time(9, 0), 20, 4)
-        with pytest.raises(RuleError, match="04/06/2026 à 09:00.*04/06/2026 à 09:10"):
+        with pytest.raises(RuleError, match=r"04/06/2026 à 09:00.*04/06/2026 à 09:10"):
             add_slots(user, person, series, ["SNP"], NOW)
         assert Slot.objects.filter(volunteer=person).count() == 1  # none of the four
 
