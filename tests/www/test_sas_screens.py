@@ -77,8 +77,37 @@ def test_a_regulator_records_searches_books_and_records_the_outcome(
     assert Appointment.objects.get().slot == sas["soon"]
     detail = client.get(reverse("sas:request", args=[item.pk])).content.decode()
     assert 'data-testid="appointment"' in detail
+    early = client.post(reverse("sas:outcome", args=[item.pk]), {"outcome": "honoured"})
+    assert "n&#x27;a pas encore eu lieu" in early.content.decode()  # in 3 hours: not yet known
+    assert Request.objects.get().outcome == ""
+    start = timezone.now() - dt.timedelta(minutes=30)  # as if the appointment had begun
+    Slot.objects.filter(pk=sas["soon"].pk).update(start=start, end=start + dt.timedelta(hours=1))
     client.post(reverse("sas:outcome", args=[item.pk]), {"outcome": "honoured"})
     assert Request.objects.get().outcome == "honoured"
+
+
+def test_a_regulator_cancels_an_appointment_before_it_starts(
+    sas: dict[str, Any], client: Client
+) -> None:
+    client.force_login(sas["regulator"])
+    _record(client)
+    item = Request.objects.get()
+    client.post(reverse("sas:book", args=[item.pk]), {"slot": sas["soon"].pk})
+    detail = client.get(reverse("sas:request", args=[item.pk])).content.decode()
+    assert "Annuler le rendez-vous" in detail
+    url = reverse("sas:cancel", args=[item.pk])
+    assert client.get(url).status_code == 405
+    client.force_login(sas["regulator_62"])
+    assert client.post(url).status_code == 404  # another département's regulation
+    client.force_login(sas["regulator"])
+    response = client.post(url)
+    assert response.status_code == 302
+    assert Appointment.objects.get().status == "cancelled"
+    assert Slot.objects.get(pk=sas["soon"].pk).status == "free"
+    page = client.get(reverse("sas:request", args=[item.pk])).content.decode()
+    assert "Annuler le rendez-vous" not in page
+    again = client.post(url, follow=True).content.decode()
+    assert "déjà annulé" in again
 
 
 def test_a_slot_taken_meanwhile_says_so_and_lists_again(

@@ -1,6 +1,8 @@
 """The outbox to the SAS platform: every appointment booked (from the FHIR API or from the
 screens) is declared to the platform with ``POST [SAS_PLATFORM_URL]/Appointment``, a
-FrAppointmentSAS in ``application/fhir+json``, with the bearer token ``SAS_PLATFORM_TOKEN``.
+FrAppointmentSAS in ``application/fhir+json``, with the bearer token ``SAS_PLATFORM_TOKEN``; a
+cancellation with ``PUT [SAS_PLATFORM_URL]/Appointment?identifier=<system>|<value>`` (status
+``cancelled``), after the booking's declaration (:func:`target`).
 
 * :func:`declare` writes the :class:`~.models.Declaration` and its task of the durable queue
   (:mod:`cpts.core.tasks`, kind :data:`KIND`, ordered key :data:`ORDERED_KEY`) in the booking's
@@ -23,8 +25,10 @@ import datetime as dt
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -42,6 +46,7 @@ ORDERED_KEY = "sas-platform"
 MAX_ATTEMPTS = 100
 RETRY_STATUSES = {408, 429}
 KEPT_BODY = 4000  # characters of the platform's answer kept
+CANCELLED = "cancelled"  # FHIR Appointment.status of a cancellation
 
 
 def declare(appointment: Appointment, now: dt.datetime | None = None) -> Declaration:
@@ -85,12 +90,30 @@ class PlatformUnavailable(Exception):
     """No answer, or an answer to try again later: the queue retries the task."""
 
 
-def post(resource: dict[str, object]) -> Answer:
-    """``POST [SAS_PLATFORM_URL]/Appointment``, with the token and the timeout of the settings."""
+def target(resource: dict[str, Any]) -> tuple[str, str]:
+    """The HTTP method and URL that declare ``resource``: a booking is created
+    (``POST [SAS_PLATFORM_URL]/Appointment``); a cancellation updates the appointment the
+    platform knows by its identifier, a FHIR conditional update
+    (``PUT [SAS_PLATFORM_URL]/Appointment?identifier=<system>|<value>``, the resource with
+    ``status`` ``cancelled``, as the IG's example « appointmentpsindivcancelled »)."""
+    base = f"{settings.SAS_PLATFORM_URL}/Appointment"
+    if resource.get("status") == CANCELLED:
+        identifier = resource["identifier"][0]
+        query = urllib.parse.urlencode(
+            {"identifier": f"{identifier['system']}|{identifier['value']}"}
+        )
+        return "PUT", f"{base}?{query}"
+    return "POST", base
+
+
+def post(resource: dict[str, Any]) -> Answer:
+    """Send ``resource`` as :func:`target` says, with the token and the timeout of the
+    settings."""
+    method, url = target(resource)
     request = urllib.request.Request(
-        f"{settings.SAS_PLATFORM_URL}/Appointment",
+        url,
         data=json.dumps(resource, ensure_ascii=False).encode(),
-        method="POST",
+        method=method,
         headers={"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE},
     )
     if settings.SAS_PLATFORM_TOKEN:

@@ -13,6 +13,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .enums import Channel, Outcome, SlotKind, SlotStatus, Urgency, Way
@@ -208,12 +209,19 @@ class Appointment(models.Model):
             ),
         ]
 
+    @property
+    def cancellable(self) -> bool:
+        """Booked and not yet begun (``services.cancel_appointment`` decides, this is for the
+        screens)."""
+        return self.status == self.Status.BOOKED and self.slot.start > timezone.now()
+
     def __str__(self) -> str:
         return f"Rendez-vous {self.identifier_value}"
 
 
 class Declaration(models.Model):
-    """An appointment declared to the SAS platform (``POST [SAS_PLATFORM_URL]/Appointment``):
+    """An appointment declared to the SAS platform (``POST [SAS_PLATFORM_URL]/Appointment``, or a
+    cancellation: ``PUT …/Appointment?identifier=…``):
     written in the booking's transaction with its task of the durable queue (``cpts.core.tasks``,
     ordered key ``sas-platform``), and what came of it
     (:mod:`cpts.unscheduled_care.declarations`)."""
@@ -242,6 +250,11 @@ class Declaration(models.Model):
         verbose_name = "déclaration à la plateforme SAS"
         verbose_name_plural = "déclarations à la plateforme SAS"
         ordering = ["pk"]
+
+    @property
+    def is_cancellation(self) -> bool:
+        """A cancellation (``PUT`` with status cancelled), not a booking (``POST``)."""
+        return isinstance(self.resource, dict) and self.resource.get("status") == "cancelled"
 
     def __str__(self) -> str:
         return f"Déclaration {self.pk} ({self.get_status_display()})"

@@ -280,19 +280,57 @@ def book(
 def record_outcome(
     user: User, request: Request, outcome: str, now: dt.datetime | None = None
 ) -> Request:
-    """What came of a request: honoured, not honoured, or the patient redirected."""
+    """What came of a request: honoured, not honoured (known once the appointment has begun), or
+    the patient redirected (at any time)."""
     appointment = getattr(request, "appointment", None)
     community: Any = appointment.slot.volunteer.community if appointment else None
     require(user, Action.REGULATE, community)
+    now = now or timezone.now()
     if outcome not in Outcome.values:
         raise RuleError("Choisissez la suite parmi celles proposées.")
-    if outcome != Outcome.REDIRECTED and appointment is None:
-        raise RuleError(
-            "Sans rendez-vous, la seule suite possible est la réorientation du patient."
-        )
+    if outcome != Outcome.REDIRECTED:
+        if appointment is None or appointment.status == Appointment.Status.CANCELLED:
+            raise RuleError(
+                "Sans rendez-vous, la seule suite possible est la réorientation du patient."
+            )
+        if now < appointment.slot.start:
+            raise RuleError(
+                f"Le rendez-vous du {_local(appointment.slot.start)} n'a pas encore eu lieu : "
+                "on ne sait pas encore s'il est honoré."
+            )
     request.outcome = outcome
-    request.outcome_at = now or timezone.now()
+    request.outcome_at = now
     return save_audited(request, user, update_fields=["outcome", "outcome_at"])
+
+
+def cancel_appointment(
+    user: User, appointment: Appointment, now: dt.datetime | None = None
+) -> Appointment:
+    """Cancel a booked appointment before its slot starts: the appointment is cancelled (it no
+    longer counts in the indicator), its slot is free again, and the cancellation is declared to
+    the SAS platform through the outbox, after the booking's declaration (same ordered key)."""
+    community = Slot.objects.get(pk=appointment.slot_id).volunteer.community
+    require(user, Action.REGULATE, community)
+    now = now or timezone.now()
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update().get(pk=appointment.slot_id)
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status != Appointment.Status.BOOKED:
+            raise RuleError("Ce rendez-vous est déjà annulé.")
+        if slot.start <= now:
+            raise RuleError(
+                f"Le rendez-vous du {_local(slot.start)} a commencé ou est passé : il ne peut "
+                "plus être annulé (enregistrez sa suite)."
+            )
+        # cancelled first: the slot's next booking must not meet this one in the unique
+        # constraint of live appointments; the slot stays live (busy to free) for the exclusion
+        locked.status = Appointment.Status.CANCELLED
+        save_audited(locked, user, update_fields=["status"])
+        slot.status = SlotStatus.FREE
+        save_audited(slot, user, update_fields=["status"])
+        declare(locked, now)  # PUT …/Appointment?identifier=… with status cancelled
+    appointment.status = locked.status
+    return locked
 
 
 # --- Browser screens: volunteers, series of slots, retention ---------------------------------

@@ -199,3 +199,21 @@ def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
             **_deadline_context(item),
         },
     )
+
+
+def cancel_appointment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel the request's appointment before it starts (POST); the slot is free again."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    user = _regulator(request)
+    item = _request_or_404(user, pk)
+    appointment = getattr(item, "appointment", None)
+    if appointment is None:
+        raise Http404("Rendez-vous introuvable")
+    try:
+        services.cancel_appointment(user, appointment)
+    except RuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Rendez-vous annulé : le créneau est de nouveau libre.")
+    return redirect("sas:request", pk=item.pk)
