@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cpts.communities.models import Member
+from cpts.territory.models import Commune
 from cpts.unscheduled_care.models import Appointment, Organisation, Request, Slot, Volunteer
 from tests.factories import MemberFactory, regulator, slot, volunteer
 
@@ -348,3 +349,40 @@ def test_the_annex_counts_the_sas_requests(contracted: dict[str, Any], client: C
     annex = client.get(reverse("communities:annex", args=[pk, 1])).content.decode()
     assert "source : demandes du SAS enregistrées dans CPTS Pilote" in annex
     assert Indicator.objects.get(pk=indicator.pk).computed_by == contracted["coordinator"]
+
+
+def test_the_declarations_page_shows_the_outbox_to_whom_it_may(
+    sas: dict[str, Any], client: Client, settings: Any
+) -> None:
+    from cpts.unscheduled_care.models import Declaration
+    from cpts.unscheduled_care.services import book, record_request
+
+    settings.SAS_PLATFORM_URL = ""
+    both = regulator(["59", "62"])
+    for hours, (helper, commune) in enumerate([(sas["helper"], "59350"), (sas["far"], "62041")]):
+        item = record_request(
+            both,
+            commune=Commune.objects.get(code=commune),
+            urgency="same_day",
+            received_at=timezone.now() - dt.timedelta(minutes=5),
+        )
+        book(both, slot(helper, timezone.now() + dt.timedelta(hours=5 + hours)), item)
+    Declaration.objects.filter(appointment__slot__volunteer=sas["far"]).update(
+        status="failed", attempts=1, response_status=422, response_body="refusé : créneau inconnu"
+    )
+    url = reverse("sas:declarations")
+    client.force_login(sas["admin"])
+    page = client.get(url).content.decode()
+    assert page.count('data-testid="declaration"') == 2
+    assert "HTTP 422 refusé : créneau inconnu" in page
+    assert 'data-testid="outbox-not-configured"' in page
+    client.force_login(
+        sas["regulator"]
+    )  # the Nord's regulation: its département's appointment only
+    page = client.get(url).content.decode()
+    assert page.count('data-testid="declaration"') == 1
+    assert "créneau inconnu" not in page
+    assert client.get(url, {"page": "999999999999999999999"}).status_code == 200
+    for role in ("coordinator", "cpam", "national"):
+        client.force_login(sas[role])
+        assert client.get(url).status_code == 403

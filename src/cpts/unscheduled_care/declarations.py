@@ -8,8 +8,9 @@ cancellation with ``PUT [SAS_PLATFORM_URL]/Appointment?identifier=<system>|<valu
   (:mod:`cpts.core.tasks`, kind :data:`KIND`, ordered key :data:`ORDERED_KEY`) in the booking's
   own transaction: a booking that rolls back declares nothing, one that commits is declared.
 * The worker (``cpts worker``, or ``cpts sas send-outbox`` once) runs :func:`deliver`, in booking
-  order, each once: a 2xx is done; a 4xx other than 408/429 is refused for good (the answer kept
-  on the declaration; the task ends so that the next declarations go on); a 5xx, a 408/429, a
+  order, each once: a 2xx is done; a 4xx other than 408/429 is refused for good (the handler
+  raises :class:`cpts.core.tasks.PermanentFailure`: the task is refused, counted as failed, the
+  answer kept on the declaration, and the next declarations go on); a 5xx, a 408/429, a
   timeout or a refused connection raises, and the queue retries later (waiting longer each time)
   while the later declarations wait behind it.
 * Without ``SAS_PLATFORM_URL``, declarations stay queued (:func:`outbox_state` says so): the
@@ -140,29 +141,32 @@ def deliver(payload: dict[str, object]) -> None:
         raise PlatformUnavailable("plateforme SAS non configurée (SAS_PLATFORM_URL)")
     answer = post(declaration.resource)
     now = timezone.now()
-    if not answer.done and not answer.refused:
-        status = f"HTTP {answer.status}" if answer.status is not None else "pas de réponse"
+    status = f"HTTP {answer.status}" if answer.status is not None else "pas de réponse"
+    if answer.refused:
+        # failed for good: the queue records the task refused (counted as failed, the next
+        # declarations go on) and _on_error keeps the answer on the declaration
+        raise tasks.PermanentFailure(f"{status} — {answer.body}"[:KEPT_BODY])
+    if not answer.done:
         raise PlatformUnavailable(f"{status} — {answer.body}"[:KEPT_BODY])
     declaration.attempts += 1
     declaration.last_attempt_at = now
     declaration.response_status = answer.status
     declaration.response_body = answer.body
-    if answer.done:
-        declaration.status = Declaration.Status.SENT
-        declaration.sent_at = now
-    else:
-        declaration.status = Declaration.Status.FAILED
+    declaration.status = Declaration.Status.SENT
+    declaration.sent_at = now
     declaration.save()
 
 
 def _on_error(task: Task, error: str, gave_up: bool) -> None:
     """After a failed attempt (the handler's writes rolled back): what the declaration shows."""
     found = re.search(r"HTTP (\d{3})", error)
+    refused = error.startswith(f"{tasks.PermanentFailure.__name__}: ")
     Declaration.objects.filter(pk=task.payload.get("declaration")).update(
         attempts=task.attempts,
         last_attempt_at=timezone.now(),
         response_status=int(found[1]) if found else None,
-        response_body=error[:KEPT_BODY],
+        # a refusal keeps the platform's answer as it came; anything else, the error
+        response_body=(error.split(" — ", 1)[-1] if refused else error)[:KEPT_BODY],
         status=Declaration.Status.FAILED if gave_up else Declaration.Status.QUEUED,
     )
 
@@ -184,8 +188,8 @@ class Summary:
                 "en attente, rien n'a été envoyé."
             )
         return (
-            f"Déclarations à la plateforme SAS : {self.sent} reçue(s), {self.refused} refusée(s), "
-            f"{self.waiting} en attente."
+            f"Déclarations à la plateforme SAS : {self.sent} envoyée(s), {self.refused} en "
+            f"échec, {self.waiting} en attente."
         )
 
 

@@ -131,7 +131,7 @@ def add_slots(
         raise RuleError("Choisissez au moins un type de créneau parmi ceux du SAS.")
     if not volunteer.active:
         raise RuleError("Ce professionnel n'est plus volontaire.")
-    slots = []
+    slots: list[Slot] = []
     for start, end in periods:
         _aware(start, "Début du créneau")
         _aware(end, "Fin du créneau")

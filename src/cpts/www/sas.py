@@ -217,3 +217,17 @@ def cancel_appointment(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Rendez-vous annulé : le créneau est de nouveau libre.")
     return redirect("sas:request", pk=item.pk)
+
+
+def declarations(request: HttpRequest) -> HttpResponse:
+    """The outbox to the SAS platform: each declaration, its status, attempts, last error and the
+    platform's answer (administrators; a regulation: its départements' appointments)."""
+    from cpts.unscheduled_care.declarations import outbox_state
+
+    user = current_user(request)
+    page = Paginator(selectors.declarations_for(user), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sas/declarations.html",
+        {"page_obj": page, "state": outbox_state(), "title": "Déclarations à la plateforme SAS"},
+    )

@@ -11,4 +11,5 @@ urlpatterns = [
     path("demandes/<int:pk>/reserver/", views.book_slot, name="book"),
     path("demandes/<int:pk>/suite/", views.record_outcome, name="outcome"),
     path("demandes/<int:pk>/annuler/", views.cancel_appointment, name="cancel"),
+    path("declarations/", views.declarations, name="declarations"),
 ]
