@@ -335,3 +335,24 @@ def test_two_posts_for_one_slot_at_once_exactly_one_is_201(geography: None) -> N
     assert Appointment.objects.count() == 1
     assert Request.objects.count() == 1
     assert Declaration.objects.count() == 1
+
+
+def test_the_documented_example_books_a_slot_once_its_placeholders_are_filled(
+    api: Client, sas: Sas
+) -> None:
+    """docs/examples/appointment.json (used by docs/sas.md's curl example) is a valid booking."""
+    text = (Path(__file__).parents[2] / "docs" / "examples" / "appointment.json").read_text()
+    target = sas.slots[0]
+    for placeholder, value in (
+        ("{{IDENTIFIANT}}", "doc-example-1"),
+        ("{{SLOT_ID}}", str(target.pk)),
+        ("{{START}}", fhir.instant(target.start)),
+        ("{{END}}", fhir.instant(target.end)),
+        ("{{IDNPS}}", "8" + target.volunteer.member.rpps),
+    ):
+        assert placeholder in text
+        text = text.replace(placeholder, value)
+    assert "{{" not in text
+    response = post(api, text, sas.token)
+    assert response.status_code == 201, response.content
+    assert Appointment.objects.get().identifier_value == "doc-example-1"

@@ -330,3 +330,15 @@ def test_a_regulator_sees_no_other_departement(api: Client, sas: Sas) -> None:
     )
     assert response.status_code == 200
     assert response.json()["total"] == 0
+
+
+def test_a_week_window_publishes_only_slots_bookable_now(api: Client, sas: Sas) -> None:
+    """A booking by the platform is received now: a slot beyond now + 48 h would be a 422."""
+    late = slot(sas.volunteer, timezone.now() + dt.timedelta(hours=49))
+    bundle = search(api, sas, **window(days=7)).json()
+    ids = [e["resource"]["id"] for e in bundle["entry"]]
+    assert ids == [str(s.pk) for s in sas.slots]  # a day ahead: published
+    assert str(late.pk) not in ids
+    assert bundle["total"] == 2
+    statement = api.get("/fhir/metadata").json()
+    assert "48 heures" in statement["rest"][0]["documentation"]

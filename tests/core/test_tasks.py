@@ -273,3 +273,29 @@ def test_a_failing_error_hook_does_not_undo_the_attempt() -> None:
     task.refresh_from_db()
     assert (task.attempts, task.last_error) == (1, "OSError: down")
     assert task.run_after == T0 + dt.timedelta(seconds=30)
+
+
+@pytest.mark.django_db
+def test_a_permanent_failure_is_refused_at_once_counted_failed_and_does_not_block_its_key() -> None:
+    seen: list[tuple[int, bool, str]] = []
+
+    @tasks.register(
+        "test.refused",
+        on_error=lambda t, error, gave_up: seen.append((t.attempts, gave_up, error)),
+    )
+    def refused(payload: dict[str, Any]) -> None:
+        Task.objects.create(kind="should.be.rolled.back")
+        raise tasks.PermanentFailure("HTTP 422 — no")
+
+    head = _enqueue("test.refused", "head", ordered_key="k", max_attempts=5)
+    _enqueue("test.record", "next", ordered_key="k")
+    summary = tasks.run_due(now=T0)
+    assert (summary.done, summary.failed, summary.retried, summary.pending) == (1, 1, 0, 0)
+    head.refresh_from_db()
+    assert (head.status, head.attempts) == (TaskStatus.REFUSED, 1)  # never retried
+    assert head.last_error == "PermanentFailure: HTTP 422 — no"
+    assert seen == [(1, True, "PermanentFailure: HTTP 422 — no")]
+    assert calls == ["next"]  # the key goes on
+    assert tasks.blocked_keys() == []
+    assert not Task.objects.filter(kind="should.be.rolled.back").exists()
+    assert tasks.run_due(now=T0 + dt.timedelta(days=1)).ran == 0

@@ -45,6 +45,16 @@ def test_a_regulator_books_and_the_indicator_moves(
     assert axe_violations(page, axe_source) == []
     page.get_by_role("button", name="Réserver").first.click()
     expect(page.get_by_test_id("appointment")).to_contain_text(helper.member.name)
+    expect(page.get_by_role("button", name="Annuler le rendez-vous")).to_be_visible()
+    # an outcome is known once the appointment has begun: as if two hours had passed
+    from cpts.unscheduled_care.models import Request, Slot
+
+    now = timezone.now()
+    Request.objects.update(received_at=now - dt.timedelta(hours=2))
+    Slot.objects.filter(volunteer=helper).update(
+        start=now - dt.timedelta(minutes=30), end=now - dt.timedelta(minutes=10)
+    )
+    page.reload()
     page.get_by_label("rendez-vous honoré", exact=True).check(force=True)
     page.get_by_role("button", name="Enregistrer la suite").click()
     expect(page.get_by_test_id("outcome")).to_have_text("rendez-vous honoré")

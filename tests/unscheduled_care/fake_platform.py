@@ -17,6 +17,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    method: str = "POST"
 
 
 @dataclass
@@ -40,7 +41,7 @@ def fake_platform() -> Iterator[FakePlatform]:
             status = platform.answers.pop(0) if platform.answers else 201
             headers = {name.lower(): value for name, value in self.headers.items()}
             headers["x-answered"] = str(status)
-            platform.received.append(Received(self.path, headers, body))
+            platform.received.append(Received(self.path, headers, body, self.command))
             payload = json.dumps(
                 body if status == 201 else {"resourceType": "OperationOutcome"}
             ).encode()
@@ -49,6 +50,8 @@ def fake_platform() -> Iterator[FakePlatform]:
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+
+        do_PUT = do_POST  # a cancellation: a conditional update
 
         def log_message(self, *args: object) -> None:
             pass

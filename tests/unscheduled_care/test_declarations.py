@@ -174,7 +174,7 @@ def test_the_command_sends_and_prints_a_french_summary(geography: None, settings
         settings.SAS_PLATFORM_URL = platform.url
         result = CliRunner().invoke(app, ["sas", "send-outbox"])
     assert result.exit_code == 0, result.output
-    assert "1 reçue(s), 0 refusée(s), 0 en attente" in result.output
+    assert "1 envoyée(s), 0 en échec, 0 en attente" in result.output
     assert len(platform.received) == 1
 
 
@@ -184,3 +184,39 @@ def test_the_declared_appointment_keeps_the_profile_of_the_ig_example() -> None:
     )
     FhirAppointment.model_validate(example)
     assert example["extension"][0]["url"] == APPOINTMENT_OPERATOR
+
+
+def test_refusals_are_counted_failed_by_the_worker_each_line_its_own(
+    geography: None, settings: Any
+) -> None:
+    first, second = _booked(2)
+    with fake_platform() as platform:
+        settings.SAS_PLATFORM_URL = platform.url
+        platform.answers = [422, 422]
+        result = CliRunner().invoke(app, ["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "0 envoyée(s), 2 en échec, 0 en attente." in lines  # not « 2 envoyée(s) »
+    refusals = [line for line in lines if "refused for good" in line]
+    assert len(refusals) == 2
+    assert all(line.startswith("task ") and "HTTP 422" in line for line in refusals)
+    for appointment in (first, second):
+        declaration = Declaration.objects.get(appointment=appointment)
+        assert (declaration.status, declaration.response_status) == ("failed", 422)
+        assert declaration.attempts == 1
+        assert declaration.response_body == '{"resourceType": "OperationOutcome"}'
+        assert declaration.task.status == TaskStatus.REFUSED
+    assert outbox_state().failed == 2
+
+
+def test_send_outbox_speaks_the_workers_words(geography: None, settings: Any) -> None:
+    _booked(2)
+    with fake_platform() as platform:
+        settings.SAS_PLATFORM_URL = platform.url
+        platform.answers = [422]
+        result = CliRunner().invoke(app, ["sas", "send-outbox"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "Déclarations à la plateforme SAS : 1 envoyée(s), 1 en échec, 0 en attente."
+        in result.output.splitlines()
+    )

@@ -79,3 +79,27 @@ def test_every_resource_parses_as_fhir(geography: None) -> None:
     assert operator["type"]["coding"][0]["code"] == "INTRN"
     assert operator["value"] == user.username
     assert booked["participant"][0]["actor"]["identifier"]["value"] == "8" + helper.member.rpps
+
+
+@pytest.mark.django_db
+def test_the_cpts_has_one_identifier_meeting_both_profiles(geography: None) -> None:
+    """FrOrganizationAgregateurCPTS fixes identifier.type to fr-core's 0203#IDNST,
+    FrPractitionerRoleExerciceAgregateur organization.identifier.type to interopsante's: both
+    are patterns (a matching coding among others), so one identifier with both meets both."""
+    community = CommunityFactory(finess="590000014")
+    helper = volunteer(community, commune_id="59350")
+    [organization] = fhir.organization_resource(community)["identifier"]
+    role = fhir.practitioner_role_resource(helper)["organization"]["identifier"]
+    assert role == organization
+    codings = organization["type"]["coding"]
+    fr_core = {
+        "system": "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203",
+        "code": "IDNST",
+    }
+    interopsante = {"system": "http://interopsante.org/fhir/CodeSystem/fr-v2-0203", "code": "IDNST"}
+    assert fr_core in codings  # the Organization's profile
+    assert interopsante in codings  # the PractitionerRole's profile
+    assert (organization["system"], organization["value"]) == (
+        "urn:oid:1.2.250.1.71.4.2.2",
+        "1590000014",
+    )

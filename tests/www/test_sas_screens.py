@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cpts.communities.models import Member
+from cpts.territory.models import Commune
 from cpts.unscheduled_care.models import Appointment, Organisation, Request, Slot, Volunteer
 from tests.factories import MemberFactory, regulator, slot, volunteer
 
@@ -77,8 +78,37 @@ def test_a_regulator_records_searches_books_and_records_the_outcome(
     assert Appointment.objects.get().slot == sas["soon"]
     detail = client.get(reverse("sas:request", args=[item.pk])).content.decode()
     assert 'data-testid="appointment"' in detail
+    early = client.post(reverse("sas:outcome", args=[item.pk]), {"outcome": "honoured"})
+    assert "n&#x27;a pas encore eu lieu" in early.content.decode()  # in 3 hours: not yet known
+    assert Request.objects.get().outcome == ""
+    start = timezone.now() - dt.timedelta(minutes=30)  # as if the appointment had begun
+    Slot.objects.filter(pk=sas["soon"].pk).update(start=start, end=start + dt.timedelta(hours=1))
     client.post(reverse("sas:outcome", args=[item.pk]), {"outcome": "honoured"})
     assert Request.objects.get().outcome == "honoured"
+
+
+def test_a_regulator_cancels_an_appointment_before_it_starts(
+    sas: dict[str, Any], client: Client
+) -> None:
+    client.force_login(sas["regulator"])
+    _record(client)
+    item = Request.objects.get()
+    client.post(reverse("sas:book", args=[item.pk]), {"slot": sas["soon"].pk})
+    detail = client.get(reverse("sas:request", args=[item.pk])).content.decode()
+    assert "Annuler le rendez-vous" in detail
+    url = reverse("sas:cancel", args=[item.pk])
+    assert client.get(url).status_code == 405
+    client.force_login(sas["regulator_62"])
+    assert client.post(url).status_code == 404  # another département's regulation
+    client.force_login(sas["regulator"])
+    response = client.post(url)
+    assert response.status_code == 302
+    assert Appointment.objects.get().status == "cancelled"
+    assert Slot.objects.get(pk=sas["soon"].pk).status == "free"
+    page = client.get(reverse("sas:request", args=[item.pk])).content.decode()
+    assert "Annuler le rendez-vous" not in page
+    again = client.post(url, follow=True).content.decode()
+    assert "déjà annulé" in again
 
 
 def test_a_slot_taken_meanwhile_says_so_and_lists_again(
@@ -319,3 +349,40 @@ def test_the_annex_counts_the_sas_requests(contracted: dict[str, Any], client: C
     annex = client.get(reverse("communities:annex", args=[pk, 1])).content.decode()
     assert "source : demandes du SAS enregistrées dans CPTS Pilote" in annex
     assert Indicator.objects.get(pk=indicator.pk).computed_by == contracted["coordinator"]
+
+
+def test_the_declarations_page_shows_the_outbox_to_whom_it_may(
+    sas: dict[str, Any], client: Client, settings: Any
+) -> None:
+    from cpts.unscheduled_care.models import Declaration
+    from cpts.unscheduled_care.services import book, record_request
+
+    settings.SAS_PLATFORM_URL = ""
+    both = regulator(["59", "62"])
+    for hours, (helper, commune) in enumerate([(sas["helper"], "59350"), (sas["far"], "62041")]):
+        item = record_request(
+            both,
+            commune=Commune.objects.get(code=commune),
+            urgency="same_day",
+            received_at=timezone.now() - dt.timedelta(minutes=5),
+        )
+        book(both, slot(helper, timezone.now() + dt.timedelta(hours=5 + hours)), item)
+    Declaration.objects.filter(appointment__slot__volunteer=sas["far"]).update(
+        status="failed", attempts=1, response_status=422, response_body="refusé : créneau inconnu"
+    )
+    url = reverse("sas:declarations")
+    client.force_login(sas["admin"])
+    page = client.get(url).content.decode()
+    assert page.count('data-testid="declaration"') == 2
+    assert "HTTP 422 refusé : créneau inconnu" in page
+    assert 'data-testid="outbox-not-configured"' in page
+    client.force_login(
+        sas["regulator"]
+    )  # the Nord's regulation: its département's appointment only
+    page = client.get(url).content.decode()
+    assert page.count('data-testid="declaration"') == 1
+    assert "créneau inconnu" not in page
+    assert client.get(url, {"page": "999999999999999999999"}).status_code == 200
+    for role in ("coordinator", "cpam", "national"):
+        client.force_login(sas[role])
+        assert client.get(url).status_code == 403

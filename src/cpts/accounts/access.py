@@ -356,3 +356,21 @@ def may_read_sas_request(user: User, departement_code: str, booked_community: An
         case Role.COORDINATOR | Role.CPAM | Role.ARS:
             return booked_community is not None and scope_of(user).contains(booked_community)
     return False
+
+
+def sas_declarations_q(user: User) -> Q | None:
+    """The declarations of appointments to the SAS platform (the outbox) ``user`` may read, as a
+    filter on declarations; None: the role may not see the outbox (403).
+
+    * an administrator: every declaration;
+    * a SAS regulation: those of the appointments in the communities of its départements;
+    * every other role: none (None).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return None
+    match user.role:
+        case Role.ADMIN:
+            return Q()
+        case Role.REGULATOR:
+            return scope_of(user).q("appointment__slot__volunteer__community__")
+    return None

@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from cpts.accounts import tokens
 from cpts.accounts.access import Action, can
 from cpts.accounts.models import User
+from cpts.aci.sas import response_deadline
 from cpts.core.errors import RuleError
 from cpts.unscheduled_care import fhir
 from cpts.unscheduled_care.models import Appointment, Slot, Volunteer
@@ -91,6 +92,7 @@ def _user(request: HttpRequest) -> User:
 @endpoint("GET", token=False)
 def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement of this server (kind instance)."""
+    hours = response_deadline(timezone.localtime()).hours
     statement = {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -108,7 +110,12 @@ def metadata(request: HttpRequest) -> HttpResponse:
             {
                 "mode": "server",
                 "documentation": "Créneaux de soins non programmés des CPTS, et prise de "
-                "rendez-vous par la plateforme SAS.",
+                "rendez-vous par la plateforme SAS. Une recherche de créneaux (Slot) ne publie "
+                "que les créneaux libres qui commencent après maintenant et au plus tard à "
+                f"maintenant plus le délai de prise en charge en vigueur ({hours} heures "
+                "aujourd'hui) : un rendez-vous pris par la plateforme est une demande reçue à "
+                "l'instant, et un créneau au-delà de ce délai serait refusé (422). La borne "
+                "start=le… est ramenée à cette limite.",
                 "security": {
                     "cors": False,
                     "description": "Jetons d'accès porteurs (Authorization: Bearer cpts_…) "
@@ -237,7 +244,9 @@ def appointment_read(request: HttpRequest, pk: str) -> HttpResponse:
 def _slot_for(user: User, booking: appointments.Booking) -> Slot:
     if booking.slot_id is not None:
         return published_slot(user, booking.slot_id)
-    found = published_slots(user, booking.start, booking.start, [booking.rpps]).first()
+    found = published_slots(
+        user, booking.start, booking.start, [booking.rpps], bookable_now=False
+    ).first()
     if found is None:
         raise Http404
     return found

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from .territory import _fail, django_setup
+from .worker import log_tasks_to_console
 
 sas_app = typer.Typer(name="sas", help="Soins non programmés avec le SAS.", no_args_is_help=True)
 
@@ -57,6 +58,7 @@ def send_outbox() -> None:
     django_setup()
     from cpts.unscheduled_care import declarations
 
+    log_tasks_to_console()
     typer.echo(declarations.send_outbox().french())
 
 

@@ -33,6 +33,27 @@ def _summary(summary: Any) -> str:
     return text + "."
 
 
+class _ConsoleHandler(logging.Handler):
+    """The queue's log lines (a task failed, refused) through the command's own stderr console,
+    one line each: written by one writer, they never run into a summary line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            errors.print(escape(self.format(record)), highlight=False, soft_wrap=True)
+        except Exception:
+            self.handleError(record)
+
+
+def log_tasks_to_console() -> None:
+    """Send ``cpts.core.tasks``'s log to the command's stderr console (not also to the root
+    logger's handler, a second writer on the same terminal)."""
+    queue_logger = logging.getLogger("cpts.core.tasks")
+    if not any(isinstance(handler, _ConsoleHandler) for handler in queue_logger.handlers):
+        queue_logger.addHandler(_ConsoleHandler())
+    queue_logger.setLevel(logging.INFO)
+    queue_logger.propagate = False
+
+
 def _blocked(keys: list[str]) -> None:
     """Ordered keys stuck behind a task that failed for good: nothing after it runs until it is
     retried (``cpts.core.tasks.retry``)."""
@@ -60,12 +81,12 @@ def worker(
 
     from cpts.core import tasks
 
+    log_tasks_to_console()
     if once:
         console.print(_summary(tasks.run_due(limit=batch)), highlight=False)
         _blocked(tasks.blocked_keys())
         return
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     stopping = threading.Event()
 
     def stop(signum: int, frame: Any) -> None:

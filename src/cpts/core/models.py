@@ -14,13 +14,16 @@ class TaskStatus(models.TextChoices):
     RUNNING = "running", "En cours"
     DONE = "done", "Terminée"
     FAILED = "failed", "En échec"  # gave up after max_attempts; stays visible, blocks its key
+    # the handler raised PermanentFailure (e.g. the recipient refused it for good): never retried,
+    # counted as failed, and it does not block its key (the next tasks go on)
+    REFUSED = "refused", "Refusée"
 
 
 class Task(models.Model):
     """One unit of background work: a registered ``kind`` and its JSON ``payload``.
 
     Tasks of the same non-empty ``ordered_key`` run strictly in creation (id) order: a task waits
-    while an older task of its key is not done.
+    while an older task of its key is not done (or refused).
     """
 
     kind = models.CharField("type", max_length=100)

@@ -11,8 +11,11 @@
   database, an e-mail, may run twice if the worker dies between the effect and the commit).
   A failure rolls back the handler's own writes (a savepoint), records the error, and retries with
   an exponential backoff (capped) until ``max_attempts``; then the task is *failed*, for good.
+  A handler that knows it will never succeed raises :class:`PermanentFailure`: the task is
+  *refused* at once (its ``on_error`` hook told ``gave_up``), counted as failed, never retried,
+  and it does not hold its ordered key.
 - Tasks of the same non-empty ``ordered_key`` run in creation order, each once: a task waits while
-  an older task of its key is not done, so a key whose head task failed for good is *blocked*
+  an older task of its key is not done (nor refused), so a key whose head task failed for good is *blocked*
   (:func:`blocked_keys`) until someone retries that task (:func:`retry`).
 """
 
@@ -37,6 +40,15 @@ logger = logging.getLogger(__name__)
 BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_CAP = dt.timedelta(hours=1)
 DEFAULT_MAX_ATTEMPTS = 5
+
+#: Statuses after which a task never runs again and no longer holds its ordered key.
+FINISHED = (TaskStatus.DONE, TaskStatus.REFUSED)
+
+
+class PermanentFailure(Exception):
+    """Raised by a handler when the task can never succeed (e.g. the recipient refused it for
+    good): no retry; the task is refused, and counted as failed."""
+
 
 Handler = Callable[[dict[str, Any]], None]
 #: Called in the worker's transaction after a failed attempt: (task, error text, gave up).
@@ -106,7 +118,8 @@ def backoff(attempts: int) -> dt.timedelta:
 @dataclass
 class RunSummary:
     """What one :func:`run_due` did: ``done`` tasks, ``retried`` (failed, to be tried again),
-    ``failed`` (gave up this time), and ``pending`` (still waiting in the queue afterwards)."""
+    ``failed`` (gave up this time, or refused for good by their handler), and ``pending`` (still
+    waiting in the queue afterwards)."""
 
     done: int = 0
     retried: int = 0
@@ -121,7 +134,7 @@ class RunSummary:
 def _due(now: dt.datetime) -> QuerySet[Task]:
     older_open = Task.objects.filter(
         ordered_key=OuterRef("ordered_key"), id__lt=OuterRef("id")
-    ).exclude(status=TaskStatus.DONE)
+    ).exclude(status__in=FINISHED)
     return (
         Task.objects.filter(status=TaskStatus.PENDING, run_after__lte=now)
         .filter(Q(ordered_key="") | ~Exists(older_open))
@@ -140,12 +153,17 @@ def _run_one(task: Task, now: dt.datetime) -> str:
     task.save(update_fields=["status"])
     registered = _REGISTRY.get(task.kind)
     error = ""
+    permanent = False
     try:
         if registered is None:
             # Retried like any error: during a deployment an older worker may meet a newer kind.
             raise LookupError(f"aucun traitement enregistré pour le type de tâche « {task.kind} »")
         with transaction.atomic():  # the handler's writes are undone if it fails
             registered.handler(task.payload)
+    except PermanentFailure as exc:
+        permanent = True
+        error = f"{type(exc).__name__}: {exc}"
+        logger.warning("task %s (%s) refused for good: %s", task.pk, task.kind, error)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         logger.warning("task %s (%s) failed: %s", task.pk, task.kind, error)
@@ -157,7 +175,10 @@ def _run_one(task: Task, now: dt.datetime) -> str:
         task.last_error = ""
     else:
         task.last_error = error
-        if task.attempts >= task.max_attempts:
+        if permanent:
+            task.status = TaskStatus.REFUSED
+            task.done_at = now
+        elif task.attempts >= task.max_attempts:
             task.status = TaskStatus.FAILED
         else:
             task.status = TaskStatus.PENDING
@@ -166,7 +187,8 @@ def _run_one(task: Task, now: dt.datetime) -> str:
     if error and registered is not None and registered.on_error is not None:
         try:
             with transaction.atomic():
-                registered.on_error(task, error, task.status == TaskStatus.FAILED)
+                gave_up = task.status in (TaskStatus.FAILED, TaskStatus.REFUSED)
+                registered.on_error(task, error, gave_up)
         except Exception:  # the attempt is recorded even if the hook fails
             logger.exception("error hook of task %s (%s) failed", task.pk, task.kind)
     return task.status
@@ -189,7 +211,7 @@ def run_due(
             status = _run_one(task, at)
         if status == TaskStatus.DONE:
             summary.done += 1
-        elif status == TaskStatus.FAILED:
+        elif status in (TaskStatus.FAILED, TaskStatus.REFUSED):
             summary.failed += 1
         else:
             summary.retried += 1
@@ -201,7 +223,7 @@ def blocked_keys() -> list[str]:
     """The ordered keys whose oldest unfinished task failed for good: nothing after it runs."""
     heads = (
         Task.objects.exclude(ordered_key="")
-        .exclude(status=TaskStatus.DONE)
+        .exclude(status__in=FINISHED)
         .order_by("ordered_key", "id")
         .distinct("ordered_key")
         .values_list("ordered_key", "status")

@@ -1,13 +1,16 @@
 """The outbox to the SAS platform: every appointment booked (from the FHIR API or from the
 screens) is declared to the platform with ``POST [SAS_PLATFORM_URL]/Appointment``, a
-FrAppointmentSAS in ``application/fhir+json``, with the bearer token ``SAS_PLATFORM_TOKEN``.
+FrAppointmentSAS in ``application/fhir+json``, with the bearer token ``SAS_PLATFORM_TOKEN``; a
+cancellation with ``PUT [SAS_PLATFORM_URL]/Appointment?identifier=<system>|<value>`` (status
+``cancelled``), after the booking's declaration (:func:`target`).
 
 * :func:`declare` writes the :class:`~.models.Declaration` and its task of the durable queue
   (:mod:`cpts.core.tasks`, kind :data:`KIND`, ordered key :data:`ORDERED_KEY`) in the booking's
   own transaction: a booking that rolls back declares nothing, one that commits is declared.
 * The worker (``cpts worker``, or ``cpts sas send-outbox`` once) runs :func:`deliver`, in booking
-  order, each once: a 2xx is done; a 4xx other than 408/429 is refused for good (the answer kept
-  on the declaration; the task ends so that the next declarations go on); a 5xx, a 408/429, a
+  order, each once: a 2xx is done; a 4xx other than 408/429 is refused for good (the handler
+  raises :class:`cpts.core.tasks.PermanentFailure`: the task is refused, counted as failed, the
+  answer kept on the declaration, and the next declarations go on); a 5xx, a 408/429, a
   timeout or a refused connection raises, and the queue retries later (waiting longer each time)
   while the later declarations wait behind it.
 * Without ``SAS_PLATFORM_URL``, declarations stay queued (:func:`outbox_state` says so): the
@@ -23,8 +26,10 @@ import datetime as dt
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -42,6 +47,7 @@ ORDERED_KEY = "sas-platform"
 MAX_ATTEMPTS = 100
 RETRY_STATUSES = {408, 429}
 KEPT_BODY = 4000  # characters of the platform's answer kept
+CANCELLED = "cancelled"  # FHIR Appointment.status of a cancellation
 
 
 def declare(appointment: Appointment, now: dt.datetime | None = None) -> Declaration:
@@ -85,12 +91,30 @@ class PlatformUnavailable(Exception):
     """No answer, or an answer to try again later: the queue retries the task."""
 
 
-def post(resource: dict[str, object]) -> Answer:
-    """``POST [SAS_PLATFORM_URL]/Appointment``, with the token and the timeout of the settings."""
+def target(resource: dict[str, Any]) -> tuple[str, str]:
+    """The HTTP method and URL that declare ``resource``: a booking is created
+    (``POST [SAS_PLATFORM_URL]/Appointment``); a cancellation updates the appointment the
+    platform knows by its identifier, a FHIR conditional update
+    (``PUT [SAS_PLATFORM_URL]/Appointment?identifier=<system>|<value>``, the resource with
+    ``status`` ``cancelled``, as the IG's example « appointmentpsindivcancelled »)."""
+    base = f"{settings.SAS_PLATFORM_URL}/Appointment"
+    if resource.get("status") == CANCELLED:
+        identifier = resource["identifier"][0]
+        query = urllib.parse.urlencode(
+            {"identifier": f"{identifier['system']}|{identifier['value']}"}
+        )
+        return "PUT", f"{base}?{query}"
+    return "POST", base
+
+
+def post(resource: dict[str, Any]) -> Answer:
+    """Send ``resource`` as :func:`target` says, with the token and the timeout of the
+    settings."""
+    method, url = target(resource)
     request = urllib.request.Request(
-        f"{settings.SAS_PLATFORM_URL}/Appointment",
+        url,
         data=json.dumps(resource, ensure_ascii=False).encode(),
-        method="POST",
+        method=method,
         headers={"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE},
     )
     if settings.SAS_PLATFORM_TOKEN:
@@ -117,29 +141,32 @@ def deliver(payload: dict[str, object]) -> None:
         raise PlatformUnavailable("plateforme SAS non configurée (SAS_PLATFORM_URL)")
     answer = post(declaration.resource)
     now = timezone.now()
-    if not answer.done and not answer.refused:
-        status = f"HTTP {answer.status}" if answer.status is not None else "pas de réponse"
+    status = f"HTTP {answer.status}" if answer.status is not None else "pas de réponse"
+    if answer.refused:
+        # failed for good: the queue records the task refused (counted as failed, the next
+        # declarations go on) and _on_error keeps the answer on the declaration
+        raise tasks.PermanentFailure(f"{status} — {answer.body}"[:KEPT_BODY])
+    if not answer.done:
         raise PlatformUnavailable(f"{status} — {answer.body}"[:KEPT_BODY])
     declaration.attempts += 1
     declaration.last_attempt_at = now
     declaration.response_status = answer.status
     declaration.response_body = answer.body
-    if answer.done:
-        declaration.status = Declaration.Status.SENT
-        declaration.sent_at = now
-    else:
-        declaration.status = Declaration.Status.FAILED
+    declaration.status = Declaration.Status.SENT
+    declaration.sent_at = now
     declaration.save()
 
 
 def _on_error(task: Task, error: str, gave_up: bool) -> None:
     """After a failed attempt (the handler's writes rolled back): what the declaration shows."""
     found = re.search(r"HTTP (\d{3})", error)
+    refused = error.startswith(f"{tasks.PermanentFailure.__name__}: ")
     Declaration.objects.filter(pk=task.payload.get("declaration")).update(
         attempts=task.attempts,
         last_attempt_at=timezone.now(),
         response_status=int(found[1]) if found else None,
-        response_body=error[:KEPT_BODY],
+        # a refusal keeps the platform's answer as it came; anything else, the error
+        response_body=(error.split(" — ", 1)[-1] if refused else error)[:KEPT_BODY],
         status=Declaration.Status.FAILED if gave_up else Declaration.Status.QUEUED,
     )
 
@@ -161,8 +188,8 @@ class Summary:
                 "en attente, rien n'a été envoyé."
             )
         return (
-            f"Déclarations à la plateforme SAS : {self.sent} reçue(s), {self.refused} refusée(s), "
-            f"{self.waiting} en attente."
+            f"Déclarations à la plateforme SAS : {self.sent} envoyée(s), {self.refused} en "
+            f"échec, {self.waiting} en attente."
         )
 
 

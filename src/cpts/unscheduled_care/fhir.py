@@ -46,7 +46,8 @@ CPTS_CATEGORY = "604"  # TRE_R66: a CPTS
 SERVICE_TYPE_R5 = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Slot.serviceType"
 APPOINTMENT_REASON_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0276"
 IDENTIFIER_TYPE_SYSTEM = "http://interopsante.org/fhir/CodeSystem/fr-v2-0203"
-# FrOrganizationAgregateurCPTS fixes identifier.type to fr-core's copy of table 0203.
+# FrOrganizationAgregateurCPTS fixes identifier.type to fr-core's copy of table 0203 (and
+# FrPractitionerRoleExerciceAgregateur to interopsante's: see _organisation_identifier).
 FR_CORE_IDENTIFIER_TYPE_SYSTEM = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
 LOCATION_IDENTIFIER_TYPE_SYSTEM = (
     "http://interopsante.org/fhir/CodeSystem/fr-location-identifier-type"
@@ -111,13 +112,21 @@ def _practitioner_identifier(rpps: str) -> dict[str, Any]:
     }
 
 
-def _organisation_identifier(
-    community: Community, type_system: str = FR_CORE_IDENTIFIER_TYPE_SYSTEM
-) -> dict[str, Any]:
-    """``1`` + FINESS, typed IDNST: in fr-core's table 0203 for the Organization, in interopsante's
-    for a PractitionerRole's organization (each profile fixes its own)."""
+def _organisation_identifier(community: Community) -> dict[str, Any]:
+    """``1`` + FINESS, typed IDNST, the same identifier wherever the CPTS is named. The IG
+    contradicts itself on the type's code system: FrOrganizationAgregateurCPTS fixes fr-core's
+    table 0203, FrPractitionerRoleExerciceAgregateur (``organization.identifier.type``)
+    interopsante's. Both are patterns on a CodeableConcept (a coding must match, others may be
+    there), so the type carries both codings, fr-core's first: each resource meets its profile,
+    and the Organization and the PractitionerRole's organization carry one identical
+    identifier."""
     return {
-        "type": {"coding": [_coding(type_system, "IDNST")]},
+        "type": {
+            "coding": [
+                _coding(FR_CORE_IDENTIFIER_TYPE_SYSTEM, "IDNST"),
+                _coding(IDENTIFIER_TYPE_SYSTEM, "IDNST"),
+            ]
+        },
         "system": FINESS_SYSTEM,
         "value": organisation_identifier(community),
     }
@@ -204,9 +213,7 @@ def practitioner_role_resource(volunteer: Volunteer) -> dict[str, Any]:
         "location": [{"reference": "#location"}],
     }
     if publishable(volunteer.community):
-        resource["organization"] = {
-            "identifier": _organisation_identifier(volunteer.community, IDENTIFIER_TYPE_SYSTEM)
-        }
+        resource["organization"] = {"identifier": _organisation_identifier(volunteer.community)}
     return resource
 
 

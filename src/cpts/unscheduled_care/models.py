@@ -9,9 +9,11 @@ the time received, nothing more (issue 18: « no more personal data than needed 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .enums import Channel, Outcome, SlotKind, SlotStatus, Urgency, Way
@@ -108,6 +110,24 @@ class Slot(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="slot_ends_after_start"),
             models.CheckConstraint(condition=~Q(kinds=[]), name="slot_has_a_kind"),
+            # one person is never booked twice at once: a volunteer's live slots never overlap
+            # (``[start, end)``: a slot may begin when the previous one ends)
+            ExclusionConstraint(
+                name="volunteer_slots_never_overlap",
+                expressions=[
+                    ("volunteer", RangeOperators.EQUAL),
+                    (
+                        models.Func(
+                            F("start"),
+                            F("end"),
+                            function="tstzrange",
+                            output_field=DateTimeRangeField(),
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=~Q(status=SlotStatus.CANCELLED),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -189,12 +209,19 @@ class Appointment(models.Model):
             ),
         ]
 
+    @property
+    def cancellable(self) -> bool:
+        """Booked and not yet begun (``services.cancel_appointment`` decides, this is for the
+        screens)."""
+        return self.status == self.Status.BOOKED and self.slot.start > timezone.now()
+
     def __str__(self) -> str:
         return f"Rendez-vous {self.identifier_value}"
 
 
 class Declaration(models.Model):
-    """An appointment declared to the SAS platform (``POST [SAS_PLATFORM_URL]/Appointment``):
+    """An appointment declared to the SAS platform (``POST [SAS_PLATFORM_URL]/Appointment``, or a
+    cancellation: ``PUT …/Appointment?identifier=…``):
     written in the booking's transaction with its task of the durable queue (``cpts.core.tasks``,
     ordered key ``sas-platform``), and what came of it
     (:mod:`cpts.unscheduled_care.declarations`)."""
@@ -223,6 +250,11 @@ class Declaration(models.Model):
         verbose_name = "déclaration à la plateforme SAS"
         verbose_name_plural = "déclarations à la plateforme SAS"
         ordering = ["pk"]
+
+    @property
+    def is_cancellation(self) -> bool:
+        """A cancellation (``PUT`` with status cancelled), not a booking (``POST``)."""
+        return isinstance(self.resource, dict) and self.resource.get("status") == "cancelled"
 
     def __str__(self) -> str:
         return f"Déclaration {self.pk} ({self.get_status_display()})"

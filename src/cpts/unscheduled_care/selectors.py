@@ -20,17 +20,23 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from cpts.accounts.access import may_read_volunteers, sas_requests_q, scope_of
+from cpts.accounts.access import (
+    may_read_volunteers,
+    sas_declarations_q,
+    sas_requests_q,
+    scope_of,
+)
 from cpts.accounts.models import User
 from cpts.communities.models import Community, Member
 from cpts.territory.models import Commune
 
 from .enums import SlotStatus
 from .fhir import publishable as publishable_to_sas
-from .models import Appointment, Organisation, Request, Slot, Volunteer
+from .models import Appointment, Declaration, Organisation, Request, Slot, Volunteer
 
 #: The code an annex indicator is bound to to take its measured value from the SAS requests
 #: recorded here (``cpts.contracts.measures.fill_sas_values``); no ACI parameter gives this
@@ -404,3 +410,16 @@ def publishable(community: Community) -> bool:
     """Are the community's slots published to the SAS platform (FHIR)? Only with a valid FINESS
     number: the profile identifies the CPTS by it (docs/sas.md). Its screen says so."""
     return publishable_to_sas(community)
+
+
+def declarations_for(user: User) -> QuerySet[Declaration]:
+    """The outbox to the SAS platform as ``user`` may read it (newest first); 403 for a role that
+    may not see it (:func:`cpts.accounts.access.sas_declarations_q`)."""
+    allowed = sas_declarations_q(user)
+    if allowed is None:
+        raise PermissionDenied("Votre rôle ne permet pas de voir les déclarations au SAS.")
+    return (
+        Declaration.objects.filter(allowed)
+        .select_related("task", "appointment__slot__volunteer__community")
+        .order_by("-pk")
+    )

@@ -47,6 +47,11 @@ def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
 
 
+def _constraint(error: IntegrityError) -> str:
+    """The name of the constraint that refused a write (empty when unknown)."""
+    return str(getattr(getattr(error.__cause__, "diag", None), "constraint_name", "") or "")
+
+
 def _aware(moment: dt.datetime, what: str) -> dt.datetime:
     if timezone.is_naive(moment):
         raise RuleError(f"{what} : indiquez l'heure avec son fuseau horaire.")
@@ -126,7 +131,7 @@ def add_slots(
         raise RuleError("Choisissez au moins un type de créneau parmi ceux du SAS.")
     if not volunteer.active:
         raise RuleError("Ce professionnel n'est plus volontaire.")
-    slots = []
+    slots: list[Slot] = []
     for start, end in periods:
         _aware(start, "Début du créneau")
         _aware(end, "Fin du créneau")
@@ -134,9 +139,34 @@ def add_slots(
             raise RuleError(f"Le créneau du {_local(start)} doit finir après son début.")
         if start <= now:
             raise RuleError(f"Le créneau du {_local(start)} est dans le passé.")
+        for other in slots:  # a series that overlaps itself
+            if other.start < end and start < other.end:
+                raise RuleError(
+                    f"Le créneau du {_local(start)} chevauche celui du {_local(other.start)} "
+                    "de la même série."
+                )
         slots.append(Slot(volunteer=volunteer, start=start, end=end, kinds=kinds, created_by=user))
-    with transaction.atomic():
-        return [save_audited(slot, user) for slot in slots]
+    try:
+        with transaction.atomic():
+            # the volunteer's slots are added in turn (the database refuses an overlap anyway)
+            Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+            live = Slot.objects.filter(volunteer=volunteer).exclude(status=SlotStatus.CANCELLED)
+            for slot in slots:
+                taken = live.filter(start__lt=slot.end, end__gt=slot.start).first()
+                if taken is not None:
+                    raise RuleError(
+                        f"Le créneau du {_local(slot.start)} chevauche celui du "
+                        f"{_local(taken.start)} au {timezone.localtime(taken.end):%H:%M} : "
+                        f"{volunteer.member.name} ne peut pas recevoir deux patients à la fois."
+                    )
+            return [save_audited(slot, user) for slot in slots]
+    except IntegrityError as error:
+        if _constraint(error) == "volunteer_slots_never_overlap":
+            raise RuleError(
+                f"Ces créneaux chevauchent ceux que {volunteer.member.name} vient de recevoir : "
+                "rechargez la page."
+            ) from None
+        raise
 
 
 # --- The regulation: requests, bookings, outcomes --------------------------------------------
@@ -240,8 +270,7 @@ def book(
             save_audited(locked, user, update_fields=["status"])
             declare(appointment, now)  # to the SAS platform, with the booking or not at all
     except IntegrityError as error:
-        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")
-        if constraint == "appointment_identifier_once":
+        if _constraint(error) == "appointment_identifier_once":
             raise RuleError("Un rendez-vous porte déjà cet identifiant.") from None
         raise SlotTaken("Ce créneau n'est plus libre : choisissez-en un autre.") from None
     slot.status = SlotStatus.BUSY
@@ -251,19 +280,57 @@ def book(
 def record_outcome(
     user: User, request: Request, outcome: str, now: dt.datetime | None = None
 ) -> Request:
-    """What came of a request: honoured, not honoured, or the patient redirected."""
+    """What came of a request: honoured, not honoured (known once the appointment has begun), or
+    the patient redirected (at any time)."""
     appointment = getattr(request, "appointment", None)
     community: Any = appointment.slot.volunteer.community if appointment else None
     require(user, Action.REGULATE, community)
+    now = now or timezone.now()
     if outcome not in Outcome.values:
         raise RuleError("Choisissez la suite parmi celles proposées.")
-    if outcome != Outcome.REDIRECTED and appointment is None:
-        raise RuleError(
-            "Sans rendez-vous, la seule suite possible est la réorientation du patient."
-        )
+    if outcome != Outcome.REDIRECTED:
+        if appointment is None or appointment.status == Appointment.Status.CANCELLED:
+            raise RuleError(
+                "Sans rendez-vous, la seule suite possible est la réorientation du patient."
+            )
+        if now < appointment.slot.start:
+            raise RuleError(
+                f"Le rendez-vous du {_local(appointment.slot.start)} n'a pas encore eu lieu : "
+                "on ne sait pas encore s'il est honoré."
+            )
     request.outcome = outcome
-    request.outcome_at = now or timezone.now()
+    request.outcome_at = now
     return save_audited(request, user, update_fields=["outcome", "outcome_at"])
+
+
+def cancel_appointment(
+    user: User, appointment: Appointment, now: dt.datetime | None = None
+) -> Appointment:
+    """Cancel a booked appointment before its slot starts: the appointment is cancelled (it no
+    longer counts in the indicator), its slot is free again, and the cancellation is declared to
+    the SAS platform through the outbox, after the booking's declaration (same ordered key)."""
+    community = Slot.objects.get(pk=appointment.slot_id).volunteer.community
+    require(user, Action.REGULATE, community)
+    now = now or timezone.now()
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update().get(pk=appointment.slot_id)
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status != Appointment.Status.BOOKED:
+            raise RuleError("Ce rendez-vous est déjà annulé.")
+        if slot.start <= now:
+            raise RuleError(
+                f"Le rendez-vous du {_local(slot.start)} a commencé ou est passé : il ne peut "
+                "plus être annulé (enregistrez sa suite)."
+            )
+        # cancelled first: the slot's next booking must not meet this one in the unique
+        # constraint of live appointments; the slot stays live (busy to free) for the exclusion
+        locked.status = Appointment.Status.CANCELLED
+        save_audited(locked, user, update_fields=["status"])
+        slot.status = SlotStatus.FREE
+        save_audited(slot, user, update_fields=["status"])
+        declare(locked, now)  # PUT …/Appointment?identifier=… with status cancelled
+    appointment.status = locked.status
+    return locked
 
 
 # --- Browser screens: volunteers, series of slots, retention ---------------------------------

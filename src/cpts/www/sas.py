@@ -204,3 +204,35 @@ def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
             **_deadline_context(item),
         },
     )
+
+
+def cancel_appointment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel the request's appointment before it starts (POST); the slot is free again."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    user = _regulator(request)
+    item = _request_or_404(user, pk)
+    appointment = getattr(item, "appointment", None)
+    if appointment is None:
+        raise Http404("Rendez-vous introuvable")
+    try:
+        services.cancel_appointment(user, appointment)
+    except RuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Rendez-vous annulé : le créneau est de nouveau libre.")
+    return redirect("sas:request", pk=item.pk)
+
+
+def declarations(request: HttpRequest) -> HttpResponse:
+    """The outbox to the SAS platform: each declaration, its status, attempts, last error and the
+    platform's answer (administrators; a regulation: its départements' appointments)."""
+    from cpts.unscheduled_care.declarations import outbox_state
+
+    user = current_user(request)
+    page = Paginator(selectors.declarations_for(user), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sas/declarations.html",
+        {"page_obj": page, "state": outbox_state(), "title": "Déclarations à la plateforme SAS"},
+    )

@@ -10,4 +10,6 @@ urlpatterns = [
     path("demandes/<int:pk>/creneaux/", views.search_slots, name="search_slots"),
     path("demandes/<int:pk>/reserver/", views.book_slot, name="book"),
     path("demandes/<int:pk>/suite/", views.record_outcome, name="outcome"),
+    path("demandes/<int:pk>/annuler/", views.cancel_appointment, name="cancel"),
+    path("declarations/", views.declarations, name="declarations"),
 ]
