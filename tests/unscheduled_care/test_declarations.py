@@ -39,7 +39,7 @@ def _booked(count: int) -> list[Appointment]:
         request = record_request(
             user,
             commune=Commune.objects.get(code="59350"),
-            urgency="same_day",
+            urgency="within_deadline",
             received_at=now - dt.timedelta(minutes=5),
         )
         free = slot(helper, now + dt.timedelta(hours=2 + number))

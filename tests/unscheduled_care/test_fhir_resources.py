@@ -68,7 +68,7 @@ def test_every_resource_parses_as_fhir(geography: None) -> None:
     request = record_request(
         user,
         commune=Commune.objects.get(code="59350"),
-        urgency="same_day",
+        urgency="within_deadline",
         received_at=timezone.now(),
     )
     appointment = book(user, free, request)

@@ -363,7 +363,7 @@ def test_the_declarations_page_shows_the_outbox_to_whom_it_may(
         item = record_request(
             both,
             commune=Commune.objects.get(code=commune),
-            urgency="same_day",
+            urgency="within_deadline",
             received_at=timezone.now() - dt.timedelta(minutes=5),
         )
         book(both, slot(helper, timezone.now() + dt.timedelta(hours=5 + hours)), item)

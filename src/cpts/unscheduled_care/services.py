@@ -30,6 +30,7 @@ from cpts.territory.models import Commune
 from .declarations import declare
 from .enums import Channel, Outcome, SlotKind, SlotStatus, Urgency, Way
 from .models import Appointment, Organisation, Request, Slot, Volunteer
+from .selectors import search_until
 
 #: The identifier system of appointments booked in CPTS Pilote's own screens.
 LOCAL_IDENTIFIER_SYSTEM = "urn:cpts-pilote:appointment"
@@ -244,6 +245,13 @@ def book(
             if not Volunteer.objects.filter(pk=locked.volunteer_id, active=True).exists():
                 raise RuleError(
                     "Ce professionnel n'est plus volontaire : choisissez un autre créneau."
+                )
+            if request.urgency == Urgency.SAME_DAY and locked.start > search_until(
+                request, deadline.due
+            ):
+                raise OutsideDeadline(
+                    f"Le créneau du {_local(locked.start)} est après la journée de la demande "
+                    f"(urgence : dans la journée, reçue le {_local(request.received_at)})."
                 )
             if not deadline.in_time(locked.start):
                 raise OutsideDeadline(
