@@ -8,9 +8,9 @@ cancellation with ``PUT [SAS_PLATFORM_URL]/Appointment?identifier=<system>|<valu
   (:mod:`cpts.core.tasks`, kind :data:`KIND`, ordered key :data:`ORDERED_KEY`) in the booking's
   own transaction: a booking that rolls back declares nothing, one that commits is declared.
 * The worker (``cpts worker``, or ``cpts sas send-outbox`` once) runs :func:`deliver`, in booking
-  order, each once: a 2xx is done; a 4xx other than 408/429 is refused for good (the handler
+  order, each once: a 2xx is done; a 4xx other than 401/403/408/429 is refused for good (the handler
   raises :class:`cpts.core.tasks.PermanentFailure`: the task is refused, counted as failed, the
-  answer kept on the declaration, and the next declarations go on); a 5xx, a 408/429, a
+  answer kept on the declaration, and the next declarations go on); a 5xx, a 401/403/408/429, a
   timeout or a refused connection raises, and the queue retries later (waiting longer each time)
   while the later declarations wait behind it.
 * Without ``SAS_PLATFORM_URL``, declarations stay queued (:func:`outbox_state` says so): the
@@ -45,7 +45,9 @@ ORDERED_KEY = "sas-platform"
 #: Retried for about four days at the queue's longest wait (an hour) before giving up (a
 #: failed head blocks the key: see cpts.core.tasks.retry).
 MAX_ATTEMPTS = 100
-RETRY_STATUSES = {408, 429}
+#: Retried, not refused: a timeout, too many requests, and our own credentials refused (401/403:
+#: a wrong or expired SAS_PLATFORM_TOKEN says nothing about the declaration, which must not be lost).
+RETRY_STATUSES = {401, 403, 408, 429}
 KEPT_BODY = 4000  # characters of the platform's answer kept
 CANCELLED = "cancelled"  # FHIR Appointment.status of a cancellation
 
