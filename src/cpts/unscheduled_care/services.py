@@ -16,9 +16,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.http import Http404
 from django.utils import timezone
 
-from cpts.accounts.access import Action, require
+from cpts.accounts.access import Action, may_read_sas_request, require
 from cpts.accounts.models import User
 from cpts.aci.errors import InvalidInput
 from cpts.aci.sas import ResponseDeadline, response_deadline
@@ -293,6 +294,9 @@ def record_outcome(
     appointment = getattr(request, "appointment", None)
     community: Any = appointment.slot.volunteer.community if appointment else None
     require(user, Action.REGULATE, community)
+    live = community if appointment and appointment.status == Appointment.Status.BOOKED else None
+    if not may_read_sas_request(user, request.departement_id, live):
+        raise Http404("Demande introuvable")  # as the screens answer (a forged call, too)
     now = now or timezone.now()
     if outcome not in Outcome.values:
         raise RuleError("Choisissez la suite parmi celles proposées.")
