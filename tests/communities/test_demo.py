@@ -336,6 +336,17 @@ def check_the_sas_history_gives_figures() -> None:
     assert distribution.total == counted
     assert sum(band.count for band in distribution.bands) == counted
     assert sas_history.add_history(TODAY) == 0
+    # a « dans la journée » request got its appointment that same day (French time)
+    from django.utils import timezone
+
+    same_day = Appointment.objects.filter(
+        identifier_system=sas_history.SYSTEM, request__urgency="same_day"
+    ).select_related("slot", "request")
+    assert same_day.exists()
+    assert all(
+        timezone.localtime(a.slot.start).date() == timezone.localtime(a.request.received_at).date()
+        for a in same_day
+    )
 
 
 def check_the_demo_sas_is_dated_placed_and_counted() -> None:

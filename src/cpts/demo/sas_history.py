@@ -105,7 +105,10 @@ def add_history(today: dt.date) -> int:
                 Request(
                     commune=communes[i % len(communes)],
                     departement_id=communes[i % len(communes)].departement_id,
-                    urgency=Urgency.SAME_DAY if i % 4 == 0 else Urgency.WITHIN_DEADLINE,
+                    # « dans la journée » only when the appointment fell that same day
+                    urgency=Urgency.SAME_DAY
+                    if i % 4 == 0 and start.date() == received.date()
+                    else Urgency.WITHIN_DEADLINE,
                     received_at=received,
                     channel=Channel.BROWSER if i % 3 else Channel.FHIR,
                     recorded_by=author,
