@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+from django.contrib.postgres.aggregates import StringAgg
 from django.db import transaction
 from django.db.models import Count
 
@@ -22,7 +24,13 @@ from cpts.territory.communes import normalise_code as normalise_code
 from cpts.territory.communes import population_of, vintage_on
 from cpts.territory.communes import resolve_codes as resolve_codes
 from cpts.territory.communes import resolve_map as resolve_map
-from cpts.territory.models import Commune, Perimeter, PerimeterItem
+from cpts.territory.models import (
+    Commune,
+    CommunePopulation,
+    Perimeter,
+    PerimeterItem,
+    PopulationVintage,
+)
 
 from .models import Community
 from .signals import perimeter_changed
@@ -186,6 +194,209 @@ def coverage(
     day: dt.date, region: str | None = None, departement: str | None = None
 ) -> dict[str, Any]:
     """Coverage figures on ``day`` for the nation, a region or a département."""
+    return _series([day], region, departement)[0]
+
+
+def coverage_series(
+    start: dt.date, end: dt.date, region: str | None = None, departement: str | None = None
+) -> list[dict[str, Any]]:
+    """The coverage on the first day of each month from ``start`` to ``end`` (both included):
+    each point is what :func:`coverage` gives on that day."""
+    year, month = start.year, start.month
+    if start.day > 1:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    days = []
+    while (day := dt.date(year, month, 1)) <= end:
+        days.append(day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return _series(days, region, departement)
+
+
+# The array path: the leaf units as numpy arrays (built once per process and geography), one
+# population array per vintage, and the perimeter versions with their items read in one query;
+# each day then selects its active versions and counts owners per leaf with ``np.bincount``.
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    listed: (
+        np.ndarray
+    )  # every code a perimeter may list (communes, cities, arrondissements), sorted
+    first: np.ndarray  # listed code -> position of its first leaf in ``expansion``
+    count: (
+        np.ndarray
+    )  # listed code -> how many leaves it stands for (1, or a city's arrondissements)
+    expansion: np.ndarray  # leaf indices, by listed code
+    codes: list[str]  # leaf index -> code
+    commune: np.ndarray  # leaf index -> index of its commune (itself, or its city)
+    communes: int
+    departement: np.ndarray  # leaf index -> département code (object array)
+    region: np.ndarray  # leaf index -> region code (object array)
+
+
+_ARRAYS: dict[int, _Arrays] = {}
+_POPULATIONS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _arrays() -> _Arrays:
+    size = Commune.objects.count()
+    if size not in _ARRAYS:
+        _ARRAYS.clear()
+        _POPULATIONS.clear()
+        rows = list(
+            Commune.objects.order_by("code").values_list(
+                "code", "parent_id", "departement_id", "departement__region_id"
+            )
+        )
+        parents = {parent for _, parent, _, _ in rows if parent}
+        leaves = [row for row in rows if row[0] not in parents]
+        position = {row[0]: i for i, row in enumerate(leaves)}
+        commune_codes = sorted({parent or code for code, parent, _, _ in leaves})
+        commune_index = {code: i for i, code in enumerate(commune_codes)}
+        children: dict[str, list[int]] = {}
+        for code, parent, _, _ in leaves:
+            if parent:
+                children.setdefault(parent, []).append(position[code])
+        expansion = [children.get(code, [position.get(code, -1)]) for code, *_ in rows]
+        count = np.array([len(leaf) for leaf in expansion], dtype=np.int64)
+        _ARRAYS[size] = _Arrays(
+            listed=np.array([row[0] for row in rows]),
+            first=np.cumsum(count) - count,
+            count=count,
+            expansion=np.array([i for leaf in expansion for i in leaf], dtype=np.int64),
+            codes=[row[0] for row in leaves],
+            commune=np.array(
+                [commune_index[parent or code] for code, parent, _, _ in leaves], dtype=np.int64
+            ),
+            communes=len(commune_codes),
+            departement=np.array([row[2] for row in leaves], dtype=object),
+            region=np.array([row[3] for row in leaves], dtype=object),
+        )
+    return _ARRAYS[size]
+
+
+def _population_array(arrays: _Arrays, year: int) -> np.ndarray:
+    key = (year, len(arrays.codes))
+    if key not in _POPULATIONS:
+        populations = dict(
+            CommunePopulation.objects.filter(vintage_id=year).values_list(
+                "commune_id", "population"
+            )
+        )
+        _POPULATIONS[key] = np.array(
+            [populations.get(code, 0) for code in arrays.codes], dtype=np.int64
+        )
+    return _POPULATIONS[key]
+
+
+def _vintage_year(day: dt.date, vintages: list[tuple[int, dt.date]]) -> int | None:
+    """:func:`vintage_on`, on the vintages read once (``(year, in_force_from)``, oldest first)."""
+    chosen = None
+    for year, in_force_from in vintages:
+        if in_force_from <= day:
+            chosen = year
+    if chosen is None and vintages:
+        chosen = vintages[0][0]
+    return chosen
+
+
+def _series(
+    days: list[dt.date], region: str | None, departement: str | None
+) -> list[dict[str, Any]]:
+    if not days:
+        return []
+    arrays = _arrays()
+    size = len(arrays.codes)
+    vintages = list(
+        PopulationVintage.objects.order_by("in_force_from").values_list("year", "in_force_from")
+    )
+    scope = np.ones(size, dtype=bool)
+    if region is not None:
+        scope &= arrays.region == region
+    if departement is not None:
+        scope &= arrays.departement == departement
+    communes = int(np.unique(arrays.commune[scope]).size)
+    # every version active on one of the days, with its items, in one query (codes joined)
+    versions = list(
+        Perimeter.objects.filter(valid_from__lte=max(days))
+        .exclude(valid_to__lte=min(days))
+        .annotate(codes=StringAgg("items__commune_id", delimiter=","))
+        .filter(codes__isnull=False)
+        .order_by()
+        .values_list("community_id", "valid_from", "valid_to", "codes")
+    )
+    # communities as dense indices; per version, its dates as ordinals
+    _, community = np.unique(
+        np.array([v[0] for v in versions], dtype=np.int64), return_inverse=True
+    )
+    community = community.astype(np.int64)
+    communities_count = int(community.max()) + 1 if versions else 0
+    since = np.array([v[1].toordinal() for v in versions], dtype=np.int64)
+    until = np.array([v[2].toordinal() if v[2] else 10**9 for v in versions], dtype=np.int64)
+    # items: listed code -> its leaves (a city stands for its arrondissements), by version
+    listed = [v[3].split(",") for v in versions]
+    flat = np.array([c for codes in listed for c in codes], dtype=arrays.listed.dtype)
+    codes = np.searchsorted(arrays.listed, flat)
+    items = np.repeat(np.arange(len(versions), dtype=np.int64), [len(c) for c in listed])
+    lengths = arrays.count[codes]
+    offsets = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(lengths) - lengths, lengths
+    )
+    leaf = arrays.expansion[np.repeat(arrays.first[codes], lengths) + offsets]
+    version = np.repeat(items, lengths)
+    # a commune listed whole and one of its arrondissements listed too: one claim
+    keys = np.unique(version * size + leaf)
+    version, leaf = keys // size, keys % size
+    result = []
+    for day in days:
+        year = _vintage_year(day, vintages)
+        population = (
+            _population_array(arrays, year) if year is not None else np.zeros(size, np.int64)
+        )
+        active = (since <= day.toordinal()) & (until > day.toordinal())
+        selected = active[version]
+        owners_of = community[version[selected]]
+        leaves = leaf[selected]
+        if np.unique(community[active]).size < np.count_nonzero(active):
+            # two versions of one community on the same day (the database forbids it): one claim
+            pairs = np.unique(owners_of * size + leaves)
+            owners_of, leaves = pairs // size, pairs % size
+        owners = np.bincount(leaves, minlength=size)
+        covered_leaves = (owners > 0) & scope
+        total = int(population[scope].sum())
+        covered = int(population[covered_leaves].sum())
+        in_scope = scope[leaves]
+        touched = np.zeros(arrays.communes, dtype=bool)
+        touched[arrays.commune[covered_leaves]] = True
+        covered_communes = int(np.count_nonzero(touched))
+        share = (
+            (Decimal(covered) / Decimal(total)).quantize(Decimal("0.0001")) if total else Decimal(0)
+        )
+        result.append(
+            {
+                "date": day.isoformat(),
+                "region": region,
+                "departement": departement,
+                "population_vintage": year,
+                "communes": communes,
+                "population": total,
+                "communities": int(
+                    np.count_nonzero(np.bincount(owners_of[in_scope], minlength=communities_count))
+                ),
+                "covered_population": covered,
+                "covered_share": float(share),
+                "uncovered_communes": communes - covered_communes,
+                "overlaps": int(np.count_nonzero(owners[scope] > 1)),
+            }
+        )
+    return result
+
+
+def _coverage_reference(
+    day: dt.date, region: str | None = None, departement: str | None = None
+) -> dict[str, Any]:
+    """Coverage on ``day``, leaf by leaf in Python: the reference :func:`coverage` and
+    :func:`coverage_series` are checked against (tests and benchmark)."""
     index = _index(day)
     claims = _claims(day, index)
     communes: set[str] = set()
