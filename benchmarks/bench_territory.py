@@ -7,7 +7,11 @@ whose perimeters cover most of France, with some overlaps. Measured, median of s
 * the national coverage computation (``perimeters.coverage``: the reference geography indexed
   once per process, then one query of the perimeters valid on the day);
 * the coverage by département (the map and its table);
-* the perimeter page of the largest community, rendered through Django's test client.
+* the perimeter page of the largest community, rendered through Django's test client;
+* the national coverage month by month from January 2019 (85 points; perimeters start between
+  2019 and 2025, some replaced by a larger version): ``perimeters.coverage_series`` against the
+  naive loop (``python_coverage`` for each month) and the previous per-day code
+  (``perimeters._coverage_reference`` for each month), every point of the 85 timed.
 
 Baseline, side by side: the same national coverage computed in Python from the rows (the
 straightforward way: load every perimeter item and population, expand, count).
@@ -50,9 +54,13 @@ def populate(communities: int, seed: int = 2026) -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     load_reference_data()
-    if Community.objects.filter(name__startswith="Bench ").count() == communities:
+    if (
+        Community.objects.filter(name__startswith="Bench ").count() == communities
+        and Perimeter.objects.filter(valid_to__isnull=False).exists()
+    ):
         return
     rng = random.Random(seed)
+    dates = random.Random(seed + 1)  # its own draws: the perimeters of 2026 stay the same
     with transaction.atomic():
         Perimeter.objects.all().delete()
         Community.objects.filter(name__startswith="Bench ").delete()
@@ -65,6 +73,10 @@ def populate(communities: int, seed: int = 2026) -> None:
         per_departement = max(1, communities // len(departements))
         created = 0
         day = dt.date(2025, 1, 1)
+
+        def month(index: int) -> dt.date:  # the first day of the index-th month from 2019-01
+            return dt.date(2019 + index // 12, index % 12 + 1, 1)
+
         items = []
         for departement in departements:
             codes = sorted(by_departement[departement])
@@ -80,7 +92,20 @@ def populate(communities: int, seed: int = 2026) -> None:
                 community = Community.objects.create(
                     name=f"Bench {departement}-{index}", departement_id=departement, population=0
                 )
-                perimeter = Perimeter.objects.create(community=community, valid_from=day)
+                # history for the monthly series: a start between 2019 and 2024, and for two
+                # communities in five a first, smaller version replaced some months later
+                start = month(dates.randrange(0, 72))
+                if dates.random() < 0.4:
+                    end = month(dates.randrange((start.year - 2019) * 12 + start.month, 73))
+                    first = Perimeter.objects.create(
+                        community=community, valid_from=start, valid_to=end
+                    )
+                    items += [
+                        PerimeterItem(perimeter=first, commune_id=code)
+                        for code in part[: max(1, len(part) // 2)]
+                    ]
+                    start = end
+                perimeter = Perimeter.objects.create(community=community, valid_from=start)
                 items += [PerimeterItem(perimeter=perimeter, commune_id=code) for code in part]
                 created += 1
         while created < communities:  # top up with city-wide communities
@@ -108,8 +133,8 @@ def python_coverage(day: dt.date) -> dict[str, Any]:
     ):
         children[parent].append(code)
     claims: dict[str, set[int]] = defaultdict(set)
-    rows = PerimeterItem.objects.filter(
-        perimeter__valid_from__lte=day, perimeter__valid_to__isnull=True
+    rows = PerimeterItem.objects.filter(perimeter__valid_from__lte=day).exclude(
+        perimeter__valid_to__lte=day
     )
     for community, code in rows.values_list("perimeter__community_id", "commune_id"):
         for leaf in children.get(code, [code]):
@@ -163,6 +188,18 @@ def main() -> None:
         baseline["overlaps"],
     ), (national, baseline)
 
+    # the monthly series, 85 points from January 2019: the three ways agree on every point
+    months = [dt.date(2019 + i // 12, i % 12 + 1, 1) for i in range(85)]
+    series = perimeters.coverage_series(months[0], months[-1])
+    assert series == [perimeters._coverage_reference(day) for day in months]
+    for point, day in zip(series, months, strict=True):
+        naive = python_coverage(day)
+        assert (point["population"], point["covered_population"], point["overlaps"]) == (
+            naive["population"],
+            naive["covered_population"],
+            naive["overlaps"],
+        ), (point, naive)
+
     user, _ = User.objects.get_or_create(
         username="bench-national", defaults={"role": Role.NATIONAL}
     )
@@ -179,6 +216,13 @@ def main() -> None:
     by_departement_ms = median_ms(lambda: perimeters.coverage_by_departement(day), args.runs)
     page_ms = median_ms(lambda: client.get(url), args.runs)
     baseline_ms = median_ms(lambda: python_coverage(day), args.runs)
+    reference_ms = median_ms(lambda: perimeters._coverage_reference(day), args.runs)
+    series_ms = median_ms(lambda: perimeters.coverage_series(months[0], months[-1]), args.runs)
+    loop_runs = max(1, args.runs // 3)  # the loops take seconds: fewer runs, all 85 points each
+    naive_series_ms = median_ms(lambda: [python_coverage(d) for d in months], loop_runs)
+    reference_series_ms = median_ms(
+        lambda: [perimeters._coverage_reference(d) for d in months], loop_runs
+    )
     report = {
         "date": dt.datetime.now(tz=dt.UTC).strftime("%Y-%m-%d"),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, CPython {platform.python_version()}, PostgreSQL",
@@ -193,7 +237,20 @@ def main() -> None:
         "perimeter_page_ms": page_ms,
         "baseline_python_coverage_ms": baseline_ms,
         "ratio_baseline_over_engine": round(baseline_ms[0] / coverage_ms[0], 1),
+        "previous_per_day_coverage_ms": reference_ms,
         "target_ms": 200,
+        "series_points": len(months),
+        "series_covered_share_first_last": [
+            series[0]["covered_share"],
+            series[-1]["covered_share"],
+        ],
+        "series_ms": series_ms,
+        "series_naive_loop_ms": naive_series_ms,
+        "series_previous_per_day_loop_ms": reference_series_ms,
+        "series_loop_runs": loop_runs,
+        "ratio_naive_loop_over_series": round(naive_series_ms[0] / series_ms[0], 1),
+        "ratio_per_day_loop_over_series": round(reference_series_ms[0] / series_ms[0], 1),
+        "series_target_ms": 300,
     }
     print(json.dumps(report, indent=2))
 
