@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cpts.accounts.models import Role, User
 from cpts.aci import default_tree
+from cpts.aci.sas import response_deadline
 from cpts.communities.models import Community, Member
 from cpts.communities.perimeters import current_perimeter
 from cpts.contracts import engine, measures
@@ -27,7 +28,7 @@ from cpts.unscheduled_care.enums import Channel, Outcome, SlotKind, SlotStatus, 
 from cpts.unscheduled_care.models import Appointment, Request, Slot, Volunteer
 
 SYSTEM = "urn:cpts-pilote:demo-history"
-#: Delays from request to appointment, in minutes, taken in turn (all within 24 h or 48 h).
+#: Delays from request to appointment, in minutes, taken in turn (capped by the deadline in force).
 DELAYS = (90, 150, 300, 420, 600, 900, 1200, 1500, 1800, 2400, 2700)
 HOURS = (8, 9, 10, 11, 14, 15, 16, 17, 18, 20)
 VOLUNTEERS = 4
@@ -90,9 +91,10 @@ def add_history(today: dt.date) -> int:
         day = facts.start
         while day < min(facts.end, today):
             received = dt.datetime.combine(day, dt.time(HOURS[index % len(HOURS)], 15), zone)
-            delay = DELAYS[index % len(DELAYS)]
-            if received.date() < dt.date(2022, 4, 1):
-                delay = min(delay, 1200)  # 24 h before avenant 2
+            # at least four hours short of the deadline in force that day (24 h before avenant 2,
+            # 48 h after: cpts.aci.sas), so that moving it into the daytime never passes it
+            limit = response_deadline(received).hours * 60 - 240
+            delay = min(DELAYS[index % len(DELAYS)], limit)
             start = _daytime(received, received + dt.timedelta(minutes=delay))
             if start.date() < today:
                 plan.append((received, start, index))
