@@ -16,6 +16,11 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+def moment_fr(moment: dt.datetime) -> str:
+    """A moment as French users read it, in French time: « 02/06/2026 à 09:10 »."""
+    return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
+
+
 def check_day(day: dt.date, what: str, first: dt.date | None = None) -> None:
     """A date of the lifecycle lies between the agreement's entry into force (or ``first``) and
     today; anything else is refused with a French message naming it."""

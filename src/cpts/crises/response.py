@@ -16,7 +16,7 @@ from cpts.accounts.models import User
 from cpts.communities.models import Community, Member
 from cpts.core import tasks
 from cpts.core.audit import bulk_create_audited, save_audited
-from cpts.core.dates import today
+from cpts.core.dates import moment_fr, today
 from cpts.core.errors import RuleError
 
 from . import mailing
@@ -72,7 +72,7 @@ def activate(crisis: HealthCrisis, community: Community, user: User) -> CrisisAc
 def _already(activation: CrisisActivation) -> str:
     return (
         "Le plan de crise est déjà activé pour cette crise (depuis le "
-        f"{timezone.localtime(activation.activated_at):%d/%m/%Y à %H:%M})."
+        f"{moment_fr(activation.activated_at)})."
     )
 
 

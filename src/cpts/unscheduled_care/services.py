@@ -25,6 +25,7 @@ from cpts.aci.errors import InvalidInput
 from cpts.aci.sas import ResponseDeadline, response_deadline
 from cpts.communities.models import Community, Member
 from cpts.core.audit import save_audited
+from cpts.core.dates import moment_fr
 from cpts.core.errors import RuleError
 from cpts.territory.models import Commune
 
@@ -43,10 +44,6 @@ class SlotTaken(RuleError):
 
 class OutsideDeadline(RuleError):
     """The slot starts after the deadline in force for the request (or before it was received)."""
-
-
-def _local(moment: dt.datetime) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
 
 
 def _constraint(error: IntegrityError) -> str:
@@ -138,13 +135,13 @@ def add_slots(
         _aware(start, "Début du créneau")
         _aware(end, "Fin du créneau")
         if end <= start:
-            raise RuleError(f"Le créneau du {_local(start)} doit finir après son début.")
+            raise RuleError(f"Le créneau du {moment_fr(start)} doit finir après son début.")
         if start <= now:
-            raise RuleError(f"Le créneau du {_local(start)} est dans le passé.")
+            raise RuleError(f"Le créneau du {moment_fr(start)} est dans le passé.")
         for other in slots:  # a series that overlaps itself
             if other.start < end and start < other.end:
                 raise RuleError(
-                    f"Le créneau du {_local(start)} chevauche celui du {_local(other.start)} "
+                    f"Le créneau du {moment_fr(start)} chevauche celui du {moment_fr(other.start)} "
                     "de la même série."
                 )
         slots.append(Slot(volunteer=volunteer, start=start, end=end, kinds=kinds, created_by=user))
@@ -157,8 +154,8 @@ def add_slots(
                 taken = live.filter(start__lt=slot.end, end__gt=slot.start).first()
                 if taken is not None:
                     raise RuleError(
-                        f"Le créneau du {_local(slot.start)} chevauche celui du "
-                        f"{_local(taken.start)} au {timezone.localtime(taken.end):%H:%M} : "
+                        f"Le créneau du {moment_fr(slot.start)} chevauche celui du "
+                        f"{moment_fr(taken.start)} au {timezone.localtime(taken.end):%H:%M} : "
                         f"{volunteer.member.name} ne peut pas recevoir deux patients à la fois."
                     )
             return [save_audited(slot, user) for slot in slots]
@@ -241,7 +238,9 @@ def book(
             if locked.status != SlotStatus.FREE:
                 raise SlotTaken("Ce créneau n'est plus libre : choisissez-en un autre.")
             if locked.start <= now:
-                raise RuleError(f"Le créneau du {_local(locked.start)} est déjà passé ou commencé.")
+                raise RuleError(
+                    f"Le créneau du {moment_fr(locked.start)} est déjà passé ou commencé."
+                )
             # a withdrawn volunteer's slots are offered to no one (a forged id must not book one)
             if not Volunteer.objects.filter(pk=locked.volunteer_id, active=True).exists():
                 raise RuleError(
@@ -251,14 +250,14 @@ def book(
                 request, deadline.due
             ):
                 raise OutsideDeadline(
-                    f"Le créneau du {_local(locked.start)} est après la journée de la demande "
-                    f"(urgence : dans la journée, reçue le {_local(request.received_at)})."
+                    f"Le créneau du {moment_fr(locked.start)} est après la journée de la demande "
+                    f"(urgence : dans la journée, reçue le {moment_fr(request.received_at)})."
                 )
             if not deadline.in_time(locked.start):
                 raise OutsideDeadline(
-                    f"Le créneau du {_local(locked.start)} est hors du délai de prise en charge : "
-                    f"{deadline.hours} heures après la demande reçue le {_local(request.received_at)}, "
-                    f"soit au plus tard le {_local(deadline.due)}."
+                    f"Le créneau du {moment_fr(locked.start)} est hors du délai de prise en charge : "
+                    f"{deadline.hours} heures après la demande reçue le {moment_fr(request.received_at)}, "
+                    f"soit au plus tard le {moment_fr(deadline.due)}."
                 )
             if Appointment.objects.filter(request=request).exists():
                 raise RuleError("Cette demande a déjà un rendez-vous.")
@@ -307,7 +306,7 @@ def record_outcome(
             )
         if now < appointment.slot.start:
             raise RuleError(
-                f"Le rendez-vous du {_local(appointment.slot.start)} n'a pas encore eu lieu : "
+                f"Le rendez-vous du {moment_fr(appointment.slot.start)} n'a pas encore eu lieu : "
                 "on ne sait pas encore s'il est honoré."
             )
     request.outcome = outcome
@@ -331,7 +330,7 @@ def cancel_appointment(
             raise RuleError("Ce rendez-vous est déjà annulé.")
         if slot.start <= now:
             raise RuleError(
-                f"Le rendez-vous du {_local(slot.start)} a commencé ou est passé : il ne peut "
+                f"Le rendez-vous du {moment_fr(slot.start)} a commencé ou est passé : il ne peut "
                 "plus être annulé (enregistrez sa suite)."
             )
         # cancelled first: the slot's next booking must not meet this one in the unique

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cpts.accounts.access import Action, current_user, require, scope_of
 from cpts.accounts.models import Role
+from cpts.core.dates import moment_fr
 from cpts.core.errors import RuleError
 from cpts.unscheduled_care import selectors, services
 from cpts.unscheduled_care.enums import Urgency
@@ -173,8 +174,7 @@ def book_slot(request: HttpRequest, pk: int) -> HttpResponse:
         return search_slots(request, pk, str(error))
     messages.success(
         request,
-        f"Rendez-vous réservé le {timezone.localtime(slot.start):%d/%m/%Y à %H:%M} "
-        f"avec {slot.volunteer.member.name}.",
+        f"Rendez-vous réservé le {moment_fr(slot.start)} avec {slot.volunteer.member.name}.",
     )
     return redirect("sas:request", pk=item.pk)
 
