@@ -188,7 +188,7 @@ def test_the_error_hook_sees_each_failure_and_the_final_one() -> None:
     seen: list[tuple[int, bool]] = []
 
     @tasks.register(
-        "test.hooked", on_error=lambda t, error, gave_up: seen.append((t.attempts, gave_up))
+        "test.hooked", on_error=lambda t, error, gave_up, exc: seen.append((t.attempts, gave_up))
     )
     def hooked(payload: dict[str, Any]) -> None:
         raise OSError("smtp down")
@@ -261,7 +261,7 @@ def test_cpts_worker_once_runs_what_is_due_and_prints_a_french_summary() -> None
 
 @pytest.mark.django_db
 def test_a_failing_error_hook_does_not_undo_the_attempt() -> None:
-    def broken_hook(task: Task, error: str, gave_up: bool) -> None:
+    def broken_hook(task: Task, error: str, gave_up: bool, exc: BaseException | None) -> None:
         raise RuntimeError("hook bug")
 
     @tasks.register("test.broken_hook", on_error=broken_hook)
@@ -281,7 +281,7 @@ def test_a_permanent_failure_is_refused_at_once_counted_failed_and_does_not_bloc
 
     @tasks.register(
         "test.refused",
-        on_error=lambda t, error, gave_up: seen.append((t.attempts, gave_up, error)),
+        on_error=lambda t, error, gave_up, exc: seen.append((t.attempts, gave_up, error)),
     )
     def refused(payload: dict[str, Any]) -> None:
         Task.objects.create(kind="should.be.rolled.back")

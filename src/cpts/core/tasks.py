@@ -51,8 +51,10 @@ class PermanentFailure(Exception):
 
 
 Handler = Callable[[dict[str, Any]], None]
-#: Called in the worker's transaction after a failed attempt: (task, error text, gave up).
-ErrorHook = Callable[[Task, str, bool], None]
+#: Called in the worker's transaction after a failed attempt: (task, error text, gave up, the
+#: exception the handler raised — None when no handler is registered), so that a handler's own
+#: exceptions can carry what the hook records, instead of the hook reading it back from the text.
+ErrorHook = Callable[[Task, str, bool, BaseException | None], None]
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ _REGISTRY: dict[str, Registered] = {}
 
 def register(kind: str, *, on_error: ErrorHook | None = None) -> Callable[[Handler], Handler]:
     """Decorator: ``handler(payload)`` runs the tasks of ``kind``. ``on_error(task, error,
-    gave_up)`` runs after each failed attempt, in the same transaction (e.g. to write a delivery
+    gave_up, exception)`` runs after each failed attempt, in the same transaction (e.g. to write a delivery
     status that the handler's rolled back writes could not keep)."""
 
     def decorate(handler: Handler) -> Handler:
@@ -153,6 +155,7 @@ def _run_one(task: Task, now: dt.datetime) -> str:
     task.save(update_fields=["status"])
     registered = _REGISTRY.get(task.kind)
     error = ""
+    raised: BaseException | None = None
     permanent = False
     try:
         if registered is None:
@@ -161,10 +164,11 @@ def _run_one(task: Task, now: dt.datetime) -> str:
         with transaction.atomic():  # the handler's writes are undone if it fails
             registered.handler(task.payload)
     except PermanentFailure as exc:
-        permanent = True
+        permanent, raised = True, exc
         error = f"{type(exc).__name__}: {exc}"
         logger.warning("task %s (%s) refused for good: %s", task.pk, task.kind, error)
     except Exception as exc:
+        raised = exc if registered is not None else None
         error = f"{type(exc).__name__}: {exc}"
         logger.warning("task %s (%s) failed: %s", task.pk, task.kind, error)
         logger.debug("%s", traceback.format_exc())
@@ -188,7 +192,7 @@ def _run_one(task: Task, now: dt.datetime) -> str:
         try:
             with transaction.atomic():
                 gave_up = task.status in (TaskStatus.FAILED, TaskStatus.REFUSED)
-                registered.on_error(task, error, gave_up)
+                registered.on_error(task, error, gave_up, raised)
         except Exception:  # the attempt is recorded even if the hook fails
             logger.exception("error hook of task %s (%s) failed", task.pk, task.kind)
     return task.status

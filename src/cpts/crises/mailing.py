@@ -137,7 +137,9 @@ def send_delivery(payload: dict[str, Any]) -> None:
     delivery.save(update_fields=["status", "attempts", "sent_at", "last_error"])
 
 
-def delivery_failed(task: Task, error: str, gave_up: bool) -> None:
+def delivery_failed(
+    task: Task, error: str, gave_up: bool, exception: BaseException | None = None
+) -> None:
     """After a failed attempt: the delivery shows it (failed for good after the last one)."""
     from .models import DeliveryStatus, MessageDelivery
 

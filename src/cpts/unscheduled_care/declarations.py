@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -90,7 +89,20 @@ class Answer:
 
 
 class PlatformUnavailable(Exception):
-    """No answer, or an answer to try again later: the queue retries the task."""
+    """No answer, or an answer to try again later: the queue retries the task. ``status``: the
+    platform's HTTP status (None: no answer); ``body``: its answer, or the error."""
+
+    def __init__(self, message: str, status: int | None = None, body: str = "") -> None:
+        super().__init__(message)
+        self.status, self.body = status, body
+
+
+class PlatformRefused(tasks.PermanentFailure):
+    """The platform refused the declaration for good: its HTTP status and answer, kept."""
+
+    def __init__(self, message: str, status: int | None, body: str) -> None:
+        super().__init__(message)
+        self.status, self.body = status, body
 
 
 def target(resource: dict[str, Any]) -> tuple[str, str]:
@@ -147,9 +159,11 @@ def deliver(payload: dict[str, object]) -> None:
     if answer.refused:
         # failed for good: the queue records the task refused (counted as failed, the next
         # declarations go on) and _on_error keeps the answer on the declaration
-        raise tasks.PermanentFailure(f"{status} — {answer.body}"[:KEPT_BODY])
+        raise PlatformRefused(f"{status} — {answer.body}"[:KEPT_BODY], answer.status, answer.body)
     if not answer.done:
-        raise PlatformUnavailable(f"{status} — {answer.body}"[:KEPT_BODY])
+        raise PlatformUnavailable(
+            f"{status} — {answer.body}"[:KEPT_BODY], answer.status, answer.body
+        )
     declaration.attempts += 1
     declaration.last_attempt_at = now
     declaration.response_status = answer.status
@@ -159,16 +173,18 @@ def deliver(payload: dict[str, object]) -> None:
     declaration.save()
 
 
-def _on_error(task: Task, error: str, gave_up: bool) -> None:
-    """After a failed attempt (the handler's writes rolled back): what the declaration shows."""
-    found = re.search(r"HTTP (\d{3})", error)
-    refused = error.startswith(f"{tasks.PermanentFailure.__name__}: ")
+def _on_error(
+    task: Task, error: str, gave_up: bool, exception: BaseException | None = None
+) -> None:
+    """After a failed attempt (the handler's writes rolled back): what the declaration shows,
+    from the exception the handler raised (the platform's status and answer, when it answered)."""
+    refused = exception if isinstance(exception, PlatformRefused) else None
     Declaration.objects.filter(pk=task.payload.get("declaration")).update(
         attempts=task.attempts,
         last_attempt_at=timezone.now(),
-        response_status=int(found[1]) if found else None,
+        response_status=getattr(exception, "status", None),
         # a refusal keeps the platform's answer as it came; anything else, the error
-        response_body=(error.split(" — ", 1)[-1] if refused else error)[:KEPT_BODY],
+        response_body=(refused.body if refused else error)[:KEPT_BODY],
         status=Declaration.Status.FAILED if gave_up else Declaration.Status.QUEUED,
     )
 
