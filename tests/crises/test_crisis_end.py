@@ -109,3 +109,17 @@ def test_the_screens(people: dict[str, Any], crisis: HealthCrisis, client: Clien
     ).content.decode()
     assert "Activer le plan de crise</button>" not in other
     assert "non activé" in other
+
+
+def test_a_second_end_from_a_stale_page_is_refused_not_written_over(
+    people: dict[str, Any], crisis: HealthCrisis
+) -> None:
+    """Two ARS users opened the crisis before either ended it: the second end reads the crisis
+    again under its lock and is refused, so the first date stays and one change is audited."""
+    stale = HealthCrisis.objects.get(pk=crisis.pk)  # loaded before the first end
+    end_crisis(people["ars"], crisis, DECLARED)
+    with pytest.raises(RuleError, match="déjà close"):
+        end_crisis(people["ars"], stale, dt.date(2025, 3, 1))
+    assert HealthCrisis.objects.get(pk=crisis.pk).ended_on == DECLARED
+    ends = HealthCrisis.history.filter(id=crisis.pk, history_type="~")
+    assert [row.ended_on for row in ends] == [DECLARED]

@@ -77,6 +77,13 @@ def end_crisis(user: User, crisis: HealthCrisis, ended_on: dt.date) -> HealthCri
     allowed = writable_region_ids(user)
     if allowed is not None and crisis.region_id not in allowed:
         raise Http404("Crise introuvable")
+    with transaction.atomic():
+        # read again under the row's lock: two ARS users ending it at once, one wins, once
+        crisis = HealthCrisis.objects.select_for_update().get(pk=crisis.pk)
+        return _end(user, crisis, ended_on)
+
+
+def _end(user: User, crisis: HealthCrisis, ended_on: dt.date) -> HealthCrisis:
     if crisis.ended_on is not None:
         raise RuleError(f"La crise est déjà close (fin le {crisis.ended_on:%d/%m/%Y}).")
     if not crisis.declared_on <= ended_on <= today():
