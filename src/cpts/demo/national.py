@@ -228,11 +228,6 @@ def check_empty() -> None:
             "une base sans CPTS. Relancez avec --reset pour tout effacer (sauf le territoire de "
             "référence), ou utilisez une autre base."
         )
-    if not Epci.objects.exists():
-        raise NationalError(
-            "Le territoire de référence n'est pas chargé : lancez d'abord "
-            "« python manage.py load_territory »."
-        )
 
 
 # --- The plan: which EPCIs, which stages, which dates ----------------------------------------
@@ -291,6 +286,11 @@ def _day_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
 
 def plan(count: int, seed: int, today: dt.date) -> list[_Plan]:
     rng = random.Random(seed)
+    if not Epci.objects.exists():
+        raise NationalError(
+            "Le territoire de référence n'est pas chargé : lancez d'abord "
+            "« python manage.py load_territory »."
+        )
     epcis = _epcis()
     regions = dict(Departement.objects.values_list("code", "region_id"))
     usable = len(epcis) * 9 // 10  # white zones stay: a tenth of the EPCIs at least
@@ -892,10 +892,10 @@ def seed_national(
     progress = progress or _Silent()
     if wipe:
         reset()
+    plans = plan(count, seed, today)  # a count out of range is refused first
     check_empty()
     rng = random.Random(seed)
     summary = Summary()
-    plans = plan(count, seed, today)
     officers = _officers(summary)
     communities = _communities(plans, officers, rng, today, progress, summary)
     summary.communities = len(communities)
