@@ -57,8 +57,11 @@ def main() -> None:
         slowest = max(queries.captured_queries, key=lambda q: float(q["time"]), default=None)
         print(
             f"{response.status_code} {elapsed:7.1f} ms {len(queries):4d} requêtes  {path}"
-            + (f"\n      la plus lente {float(slowest['time']) * 1000:.1f} ms : {slowest['sql'][:300]}"
-               if slowest else "")
+            + (
+                f"\n      la plus lente {float(slowest['time']) * 1000:.1f} ms : {slowest['sql'][:300]}"
+                if slowest
+                else ""
+            )
         )
 
 

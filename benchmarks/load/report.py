@@ -42,7 +42,9 @@ def main(argv: list[str]) -> int:
     else:
         widths = [max(len(str(line[i])) for line in [header, *lines]) for i in range(len(header))]
         for line in [header, *lines]:
-            print("  ".join(str(cell).rjust(width) for cell, width in zip(line, widths, strict=True)))
+            print(
+                "  ".join(str(cell).rjust(width) for cell, width in zip(line, widths, strict=True))
+            )
     slow = [row["Name"] for row in endpoints if float(row["95%"] or 0) > TARGET_P95_MS]
     errors = sum(int(row["Failure Count"]) for row in endpoints)
     print(
