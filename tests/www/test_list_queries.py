@@ -74,3 +74,20 @@ def test_the_territory_overview_reads_the_perimeters_once(
     assert response.status_code == 200
     reads = [q for q in queries.captured_queries if 'FROM "territory_perimeteritem"' in q["sql"]]
     assert len(reads) == 1  # coverage by département, overlaps and white zones share it
+
+
+def _reads_of(table: str, client: Client, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    return sum(f'FROM "{table}"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_dashboard_and_a_contract_page_read_the_contract_years_once(
+    contracted: dict[str, Any], client: Client
+) -> None:
+    # signed on 15 January 2023: four years begun, the first recorded at the signature
+    client.force_login(contracted["national"])
+    nord = contracted["nord"].pk
+    assert _reads_of("contracts_contractyear", client, f"/communautes/{nord}/") == 1
+    assert _reads_of("contracts_contractyear", client, f"/communautes/{nord}/contrat/") == 1
