@@ -3,6 +3,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -77,5 +78,9 @@ class Command(BaseCommand):
                 )
             except NationalError as error:
                 raise CommandError(str(error)) from None
+        # Fresh statistics for the planner: after a bulk load of this size, the estimates of
+        # the tables it filled are off by a factor of ten until autovacuum comes round.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         for line in _lines(summary, time.monotonic() - began):
             self.stdout.write(line)
