@@ -205,3 +205,10 @@ def test_demo_runs() -> None:
     code, out, _ = run("demo")
     assert code == 0
     assert "simulation guidée" in out
+
+
+def test_demo_is_a_group_with_the_national_demo() -> None:
+    code, out, _ = run("demo", "national", "--help")
+    assert code == 0
+    assert "--communities" in out
+    assert "--reset" in out

@@ -8,6 +8,7 @@ from . import (
     aci,
     api,
     claims,
+    demo,
     indicators,
     indicators_fill,
     lifecycle,
@@ -32,6 +33,7 @@ tokens.register(app)
 worker.register(app)
 api.register(app)
 sas.register(app)
+demo.register(app)  # cpts demo, cpts demo national
 indicators_fill.register(indicators.indicators_app)  # cpts indicators fill
 indicators.register(app)
 

@@ -500,4 +500,3 @@ def register(app: typer.Typer) -> None:
     app.command("deadlines")(friendly_errors(deadlines))
     app.command("accelerator")(friendly_errors(accelerator_command))
     app.command("rules")(friendly_errors(rules))
-    app.command("demo")(friendly_errors(demo))

@@ -172,6 +172,13 @@ def _index(day: dt.date) -> _Index:
     return _INDEX[key]
 
 
+def claims_on(day: dt.date) -> dict[str, set[int]]:
+    """Leaf unit -> the communities whose perimeter valid on ``day`` covers it: read once by a
+    screen that shows several figures of the same day (coverage by département, overlaps, white
+    zones), and given to each of them."""
+    return _claims(day, _index(day))
+
+
 def _claims(day: dt.date, index: _Index) -> dict[str, set[int]]:
     """Leaf unit -> the communities whose perimeter valid on ``day`` covers it."""
     rows = PerimeterItem.objects.filter(perimeter__valid_from__lte=day).exclude(
@@ -435,10 +442,12 @@ def _coverage_reference(
     }
 
 
-def coverage_by_departement(day: dt.date, region: str | None = None) -> list[dict[str, Any]]:
+def coverage_by_departement(
+    day: dt.date, region: str | None = None, claims: dict[str, set[int]] | None = None
+) -> list[dict[str, Any]]:
     """Coverage per département (for the map and its table)."""
     index = _index(day)
-    claims = _claims(day, index)
+    claims = _claims(day, index) if claims is None else claims
     rows: dict[str, dict[str, Any]] = {}
     communes: dict[str, set[str]] = {}
     for leaf in index.leaves.values():
@@ -469,11 +478,14 @@ def coverage_by_departement(day: dt.date, region: str | None = None) -> list[dic
 
 
 def overlapping_units(
-    day: dt.date, region: str | None = None, limit: int = 500
+    day: dt.date,
+    region: str | None = None,
+    limit: int = 500,
+    claims: dict[str, set[int]] | None = None,
 ) -> list[dict[str, Any]]:
     """Communes or arrondissements claimed by two communities or more, for the ARS to settle."""
     index = _index(day)
-    claims = _claims(day, index)
+    claims = _claims(day, index) if claims is None else claims
     names = dict(Community.objects.values_list("pk", "name"))
     result = []
     for code in sorted(claims):
@@ -492,11 +504,14 @@ def overlapping_units(
 
 
 def uncovered_communes(
-    day: dt.date, region: str | None = None, departement: str | None = None
+    day: dt.date,
+    region: str | None = None,
+    departement: str | None = None,
+    claims: dict[str, set[int]] | None = None,
 ) -> list[dict[str, Any]]:
     """Communes no community covers, even in part (largest first)."""
     index = _index(day)
-    claims = _claims(day, index)
+    claims = _claims(day, index) if claims is None else claims
     totals: dict[str, int] = {}
     touched: set[str] = set()
     places: dict[str, str] = {}

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 
 from cpts.accounts.models import User
 from cpts.aci import InvalidInput, default_tree
@@ -45,6 +45,8 @@ class YearRow:
 
 def years_of(contract: Contract) -> list[YearRow]:
     """Every year of ``contract`` up to its end or its termination."""
+    # the recorded years and the missions, read once for all the years (a query each otherwise)
+    prefetch_related_objects([contract], "years", "missions")
     duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
     rows = []
     for number in range(1, duration + 1):

@@ -167,7 +167,14 @@ BY_ACTION = {transition.action: transition for transition in TRANSITIONS}
 def stage_of(community: Community, day: dt.date | None = None) -> Stage:
     """Where ``community`` stands on ``day`` (today by default): the only place it is computed."""
     day = day or _today()
-    contract = community.contracts.filter(signed_on__lte=day).order_by("-signed_on").first()
+    # Lists prefetch the contracts (with their missions), projects and letters: read from them
+    # then, one query per relation for a whole page instead of several per row.
+    prefetched = getattr(community, "_prefetched_objects_cache", {})
+    if "contracts" in prefetched:
+        signed = [c for c in community.contracts.all() if c.signed_on <= day]
+        contract = max(signed, key=lambda c: (c.signed_on, c.pk), default=None)
+    else:
+        contract = community.contracts.filter(signed_on__lte=day).order_by("-signed_on").first()
     if contract is not None:
         if day >= contract.period_end:
             return Stage.CONTRACT_OVER
@@ -176,14 +183,22 @@ def stage_of(community: Community, day: dt.date | None = None) -> Stage:
             return Stage.DEPLOYED
         return Stage.CONTRACTED
     # the latest record is the last one created (a date typed by a user does not reorder them)
-    project = community.healthprojects.order_by("-pk").first()
+    project = (
+        max(community.healthprojects.all(), key=lambda p: p.pk, default=None)
+        if "healthprojects" in prefetched
+        else community.healthprojects.order_by("-pk").first()
+    )
     if project is not None:
         return {
             "filed": Stage.PROJECT_FILED,
             "validated": Stage.PROJECT_VALIDATED,
             "refused": Stage.PROJECT_REFUSED,
         }[project.status]
-    letter = community.letterofintents.order_by("-pk").first()
+    letter = (
+        max(community.letterofintents.all(), key=lambda p: p.pk, default=None)
+        if "letterofintents" in prefetched
+        else community.letterofintents.order_by("-pk").first()
+    )
     if letter is not None:
         return {
             "filed": Stage.LETTER_FILED,

@@ -30,8 +30,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def community_list(request: HttpRequest) -> HttpResponse:
-    communities = visible_communities(current_user(request)).prefetch_related(
-        "contracts", "letterofintents", "healthprojects"
+    communities = (
+        visible_communities(current_user(request))
+        .select_related("departement")
+        .prefetch_related("contracts__missions", "letterofintents", "healthprojects")
     )
     query = request.GET.get("q", "").strip()
     if query:

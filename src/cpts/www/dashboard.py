@@ -50,7 +50,11 @@ def community_state(community: Community) -> str:
 def dashboard(community: Community, today: dt.date) -> Dashboard:
     letter = community.letterofintents.first()
     project = community.healthprojects.first()
-    contract = community.contracts.order_by("-signed_on").first()
+    # its recorded years and missions read once: the facts of each year and the deadlines of
+    # each mission come from them (a query per year and per mission otherwise)
+    contract = (
+        community.contracts.order_by("-signed_on").prefetch_related("years", "missions").first()
+    )
     grant = getattr(community, "accelerator", None)
     current = workflow.stage_of(community, today)
     stage = workflow.STEP[current]

@@ -38,14 +38,15 @@ def overview(request: HttpRequest) -> HttpResponse:
             form.cleaned_data.get("region").code if form.cleaned_data.get("region") else None
         )
     totals = perimeters.coverage(day, region=region)
-    rows = perimeters.coverage_by_departement(day, region=region)
+    claims = perimeters.claims_on(day)  # read once for the three tables below
+    rows = perimeters.coverage_by_departement(day, region=region, claims=claims)
     names = dict(Departement.objects.values_list("code", "name"))
     for row in rows:
         row["name"] = names.get(row["departement"], row["departement"])
-    overlaps = perimeters.overlapping_units(day, region=region)
-    uncovered = Paginator(perimeters.uncovered_communes(day, region=region), 50).get_page(
-        request.GET.get("page")
-    )
+    overlaps = perimeters.overlapping_units(day, region=region, claims=claims)
+    uncovered = Paginator(
+        perimeters.uncovered_communes(day, region=region, claims=claims), 50
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "territory/overview.html",

@@ -1,0 +1,145 @@
+"""Load test: national, ARS and CPAM users browsing the national demo, screens and API.
+
+Each simulated user takes one of the identities of ``var/load/identities.json`` (sessions and
+bearer tokens made by ``prepare.py``), round robin, and reads what such a user reads: the
+communities list (paged), a community's dashboard, its contract and its payments, the territory
+overview, the crises, the steering dashboards (``/pilotage/``, skipped where it answers 404), and
+the API (``/api/v1``). Run by ``run.sh``; alone:
+
+    locust -f benchmarks/load/locustfile.py --host http://127.0.0.1:8765 --headless -u 50 -r 10 -t 60s
+
+The server runs with DEBUG off: requests say they came through HTTPS (``X-Forwarded-Proto``,
+``SECURE_PROXY_SSL_HEADER=1``), as behind the production proxy.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+from locust import HttpUser, between, events, task
+
+IDENTITIES = Path(os.environ.get("LOAD_IDENTITIES", "var/load/identities.json"))
+_identities: list[dict[str, Any]] = []
+_next = itertools.count()
+#: Steering dashboards: on unless PILOTAGE=0; switched off at the first 404 (before their merge).
+_pilotage = {"on": os.environ.get("PILOTAGE", "1") != "0"}
+YEARS = ("2022", "2023", "2024", "2025", "2026")
+
+
+@events.init.add_listener
+def _load(environment: Any, **_kwargs: Any) -> None:
+    _identities.extend(json.loads(IDENTITIES.read_text(encoding="utf-8")))
+
+
+class Reader(HttpUser):
+    wait_time = between(0.5, 2)
+
+    def on_start(self) -> None:
+        self.me = _identities[next(_next) % len(_identities)]
+        self.rng = random.Random(hash(self.me["username"]) ^ id(self))
+        self.client.headers.update(
+            {
+                "X-Forwarded-Proto": "https",
+                "Cookie": f"sessionid={self.me['session']}",
+            }
+        )
+        self.bearer = {"Authorization": f"Bearer {self.me['token']}", "Cookie": ""}
+
+    def community(self) -> int:
+        return int(self.rng.choice(self.me["communities"]))
+
+    def get(self, path: str, name: str, **kwargs: Any) -> None:
+        with self.client.get(path, name=name, catch_response=True, **kwargs) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code} pour {path}")
+            elif response.url and "/connexion/" in response.url:
+                response.failure("session perdue : redirigé vers la connexion")
+
+    # --- screens ------------------------------------------------------------------------------
+
+    @task(4)
+    def communities(self) -> None:
+        pages = max(1, (int(self.me["count"]) + 24) // 25)
+        self.get(f"/communautes/?page={self.rng.randint(1, min(pages, 40))}", "/communautes/?page")
+
+    @task(4)
+    def dashboard(self) -> None:
+        self.get(f"/communautes/{self.community()}/", "/communautes/[id]/")
+
+    @task(3)
+    def contract(self) -> None:
+        self.get(f"/communautes/{self.community()}/contrat/", "/communautes/[id]/contrat/")
+
+    @task(3)
+    def payments(self) -> None:
+        self.get(f"/communautes/{self.community()}/versements/", "/communautes/[id]/versements/")
+
+    @task(2)
+    def territory(self) -> None:
+        self.get("/territoire/", "/territoire/")
+
+    @task(2)
+    def crises(self) -> None:
+        self.get("/crises/", "/crises/")
+
+    @task(2)
+    def pilotage(self) -> None:
+        if not _pilotage["on"]:
+            return
+        query = f"year={self.rng.choice(YEARS)}"
+        if self.me["region"]:
+            query += f"&region={self.me['region']}"
+        if self.me["departement"]:
+            query += f"&departement={self.me['departement']}"
+        with self.client.get(
+            f"/pilotage/?{query}", name="/pilotage/", catch_response=True
+        ) as response:
+            if response.status_code == 404:
+                _pilotage["on"] = False  # not merged yet: not part of the mix
+                response.success()
+            elif response.status_code != 200:
+                response.failure(f"{response.status_code} pour /pilotage/?{query}")
+
+    # --- API ----------------------------------------------------------------------------------
+
+    @task(3)
+    def api_communities(self) -> None:
+        offset = self.rng.randrange(0, max(1, min(int(self.me["count"]), 1000)), 50)
+        self.get(
+            f"/api/v1/communities?limit=50&offset={offset}",
+            "/api/v1/communities",
+            headers=self.bearer,
+        )
+
+    @task(3)
+    def api_community(self) -> None:
+        self.get(f"/api/v1/communities/{self.community()}", "/api/v1/communities/[id]",
+                 headers=self.bearer)  # fmt: skip
+
+    @task(2)
+    def api_contracts(self) -> None:
+        self.get(f"/api/v1/contracts?community={self.community()}", "/api/v1/contracts?community",
+                 headers=self.bearer)  # fmt: skip
+
+    @task(2)
+    def api_contract(self) -> None:
+        contract = self.rng.choice(self.me["contracts"])
+        self.get(f"/api/v1/contracts/{contract}", "/api/v1/contracts/[id]", headers=self.bearer)
+
+    @task(2)
+    def api_payments(self) -> None:
+        self.get(f"/api/v1/payments?community={self.community()}", "/api/v1/payments?community",
+                 headers=self.bearer)  # fmt: skip
+
+    @task(1)
+    def api_payments_page(self) -> None:
+        self.get("/api/v1/payments?limit=100", "/api/v1/payments", headers=self.bearer)
+
+    @task(1)
+    def api_crises(self) -> None:
+        self.get("/api/v1/crises", "/api/v1/crises", headers=self.bearer)
