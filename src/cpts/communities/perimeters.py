@@ -502,7 +502,7 @@ def coverage_by_departement(day: dt.date, region: str | None = None) -> list[dic
         counts = np.bincount(
             places[mask], weights=None if weights is None else weights[mask], minlength=width
         )
-        return [int(round(value)) for value in counts]
+        return [round(value) for value in counts]
 
     leaves = per_departement(scope)
     totals = per_departement(scope, population.astype(np.float64))
