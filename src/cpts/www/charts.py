@@ -32,6 +32,11 @@ def _svg(width: int, height: int, title: str, description: str, body: str) -> Sa
     )
 
 
+def _f(value: float) -> str:
+    """A coordinate, one decimal (format_html escapes its arguments: numbers are formatted first)."""
+    return f"{value:.1f}"
+
+
 def _number(value: float | int | Decimal) -> str:
     """A French number, thin spaces between thousands, no decimals (charts show orders)."""
     return f"{round(value):,}".replace(",", "\u202f")
@@ -51,17 +56,17 @@ def bar_chart(
         parts.append(
             format_html(
                 '<text x="{}" y="{}" font-size="12" text-anchor="end" fill="#161616">{}</text>'
-                '<rect x="{}" y="{}" width="{:.1f}" height="{}" fill="{}"/>'
-                '<text x="{:.1f}" y="{}" font-size="12" fill="#161616">{}{}</text>',
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
+                '<text x="{}" y="{}" font-size="12" fill="#161616">{}{}</text>',
                 label_width - 8,
                 y + 15,
                 label,
                 label_width,
                 y + 3,
-                length,
+                _f(length),
                 row - 8,
                 BLUE,
-                label_width + length + 6,
+                _f(label_width + length + 6),
                 y + 15,
                 _number(value),
                 unit,
@@ -107,26 +112,26 @@ def paired_bar_chart(
         parts.append(
             format_html(
                 '<text x="{}" y="{}" font-size="12" text-anchor="end" fill="#161616">{}</text>'
-                '<rect x="{}" y="{}" width="{:.1f}" height="16" fill="{}"/>'
-                '<text x="{:.1f}" y="{}" font-size="11" fill="#161616">{} €</text>'
-                '<rect x="{}" y="{}" width="{:.1f}" height="16" fill="url(#cpts-hatch)" '
+                '<rect x="{}" y="{}" width="{}" height="16" fill="{}"/>'
+                '<text x="{}" y="{}" font-size="11" fill="#161616">{} €</text>'
+                '<rect x="{}" y="{}" width="{}" height="16" fill="url(#cpts-hatch)" '
                 'stroke="{}"/>'
-                '<text x="{:.1f}" y="{}" font-size="11" fill="#161616">{} €</text>',
+                '<text x="{}" y="{}" font-size="11" fill="#161616">{} €</text>',
                 label_width - 8,
                 y + 20,
                 label,
                 label_width,
                 y,
-                float(first) * scale,
+                _f(float(first) * scale),
                 BLUE,
-                label_width + float(first) * scale + 6,
+                _f(label_width + float(first) * scale + 6),
                 y + 13,
                 _number(first),
                 label_width,
                 y + 18,
-                float(second) * scale,
+                _f(float(second) * scale),
                 SECOND,
-                label_width + float(second) * scale + 6,
+                _f(label_width + float(second) * scale + 6),
                 y + 31,
                 _number(second),
             )
@@ -143,15 +148,15 @@ def line_chart(title: str, description: str, points: Sequence[tuple[dt.date, flo
         y = top_margin + plot_height * (1 - share)
         parts.append(
             format_html(
-                '<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#dddddd"/>'
-                '<text x="{}" y="{:.1f}" font-size="11" text-anchor="end" fill="#161616">'
+                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#dddddd"/>'
+                '<text x="{}" y="{}" font-size="11" text-anchor="end" fill="#161616">'
                 "{} %</text>",
                 left,
-                y,
+                _f(y),
                 width - 20,
-                y,
+                _f(y),
                 left - 6,
-                y + 4,
+                _f(y + 4),
                 int(share * 100),
             )
         )
@@ -171,10 +176,9 @@ def line_chart(title: str, description: str, points: Sequence[tuple[dt.date, flo
         parts.append(
             format_html_join(
                 "",
-                '<text x="{:.1f}" y="{}" font-size="11" text-anchor="middle" fill="#161616">'
-                "{}</text>",
+                '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#161616">{}</text>',
                 (
-                    (coordinates[index][0], height - 10, day.year)
+                    (_f(coordinates[index][0]), height - 10, day.year)
                     for index, (day, _) in enumerate(points)
                     if day.month == 1
                 ),
@@ -183,10 +187,9 @@ def line_chart(title: str, description: str, points: Sequence[tuple[dt.date, flo
         last_x, last_y = coordinates[-1]
         parts.append(
             format_html(
-                '<text x="{:.1f}" y="{:.1f}" font-size="12" text-anchor="end" fill="{}">'
-                "{} %</text>",
-                last_x,
-                max(last_y - 6, 12),
+                '<text x="{}" y="{}" font-size="12" text-anchor="end" fill="{}">{} %</text>',
+                _f(last_x),
+                _f(max(last_y - 6, 12)),
                 BLUE,
                 round(points[-1][1] * 100, 1),
             )
