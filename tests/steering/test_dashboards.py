@@ -177,7 +177,8 @@ def test_an_ars_sees_its_region_only(steering: dict[str, Any]) -> None:
     assert figures.communities == 3
     assert {row.key for row in figures.money.by_region} == {"32"}
     assert [row.title for row in figures.crises] == ["Épidémie HDF"]
-    assert figures.area.departements is not None and "31" not in figures.area.departements
+    assert figures.area.departements is not None
+    assert "31" not in figures.area.departements
     assert dashboards.out_of_scope(steering["ars"], Filters(region="76"))
     assert dashboards.out_of_scope(steering["ars"], Filters(departement="31"))
     assert not dashboards.out_of_scope(steering["ars"], Filters(departement="62"))

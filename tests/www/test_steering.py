@@ -31,9 +31,11 @@ def test_steering_roles_open_the_page_with_its_navigation_entry(
     response = get(client, contracted[role])
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'href="{URL}"' in html and ">Pilotage<" in html  # the navigation entry
+    assert f'href="{URL}"' in html
+    assert ">Pilotage<" in html
     assert "<caption>CPTS par stade" in html
-    assert 'role="img"' in html and "<svg" in html  # the charts, each followed by its table
+    assert 'role="img"' in html
+    assert "<svg" in html
     assert '<th scope="col">' in html
     assert "Population couverte au premier jour de chaque mois" in html
 
@@ -54,7 +56,8 @@ def test_the_national_page_counts_every_community(
     client: Client, contracted: dict[str, Any]
 ) -> None:
     html = get(client, contracted["national"]).content.decode()
-    assert "France entière" in html and " 3 CPTS," in html
+    assert "France entière" in html
+    assert " 3 CPTS," in html
 
 
 def test_an_ars_never_reads_another_region(client: Client, contracted: dict[str, Any]) -> None:
@@ -90,9 +93,11 @@ def test_bad_filters_are_a_french_message(
     response = get(client, contracted["national"], **params)
     assert response.status_code == 400
     html = response.content.decode()
-    assert message in html and "Filtres invalides" in html
+    assert message in html
+    assert "Filtres invalides" in html
 
 
 def test_filters_narrow_the_page(client: Client, contracted: dict[str, Any]) -> None:
     html = get(client, contracted["national"], region="76", year="2024").content.decode()
-    assert "Occitanie" in html and " 1 CPTS," in html
+    assert "Occitanie" in html
+    assert " 1 CPTS," in html

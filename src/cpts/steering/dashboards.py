@@ -379,7 +379,7 @@ def money(area: Area, filters: Filters) -> Money:
         .annotate(**sums)
         .values_list("key", "paid", "recovered")
     ):
-        _add(row(by_region, key, regions.get(key, key)), paid, recovered)
+        _add(row(by_region, str(key), regions.get(key, str(key))), paid, recovered)
     recorded_size = ContractYear.objects.filter(
         contract_id=OuterRef("contract_id"), number=OuterRef("contract_year")
     ).values("size_class")[:1]
@@ -478,15 +478,15 @@ def crises(area: Area, filters: Filters) -> list[CrisisRow]:
         found = found.filter(declared_on__year=filters.year)
     found_list = list(found.order_by("-declared_on", "-pk"))
     named: dict[int, set[str]] = defaultdict(set)
-    for crisis, departement in HealthCrisis.departements.through.objects.filter(
+    for crisis_id, departement in HealthCrisis.departements.through.objects.filter(
         healthcrisis_id__in=[c.pk for c in found_list]
     ).values_list("healthcrisis_id", "departement_id"):
-        named[crisis].add(departement)
+        named[crisis_id].add(departement)
     activations: dict[int, set[int]] = defaultdict(set)
-    for crisis, community in CrisisActivation.objects.filter(
+    for crisis_id, community in CrisisActivation.objects.filter(
         crisis__in=found_list, community_id__in=area.community_ids
     ).values_list("crisis_id", "community_id"):
-        activations[crisis].add(community)
+        activations[crisis_id].add(community)
     rows = []
     for crisis in found_list:
         concerned = {
