@@ -193,24 +193,34 @@ def stage_of(community: Community, day: dt.date | None = None) -> Stage:
     return Stage.PROJECT
 
 
-def stages_of(community_ids: Iterable[int], day: dt.date | None = None) -> dict[int, Stage]:
+def stages_of(
+    community_ids: Iterable[int], day: dt.date | None = None, among: Any = None
+) -> dict[int, Stage]:
     """:func:`stage_of` for many communities at once (dashboards): the same rules, on four
     queries whatever their number (the latest contract, its missions, the latest health project
-    and letter of intent of each community). A test checks it against :func:`stage_of`."""
+    and letter of intent of each community). A test checks it against :func:`stage_of`.
+
+    ``among``: the same communities as a subquery (ids or a queryset of ``pk``), to filter with
+    instead of the list of ids."""
     from .models import Contract, HealthProject, LetterOfIntent, MissionCommitment
 
     day = day or _today()
-    ids = sorted(set(community_ids))
-    contracts = {
-        contract.community_id: contract
-        for contract in Contract.objects.filter(community_id__in=ids, signed_on__lte=day)
+    wanted = sorted(set(community_ids))
+    ids = wanted if among is None else among
+    latest_contracts = (
+        Contract.objects.filter(community_id__in=ids, signed_on__lte=day)
         .order_by("community_id", "-signed_on")
         .distinct("community_id")
-        .only("pk", "community_id", "signed_on", "ends_on", "terminated_on")
+    )
+    contracts = {
+        contract.community_id: contract
+        for contract in latest_contracts.only(
+            "pk", "community_id", "signed_on", "ends_on", "terminated_on"
+        )
     }
     deployments: dict[int, list[dt.date | None]] = {}
     for contract_id, deployed_on in MissionCommitment.objects.filter(
-        contract_id__in=[contract.pk for contract in contracts.values()]
+        contract_id__in=latest_contracts.values("pk")
     ).values_list("contract_id", "deployed_on"):
         deployments.setdefault(contract_id, []).append(deployed_on)
 
@@ -224,7 +234,7 @@ def stages_of(community_ids: Iterable[int], day: dt.date | None = None) -> dict[
 
     projects, letters = latest(HealthProject), latest(LetterOfIntent)
     stages = {}
-    for pk in ids:
+    for pk in wanted:
         contract = contracts.get(pk)
         if contract is not None:
             if day >= contract.period_end:

@@ -9,19 +9,21 @@ the filters are read once, as ids, and every other query filters on them. See
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any, cast
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, F, Q, QuerySet, Sum, TextField
+from django.db.models.functions import Cast, ExtractYear
 
 from cpts.accounts.access import scope_of, steering_departements
 from cpts.accounts.models import User
 from cpts.aci import (
-    ContractYearInput,
-    ContractYearResult,
     InvalidInput,
     compute_contract_year,
     default_tree,
@@ -34,9 +36,11 @@ from cpts.contracts import engine
 from cpts.contracts.models import (
     MISSION_CHOICES,
     AcceleratorGrant,
+    Amendment,
     Contract,
     ContractYear,
     Indicator,
+    MissionCommitment,
     Payment,
 )
 from cpts.contracts.workflow import Stage, stages_of
@@ -66,6 +70,9 @@ class Area:
     """The communities a dashboard counts and the territory whose coverage it shows."""
 
     community_ids: list[int]
+    #: the same communities as a subquery (a list of a thousand ids costs more to send than the
+    #: query it filters): the scope's filter, or the ids when the size class narrowed them
+    communities: QuerySet[Community, Any]
     departements: frozenset[str] | None  # None: France entière
     region: str | None  # the one region the territory lies in, if any
     departement: str | None  # the one département, if any
@@ -107,7 +114,7 @@ def area_of(user: User, filters: Filters, today: dt.date) -> Area:
     if filters.departement is not None:
         communities = communities.filter(departement_id=filters.departement)
         departements = frozenset({filters.departement})
-    rows = communities.values_list("pk", "population")
+    rows = list(communities.values_list("pk", "population"))
     ids = [
         pk
         for pk, population in rows
@@ -122,7 +129,8 @@ def area_of(user: User, filters: Filters, today: dt.date) -> Area:
     departement = filters.departement
     if departement is None and departements is not None and len(departements) == 1:
         departement = next(iter(departements))
-    return Area(sorted(ids), departements, region, departement, day)
+    subquery = communities if filters.size_class is None else Community.objects.filter(pk__in=ids)
+    return Area(sorted(ids), subquery.values("pk"), departements, region, departement, day)
 
 
 # --- (1) Communities by stage ---------------------------------------------------------------------
@@ -150,14 +158,14 @@ class Stages:
 
 def stages(area: Area) -> Stages:
     """How many communities stand at each stage of the lifecycle (``workflow.stages_of``)."""
-    by_community = stages_of(area.community_ids, area.day)
+    by_community = stages_of(area.community_ids, area.day, among=area.communities)
     counts = Counter(by_community.values())
     rows = [StageCount(stage.value, stage.label, counts.get(stage, 0)) for stage in Stage]
     accelerator = AcceleratorGrant.objects.filter(
-        community_id__in=area.community_ids, granted_on__lte=area.day
+        community_id__in=area.communities, granted_on__lte=area.day
     ).count()
     latest = (
-        Contract.objects.filter(community_id__in=area.community_ids, signed_on__lte=area.day)
+        Contract.objects.filter(community_id__in=area.communities, signed_on__lte=area.day)
         .order_by("community_id", "-signed_on")
         .distinct("community_id")
         .values_list("renews_id", "terminated_on")
@@ -250,10 +258,96 @@ class Money:
         return max((max(row.committed, row.paid) for row in self.by_year), default=Decimal(0))
 
 
-@lru_cache(maxsize=20_000)
-def _projected(inputs: ContractYearInput) -> ContractYearResult:
-    """The engine on a year's facts: a pure function of them, memoised within the process."""
-    return compute_contract_year(inputs)
+# The engine reads a contract through its relations (``years``, ``amendments``, ``missions``,
+# ``indicators``, each with ``all()``). At national scale, model instances for every row cost more
+# than the engine itself: the dashboard reads plain rows (``values_list``) and hands the engine
+# light stand-ins with the same attributes. Each year's result is memoised on its facts (the
+# rows it depends on, as tuples): a pure function of them, within the process.
+
+YEAR_FIELDS = (
+    "number", "start", "end", "population", "size_class", "members", "grid", "perimeter_id",
+    "amendment_id", "total",
+)  # fmt: skip
+AMENDMENT_FIELDS = (
+    "pk", "status", "effective_from", "population", "size_class", "members", "perimeter_id",
+)  # fmt: skip
+MISSION_FIELDS = ("mission", "started_on", "deployed_on")
+SIGNATURE_FIELDS = ("population", "size_class", "members", "perimeter_id")
+INDICATOR_FIELDS = (
+    "contract_year", "mission", "amount", "verdict", "kind", "done", "label", "measured_value",
+    "tiers", "lower_is_better", "objective",
+)  # fmt: skip
+
+
+class _Rows:
+    """A relation read as plain rows, answering ``all()`` like a prefetched manager."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+
+    def all(self) -> list[Any]:
+        return self.rows
+
+
+def _light(fields: tuple[str, ...], values: tuple[Any, ...]) -> SimpleNamespace:
+    return SimpleNamespace(**dict(zip(fields, values, strict=True)))
+
+
+@dataclass(frozen=True)
+class _YearKey:
+    """Every fact a contract year's projection depends on (hashable)."""
+
+    signed_on: dt.date
+    terms: tuple[Any, ...]  # at the signature: SIGNATURE_FIELDS
+    number: int
+    recorded: tuple[Any, ...] | None  # the ContractYear row, YEAR_FIELDS
+    amendments: tuple[tuple[Any, ...], ...]  # applied ones, AMENDMENT_FIELDS
+    missions: tuple[tuple[Any, ...], ...]  # MISSION_FIELDS
+    indicators: tuple[tuple[Any, ...], ...]  # of this year, INDICATOR_FIELDS (tiers as JSON)
+    crises: tuple[dt.date, ...]
+
+
+@lru_cache(maxsize=50_000)
+def _projected(key: _YearKey) -> tuple[Decimal, tuple[tuple[str, Decimal], ...]] | None:
+    """The engine's total and lines of a year from its facts (None: the engine refuses them)."""
+    contract = SimpleNamespace(
+        signed_on=key.signed_on,
+        **dict(zip(SIGNATURE_FIELDS, key.terms, strict=True)),
+        years=_Rows(
+            [_light((*YEAR_FIELDS, "result"), (*key.recorded, None))] if key.recorded else []
+        ),
+        amendments=_Rows([_light(AMENDMENT_FIELDS, row) for row in key.amendments]),
+        missions=_Rows([_light(MISSION_FIELDS, row) for row in key.missions]),
+        indicators=_Rows(
+            [
+                _light(INDICATOR_FIELDS, (*row[:8], json.loads(row[8]), *row[9:]))
+                for row in key.indicators
+            ]
+        ),
+    )
+    inputs = engine.engine_input(cast(Contract, contract), key.number, crises=key.crises)
+    try:
+        result = compute_contract_year(inputs)
+    except InvalidInput:
+        return None
+    return result.total, tuple((line.code, line.amount) for line in result.lines)
+
+
+def _size_on(amendments: Iterable[tuple[Any, ...]], signed: int, day: dt.date) -> int:
+    """The size class of the terms in force on ``day`` (``engine.terms_on`` on plain rows):
+    the latest applied amendment in effect, else the signature's."""
+    in_effect = [row for row in amendments if row[2] is not None and row[2] <= day]
+    if not in_effect:
+        return signed
+    return int(max(in_effect, key=lambda row: (row[2], row[0]))[4])
+
+
+def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
+    """Rows whose first value is a contract id, by contract (the id dropped)."""
+    grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        grouped[row[0]].append(row[1:])
+    return grouped
 
 
 def _bucket(code: str) -> str:
@@ -299,15 +393,44 @@ def money(area: Area, filters: Filters) -> Money:
     from the year's facts) against paid and recovered (the ledger's entries booked), by year,
     region, size class; committed by mission. A contract year counts in the calendar year it
     starts; an entry in the year it was booked."""
+    signed = Contract.objects.filter(community_id__in=area.communities, signed_on__lte=area.day)
+    ids = signed.values("pk")
     contracts = list(
-        Contract.objects.filter(community_id__in=area.community_ids, signed_on__lte=area.day)
-        .select_related("community__departement")
-        .prefetch_related("years", "amendments", "missions", "indicators")
+        signed.order_by("pk")
+        .values_list(
+            "pk", "community_id", "signed_on", "ends_on", "terminated_on",
+            "community__departement_id", "community__departement__region_id",
+            *SIGNATURE_FIELDS,
+        )
+    )  # fmt: skip
+    years = _grouped(
+        ContractYear.objects.filter(contract_id__in=ids).values_list("contract_id", *YEAR_FIELDS)
     )
-    places = {
-        c.community_id: (c.community.departement_id, c.community.departement.region_id)
-        for c in contracts
+    results = {
+        (contract, number): result
+        for contract, number, result in ContractYear.objects.filter(
+            contract_id__in=ids, total__isnull=False
+        ).values_list("contract_id", "number", "result")
     }
+    amendments = _grouped(
+        Amendment.objects.filter(contract_id__in=ids, status=Amendment.Status.APPLIED)
+        .order_by("pk")
+        .values_list("contract_id", *AMENDMENT_FIELDS)
+    )
+    missions = _grouped(
+        MissionCommitment.objects.filter(contract_id__in=ids)
+        .order_by("pk")
+        .values_list("contract_id", *MISSION_FIELDS)
+    )
+    indicators: dict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
+    for found in (
+        Indicator.objects.filter(contract_id__in=ids)
+        .annotate(tiers_text=Cast("tiers", TextField()))  # as text: hashable, decoded on demand
+        .order_by("contract_year", "mission", "pk")
+        .values_list("contract_id", *INDICATOR_FIELDS[:8], "tiers_text", *INDICATOR_FIELDS[9:])
+    ):
+        indicators[found[0], found[1]].append(found[1:])
+    places = {row[1]: (row[5], row[6]) for row in contracts}
     crises = _crisis_dates(places)
     regions = dict(Region.objects.values_list("code", "name"))
     by_year: dict[str, MoneyRow] = {}
@@ -321,40 +444,58 @@ def money(area: Area, filters: Filters) -> Money:
     committed = ZERO
     refused = counted = 0
     tree = default_tree()
-    for contract in contracts:
-        duration = tree.at("agreement.contract_duration_years", contract.signed_on).integer()
+    for pk, community_id, signed_on, ends_on, terminated_on, _, region, *terms in contracts:
+        period_end = terminated_on or ends_on
+        recorded = {year[0]: year for year in years.get(pk, [])}
+        duration = tree.at("agreement.contract_duration_years", signed_on).integer()
         for number in range(1, duration + 1):
-            dates = contract_year_dates(contract.signed_on, number)
-            if dates.start >= contract.period_end or dates.start > area.day:
+            dates = contract_year_dates(signed_on, number)
+            if dates.start >= period_end or dates.start > area.day:
                 break
             if filters.year is not None and dates.start.year != filters.year:
                 continue
-            facts = engine.year_facts(contract, number)
-            lines: list[tuple[str, Decimal]]
-            if facts.total is not None and facts.result is not None:
-                total = facts.total
-                lines = [(line["code"], Decimal(line["amount"])) for line in facts.result["lines"]]
+            year_row = recorded.get(number)
+            lines: tuple[tuple[str, Decimal], ...]
+            if year_row is not None and year_row[-1] is not None and (pk, number) in results:
+                total = year_row[-1]
+                lines = tuple(
+                    (line["code"], Decimal(line["amount"]))
+                    for line in (results[pk, number] or {}).get("lines", [])
+                )
+                size_value = year_row[4]
             else:
-                inputs = engine.engine_input(contract, number, crises=crises[contract.community_id])
-                try:
-                    result = _projected(inputs)
-                except InvalidInput:
+                projected = _projected(
+                    _YearKey(
+                        signed_on,
+                        tuple(terms),
+                        number,
+                        year_row,
+                        tuple(amendments.get(pk, ())),
+                        tuple(missions.get(pk, ())),
+                        tuple(indicators.get((pk, number), ())),
+                        crises[community_id],
+                    )
+                )
+                if projected is None:
                     refused += 1
                     continue
-                total = result.total
-                lines = [(line.code, line.amount) for line in result.lines]
+                total, lines = projected
+                size_value = (
+                    year_row[4]
+                    if year_row is not None
+                    else _size_on(amendments.get(pk, ()), terms[1], dates.start)
+                )
             counted += 1
             committed += total
             year = str(dates.start.year)
             row(by_year, year, year).committed += total
-            region = places[contract.community_id][1]
             row(by_region, region, regions.get(region, region)).committed += total
-            size = str(facts.size_class)
+            size = str(size_value)
             row(by_size, size, f"Taille {size}").committed += total
             for code, amount in lines:
                 bucket = _bucket(code)
                 row(by_mission, bucket, BUCKET_LABELS[bucket]).committed += amount
-    entries = Payment.objects.filter(community_id__in=area.community_ids)
+    entries = Payment.objects.filter(community_id__in=area.communities)
     if filters.year is not None:
         booked_totals = ledger.totals(entries.filter(paid_on__year=filters.year))
     else:
@@ -366,31 +507,25 @@ def money(area: Area, filters: Filters) -> Money:
         "paid": Sum("amount", filter=Q(amount__gt=0)),
         "recovered": Sum("amount", filter=Q(amount__lt=0)),
     }
-    for key, paid, recovered in (
-        booked.annotate(key=ExtractYear("paid_on"))
-        .values("key")
+    # one query, grouped by year, region and contract year; rolled up here (the size class is
+    # the one recorded for the contract year, read above)
+    sizes = {(pk, year[0]): year[4] for pk, rows in years.items() for year in rows}
+    for year_key, region, contract_id, year_number, paid, recovered in (
+        booked.annotate(
+            booked_year=ExtractYear("paid_on"), region=F("community__departement__region_id")
+        )
+        .values("booked_year", "region", "contract_id", "contract_year")
         .annotate(**sums)
-        .values_list("key", "paid", "recovered")
+        .order_by()
+        .values_list("booked_year", "region", "contract_id", "contract_year", "paid", "recovered")
     ):
-        _add(row(by_year, str(key), str(key)), paid, recovered)
-    for key, paid, recovered in (
-        booked.annotate(key=F("community__departement__region_id"))
-        .values("key")
-        .annotate(**sums)
-        .values_list("key", "paid", "recovered")
-    ):
-        _add(row(by_region, str(key), regions.get(key, str(key))), paid, recovered)
-    recorded_size = ContractYear.objects.filter(
-        contract_id=OuterRef("contract_id"), number=OuterRef("contract_year")
-    ).values("size_class")[:1]
-    for key, paid, recovered in (
-        booked.annotate(key=Subquery(recorded_size))
-        .values("key")
-        .annotate(**sums)
-        .values_list("key", "paid", "recovered")
-    ):
-        label = f"Taille {key}" if key is not None else "Hors année contractuelle enregistrée"
-        _add(row(by_size, str(key) if key is not None else "-", label), paid, recovered)
+        _add(row(by_year, str(year_key), str(year_key)), paid, recovered)
+        _add(row(by_region, str(region), regions.get(region, str(region))), paid, recovered)
+        recorded_size = sizes.get((contract_id, year_number))
+        if recorded_size is None:
+            _add(row(by_size, "-", "Hors année contractuelle enregistrée"), paid, recovered)
+        else:
+            _add(row(by_size, str(recorded_size), f"Taille {recorded_size}"), paid, recovered)
     return Money(
         committed=committed,
         totals=booked_totals,
@@ -424,29 +559,47 @@ class LateDeadline:
 def late_deadlines(area: Area) -> list[LateDeadline]:
     """The start and deployment deadlines of the missions of contracts in force, overdue on the
     day (``engine.open_deadlines``), the oldest first."""
-    contracts = (
-        Contract.objects.filter(community_id__in=area.community_ids, signed_on__lte=area.day)
+    in_force = (
+        Contract.objects.filter(community_id__in=area.communities, signed_on__lte=area.day)
         .filter(Q(terminated_on__isnull=True) | Q(terminated_on__gt=area.day))
         .filter(ends_on__gt=area.day)
-        .select_related("community")
-        .prefetch_related("missions")
+    )
+    contracts = list(in_force.values_list("pk", "community_id", "community__name", "signed_on"))
+    missions = _grouped(
+        MissionCommitment.objects.filter(contract_id__in=in_force.values("pk"))
+        .order_by("pk")
+        .values_list("contract_id", *MISSION_FIELDS)
     )
     rows = []
-    for contract in contracts:
-        for deadline in engine.open_deadlines(contract, area.day):
-            if deadline.status.value != "overdue":
-                continue
+    for pk, community_id, name, signed_on in contracts:
+        for mission, step, due in _overdue(signed_on, area.day, tuple(missions.get(pk, ()))):
             rows.append(
                 LateDeadline(
-                    contract.community_id,
-                    contract.community.name,
-                    MISSION_LABELS.get(deadline.mission.value, deadline.mission.value),
-                    deadline.step,
-                    deadline.due,
-                    (area.day - deadline.due).days,
+                    community_id,
+                    name,
+                    MISSION_LABELS.get(mission, mission),
+                    step,
+                    due,
+                    (area.day - due).days,
                 )
             )
     return sorted(rows, key=lambda r: (r.due, r.community, r.mission, r.step))
+
+
+@lru_cache(maxsize=20_000)
+def _overdue(
+    signed_on: dt.date, day: dt.date, missions: tuple[tuple[Any, ...], ...]
+) -> tuple[tuple[str, str, dt.date], ...]:
+    """``engine.open_deadlines`` overdue on ``day`` (mission, step, due), on plain rows; memoised
+    on its facts."""
+    contract = SimpleNamespace(
+        signed_on=signed_on, missions=_Rows([_light(MISSION_FIELDS, row) for row in missions])
+    )
+    return tuple(
+        (deadline.mission.value, deadline.step, deadline.due)
+        for deadline in engine.open_deadlines(cast(Contract, contract), day)
+        if deadline.status.value == "overdue"
+    )
 
 
 # --- (5) Crises and their activations -------------------------------------------------------------
@@ -466,10 +619,14 @@ class CrisisRow:
 def crises(area: Area, filters: Filters) -> list[CrisisRow]:
     """The crises declared in the area (the year filter: declared that year), each with the
     communities of the area it concerns and how many activated their crisis plan."""
-    places = dict(
-        Community.objects.filter(pk__in=area.community_ids).values_list("pk", "departement_id")
-    )
     region_of = dict(Departement.objects.values_list("code", "region_id"))
+    by_departement: dict[str, set[int]] = defaultdict(set)
+    by_region: dict[str, set[int]] = defaultdict(set)
+    for pk, departement in Community.objects.filter(pk__in=area.communities).values_list(
+        "pk", "departement_id"
+    ):
+        by_departement[departement].add(pk)
+        by_region[region_of[departement]].add(pk)
     found = HealthCrisis.objects.select_related("region").filter(declared_on__lte=area.day)
     if area.departements is not None:
         regions = {region_of[code] for code in area.departements}
@@ -484,17 +641,15 @@ def crises(area: Area, filters: Filters) -> list[CrisisRow]:
         named[crisis_id].add(departement)
     activations: dict[int, set[int]] = defaultdict(set)
     for crisis_id, community in CrisisActivation.objects.filter(
-        crisis__in=found_list, community_id__in=area.community_ids
+        crisis__in=found_list, community_id__in=area.communities
     ).values_list("crisis_id", "community_id"):
         activations[crisis_id].add(community)
     rows = []
     for crisis in found_list:
-        concerned = {
-            pk
-            for pk, departement in places.items()
-            if (departement in named[crisis.pk])
-            or (not named[crisis.pk] and region_of[departement] == crisis.region_id)
-        }
+        if named[crisis.pk]:
+            concerned = set().union(*(by_departement[code] for code in named[crisis.pk]))
+        else:
+            concerned = by_region[crisis.region_id]
         if (
             area.departements is not None
             and named[crisis.pk]
@@ -536,7 +691,7 @@ def indicators(area: Area, filters: Filters) -> list[IndicatorRow]:
     meet it (at or above it; at or below when lower is better). Contract years counted as for
     the money: in the calendar year they start (``signed_on``'s year + number − 1)."""
     found = Indicator.objects.filter(
-        contract__community_id__in=area.community_ids, contract__signed_on__lte=area.day
+        contract__community_id__in=area.communities, contract__signed_on__lte=area.day
     )
     if filters.year is not None:
         found = found.annotate(
@@ -597,4 +752,4 @@ def dashboard(user: User, filters: Filters, today: dt.date) -> Dashboard:
 
 def communities_in(user: User, filters: Filters, today: dt.date) -> QuerySet[Community]:
     """The communities a dashboard counts, as a queryset (for a list or an export)."""
-    return Community.objects.filter(pk__in=area_of(user, filters, today).community_ids)
+    return Community.objects.filter(pk__in=area_of(user, filters, today).communities)
