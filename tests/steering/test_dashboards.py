@@ -204,6 +204,7 @@ def test_queries_do_not_grow_with_the_communities(steering: dict[str, Any]) -> N
     national = steering["national"]
     dashboards.dashboard(national, Filters(), TODAY)  # the geography's arrays, once per process
     before = queries(national, Filters())
+    assert before > 10  # every figure is read from the database
     for index in range(6):
         community = CommunityFactory(name=f"CPTS en plus {index}", departement_id="80")
         letter = services.file_letter_of_intent(
