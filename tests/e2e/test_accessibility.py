@@ -62,8 +62,14 @@ def pages(demo: dict[str, Any]) -> dict[str, list[str]]:
             "/mot-de-passe/",
         ],
         "cpam": ["/communautes/", "/contrats/campagnes/", f"/contrats/campagnes/{run}/"],
-        "ars": ["/territoire/", "/territoire/import/", "/crises/", f"/crises/{demo['crisis']}/"],
-        "national": ["/communautes/", "/territoire/"],
+        "ars": [
+            "/territoire/",
+            "/territoire/import/",
+            "/crises/",
+            f"/crises/{demo['crisis']}/",
+            "/pilotage/",
+        ],
+        "national": ["/communautes/", "/territoire/", "/pilotage/"],
     }
 
 

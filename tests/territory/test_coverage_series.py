@@ -133,3 +133,31 @@ def test_a_new_vintage_between_two_points_switches_the_populations(versions: Non
         perimeters._coverage_reference(day, departement="75")
         for day in (dt.date(2033, 12, 1), dt.date(2034, 1, 1))
     ]
+
+
+@pytest.mark.parametrize("region", [None, "11", "94", "32"])
+@pytest.mark.parametrize("day", ["2023-12-31", "2024-02-01", "2024-04-01", "2024-06-15"])
+def test_coverage_by_departement_is_the_per_leaf_reference(
+    versions: None, region: str | None, day: str
+) -> None:
+    """The array path gives the very rows of the former leaf-by-leaf code (shares included)."""
+    on = dt.date.fromisoformat(day)
+    rows = perimeters.coverage_by_departement(on, region=region)
+    assert rows == perimeters._coverage_by_departement_reference(on, region=region)
+    assert rows  # every département of the scope has a row, covered or not
+
+
+def test_coverage_by_departement_figures_by_hand(versions: None) -> None:
+    """In April 2024 Paris is covered whole, its 18th arrondissement twice; Corsica's two
+    départements each have one covered commune."""
+    rows = {
+        row["departement"]: row for row in perimeters.coverage_by_departement(dt.date(2024, 4, 1))
+    }
+    paris = rows["75"]
+    assert paris["communes"] == 1
+    assert paris["covered_population"] == paris["population"] > 2_000_000
+    assert paris["covered_share"] == 1.0
+    assert paris["overlaps"] == 1
+    assert rows["2A"]["overlaps"] == 0
+    assert 0 < rows["2A"]["covered_population"] < rows["2A"]["population"]
+    assert rows["59"]["covered_population"] == 0

@@ -374,3 +374,38 @@ def sas_declarations_q(user: User) -> Q | None:
         case Role.REGULATOR:
             return scope_of(user).q("appointment__slot__volunteer__community__")
     return None
+
+
+# --- Steering dashboards: who reads figures across communities, over which area -------------------
+
+#: The roles that read the steering dashboards (figures across several communities). A coordinator
+#: reads its own community's dashboard instead; a SAS regulation has no steering.
+STEERING_ROLES = {Role.NATIONAL, Role.ARS, Role.CPAM, Role.FACILITATOR, Role.ADMIN}
+
+
+def may_read_steering(user: User) -> bool:
+    """May ``user`` open the steering dashboards (a 404 otherwise)?"""
+    return bool(user.is_authenticated and user.is_active and user.role in STEERING_ROLES)
+
+
+def steering_departements(user: User) -> frozenset[str] | None:
+    """The départements a user's dashboards cover (coverage, crises, filters); ``None``: all of
+    them (national viewer, administrators). An ARS: those of its region; a CPAM: its own; a
+    facilitator: those of the communities it accompanies. The communities counted stay those of
+    :func:`scope_of` (a facilitator: the ones it accompanies)."""
+    from cpts.territory.models import Departement
+
+    if not may_read_steering(user):
+        return frozenset()
+    match user.role:
+        case Role.NATIONAL | Role.ADMIN:
+            return None
+        case Role.ARS:
+            return frozenset(
+                Departement.objects.filter(region_id=user.region_id).values_list("code", flat=True)
+            )
+        case Role.CPAM:
+            return scope_of(user).departements
+        case Role.FACILITATOR:
+            return frozenset(user.accompanied.values_list("departement_id", flat=True))
+    return frozenset()

@@ -239,6 +239,8 @@ class _Arrays:
     communes: int
     departement: np.ndarray  # leaf index -> département code (object array)
     region: np.ndarray  # leaf index -> region code (object array)
+    departements: list[str]  # the département codes, sorted
+    departement_index: np.ndarray  # leaf index -> position of its département in ``departements``
 
 
 _ARRAYS: dict[int, _Arrays] = {}
@@ -266,6 +268,8 @@ def _arrays() -> _Arrays:
                 children.setdefault(parent, []).append(position[code])
         expansion = [children.get(code, [position.get(code, -1)]) for code, *_ in rows]
         count = np.array([len(leaf) for leaf in expansion], dtype=np.int64)
+        departement_codes = sorted({row[2] for row in leaves})
+        departement_position = {code: i for i, code in enumerate(departement_codes)}
         _ARRAYS[size] = _Arrays(
             listed=np.array([row[0] for row in rows]),
             first=np.cumsum(count) - count,
@@ -278,6 +282,10 @@ def _arrays() -> _Arrays:
             communes=len(commune_codes),
             departement=np.array([row[2] for row in leaves], dtype=object),
             region=np.array([row[3] for row in leaves], dtype=object),
+            departements=departement_codes,
+            departement_index=np.array(
+                [departement_position[row[2]] for row in leaves], dtype=np.int64
+            ),
         )
     return _ARRAYS[size]
 
@@ -307,23 +315,49 @@ def _vintage_year(day: dt.date, vintages: list[tuple[int, dt.date]]) -> int | No
     return chosen
 
 
-def _series(
-    days: list[dt.date], region: str | None, departement: str | None
-) -> list[dict[str, Any]]:
-    if not days:
-        return []
+@dataclass(frozen=True)
+class _Claims:
+    """The perimeter versions active on some days, as arrays: one claim (version, leaf) per leaf
+    unit a version covers, and each version's community and dates."""
+
+    arrays: _Arrays
+    vintages: list[tuple[int, dt.date]]
+    community: np.ndarray  # version -> dense community index
+    communities: int
+    since: np.ndarray  # version -> first day (ordinal)
+    until: np.ndarray  # version -> first day after (ordinal; 10**9 when open)
+    version: np.ndarray  # claim -> version
+    leaf: np.ndarray  # claim -> leaf index
+
+    def population(self, day: dt.date) -> tuple[int | None, np.ndarray]:
+        """The vintage in force on ``day`` and the population of each leaf unit in it."""
+        size = len(self.arrays.codes)
+        year = _vintage_year(day, self.vintages)
+        if year is None:
+            return None, np.zeros(size, np.int64)
+        return year, _population_array(self.arrays, year)
+
+    def owners(self, day: dt.date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """On ``day``: how many communities claim each leaf, and the claims (owner, leaf)."""
+        size = len(self.arrays.codes)
+        active = (self.since <= day.toordinal()) & (self.until > day.toordinal())
+        selected = active[self.version]
+        owners_of = self.community[self.version[selected]]
+        leaves = self.leaf[selected]
+        if np.unique(self.community[active]).size < np.count_nonzero(active):
+            # two versions of one community on the same day (the database forbids it): one claim
+            pairs = np.unique(owners_of * size + leaves)
+            owners_of, leaves = pairs // size, pairs % size
+        return np.bincount(leaves, minlength=size), owners_of, leaves
+
+
+def _claims_on(days: list[dt.date]) -> _Claims:
+    """Every version active on one of ``days``, with its items, in one query (codes joined)."""
     arrays = _arrays()
     size = len(arrays.codes)
     vintages = list(
         PopulationVintage.objects.order_by("in_force_from").values_list("year", "in_force_from")
     )
-    scope = np.ones(size, dtype=bool)
-    if region is not None:
-        scope &= arrays.region == region
-    if departement is not None:
-        scope &= arrays.departement == departement
-    communes = int(np.unique(arrays.commune[scope]).size)
-    # every version active on one of the days, with its items, in one query (codes joined)
     versions = list(
         Perimeter.objects.filter(valid_from__lte=max(days))
         .exclude(valid_to__lte=min(days))
@@ -337,7 +371,6 @@ def _series(
         np.array([v[0] for v in versions], dtype=np.int64), return_inverse=True
     )
     community = community.astype(np.int64)
-    communities_count = int(community.max()) + 1 if versions else 0
     since = np.array([v[1].toordinal() for v in versions], dtype=np.int64)
     until = np.array([v[2].toordinal() if v[2] else 10**9 for v in versions], dtype=np.int64)
     # items: listed code -> its leaves (a city stands for its arrondissements), by version
@@ -353,22 +386,40 @@ def _series(
     version = np.repeat(items, lengths)
     # a commune listed whole and one of its arrondissements listed too: one claim
     keys = np.unique(version * size + leaf)
-    version, leaf = keys // size, keys % size
+    return _Claims(
+        arrays=arrays,
+        vintages=vintages,
+        community=community,
+        communities=int(community.max()) + 1 if versions else 0,
+        since=since,
+        until=until,
+        version=keys // size,
+        leaf=keys % size,
+    )
+
+
+def _scope_mask(arrays: _Arrays, region: str | None, departement: str | None) -> np.ndarray:
+    scope = np.ones(len(arrays.codes), dtype=bool)
+    if region is not None:
+        scope &= arrays.region == region
+    if departement is not None:
+        scope &= arrays.departement == departement
+    return scope
+
+
+def _series(
+    days: list[dt.date], region: str | None, departement: str | None
+) -> list[dict[str, Any]]:
+    if not days:
+        return []
+    claims = _claims_on(days)
+    arrays = claims.arrays
+    scope = _scope_mask(arrays, region, departement)
+    communes = int(np.unique(arrays.commune[scope]).size)
     result = []
     for day in days:
-        year = _vintage_year(day, vintages)
-        population = (
-            _population_array(arrays, year) if year is not None else np.zeros(size, np.int64)
-        )
-        active = (since <= day.toordinal()) & (until > day.toordinal())
-        selected = active[version]
-        owners_of = community[version[selected]]
-        leaves = leaf[selected]
-        if np.unique(community[active]).size < np.count_nonzero(active):
-            # two versions of one community on the same day (the database forbids it): one claim
-            pairs = np.unique(owners_of * size + leaves)
-            owners_of, leaves = pairs // size, pairs % size
-        owners = np.bincount(leaves, minlength=size)
+        year, population = claims.population(day)
+        owners, owners_of, leaves = claims.owners(day)
         covered_leaves = (owners > 0) & scope
         total = int(population[scope].sum())
         covered = int(population[covered_leaves].sum())
@@ -388,7 +439,7 @@ def _series(
                 "communes": communes,
                 "population": total,
                 "communities": int(
-                    np.count_nonzero(np.bincount(owners_of[in_scope], minlength=communities_count))
+                    np.count_nonzero(np.bincount(owners_of[in_scope], minlength=claims.communities))
                 ),
                 "covered_population": covered,
                 "covered_share": float(share),
@@ -442,12 +493,59 @@ def _coverage_reference(
     }
 
 
-def coverage_by_departement(
-    day: dt.date, region: str | None = None, claims: dict[str, set[int]] | None = None
+def coverage_by_departement(day: dt.date, region: str | None = None) -> list[dict[str, Any]]:
+    """Coverage per département on ``day`` (for the map and its table), on the arrays of
+    :func:`coverage_series`: one query of the perimeters valid on the day, then counts per
+    département with ``np.bincount``. Same rows as :func:`_coverage_by_departement_reference`."""
+    claims = _claims_on([day])
+    arrays = claims.arrays
+    scope = _scope_mask(arrays, region, None)
+    _, population = claims.population(day)
+    owners, _, _ = claims.owners(day)
+    places = arrays.departement_index
+    width = len(arrays.departements)
+
+    def per_departement(mask: np.ndarray, weights: np.ndarray | None = None) -> list[int]:
+        counts = np.bincount(
+            places[mask], weights=None if weights is None else weights[mask], minlength=width
+        )
+        return [round(value) for value in counts]
+
+    leaves = per_departement(scope)
+    totals = per_departement(scope, population.astype(np.float64))
+    covered = per_departement(scope & (owners > 0), population.astype(np.float64))
+    overlaps = per_departement(scope & (owners > 1))
+    # communes: each commune once, in the département of its leaves (a city's arrondissements
+    # share its département)
+    commune_place = np.zeros(arrays.communes, dtype=np.int64)
+    commune_place[arrays.commune] = places
+    communes = np.bincount(commune_place[np.unique(arrays.commune[scope])], minlength=width)
+    rows = []
+    for position, code in enumerate(arrays.departements):
+        if not leaves[position]:
+            continue
+        rows.append(
+            {
+                "departement": code,
+                "communes": int(communes[position]),
+                "population": totals[position],
+                "covered_population": covered[position],
+                "overlaps": overlaps[position],
+                "covered_share": (
+                    covered[position] / totals[position] if totals[position] else 0.0
+                ),
+            }
+        )
+    return rows
+
+
+def _coverage_by_departement_reference(
+    day: dt.date, region: str | None = None
 ) -> list[dict[str, Any]]:
-    """Coverage per département (for the map and its table)."""
+    """Coverage per département, leaf by leaf in Python: the reference
+    :func:`coverage_by_departement` is checked against (tests and benchmark)."""
     index = _index(day)
-    claims = _claims(day, index) if claims is None else claims
+    claims = _claims(day, index)
     rows: dict[str, dict[str, Any]] = {}
     communes: dict[str, set[str]] = {}
     for leaf in index.leaves.values():

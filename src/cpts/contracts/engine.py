@@ -59,11 +59,15 @@ class Terms:
 def terms_on(contract: Contract, day: dt.date) -> Terms:
     """The terms in force on ``day``: those of the signature, or of the latest amendment applied
     with a date of effect on or before ``day``."""
-    amendment = (
-        contract.amendments.filter(status=Amendment.Status.APPLIED, effective_from__lte=day)
-        .order_by("-effective_from", "-pk")
-        .first()
-    )
+    # read with ``all()`` and chosen here, so that a prefetched ``amendments`` costs no query
+    applied = [
+        amendment
+        for amendment in contract.amendments.all()
+        if amendment.status == Amendment.Status.APPLIED
+        and amendment.effective_from is not None
+        and amendment.effective_from <= day
+    ]
+    amendment = max(applied, key=lambda a: (a.effective_from, a.pk), default=None)
     if amendment is not None:
         return Terms(
             amendment.population,
@@ -201,18 +205,27 @@ def engine_indicator(indicator: Indicator, *, final: bool) -> EngineIndicator:
     )
 
 
-def engine_input(contract: Contract, number: int, *, final: bool = False) -> ContractYearInput:
+def engine_input(
+    contract: Contract,
+    number: int,
+    *,
+    final: bool = False,
+    crises: tuple[dt.date, ...] | None = None,
+) -> ContractYearInput:
     """The facts of a contract year as the engine takes them.
 
     ``final``: use the evaluation's verdicts (accepted indicators only); otherwise project the
-    values recorded so far.
+    values recorded so far. ``crises``: the :func:`crisis_dates` of the contract when the caller
+    has read them already (the steering reads every crisis once); the relations are read with
+    ``all()``, so that prefetched years, amendments, missions and indicators cost no query.
     """
     year = contract_year(contract.signed_on, number)
     facts = year_facts(contract, number)
     tree = default_tree()
     indicators: dict[str, list[Indicator]] = {}
-    for indicator in contract.indicators.filter(contract_year=number):
-        indicators.setdefault(indicator.mission, []).append(indicator)
+    for indicator in contract.indicators.all():
+        if indicator.contract_year == number:
+            indicators.setdefault(indicator.mission, []).append(indicator)
     missions = []
     for commitment in contract.missions.all():
         mission = Mission(commitment.mission)
@@ -239,7 +252,7 @@ def engine_input(contract: Contract, number: int, *, final: bool = False) -> Con
         contract_year=number,
         members=facts.members,
         missions=tuple(missions),
-        crises=crisis_dates(contract),
+        crises=crisis_dates(contract) if crises is None else crises,
     )
 
 

@@ -12,7 +12,7 @@ stays readable as data, like the parameters of the agreement.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -206,6 +206,75 @@ def stage_of(community: Community, day: dt.date | None = None) -> Stage:
             "refused": Stage.LETTER_REFUSED,
         }[letter.status]
     return Stage.PROJECT
+
+
+def stages_of(
+    community_ids: Iterable[int], day: dt.date | None = None, among: Any = None
+) -> dict[int, Stage]:
+    """:func:`stage_of` for many communities at once (dashboards): the same rules, on four
+    queries whatever their number (the latest contract, its missions, the latest health project
+    and letter of intent of each community). A test checks it against :func:`stage_of`.
+
+    ``among``: the same communities as a subquery (ids or a queryset of ``pk``), to filter with
+    instead of the list of ids."""
+    from .models import Contract, HealthProject, LetterOfIntent, MissionCommitment
+
+    day = day or _today()
+    wanted = sorted(set(community_ids))
+    ids = wanted if among is None else among
+    latest_contracts = (
+        Contract.objects.filter(community_id__in=ids, signed_on__lte=day)
+        .order_by("community_id", "-signed_on")
+        .distinct("community_id")
+    )
+    contracts = {
+        contract.community_id: contract
+        for contract in latest_contracts.only(
+            "pk", "community_id", "signed_on", "ends_on", "terminated_on"
+        )
+    }
+    deployments: dict[int, list[dt.date | None]] = {}
+    for contract_id, deployed_on in MissionCommitment.objects.filter(
+        contract_id__in=latest_contracts.values("pk")
+    ).values_list("contract_id", "deployed_on"):
+        deployments.setdefault(contract_id, []).append(deployed_on)
+
+    def latest(model: Any) -> dict[int, str]:
+        return dict(
+            model.objects.filter(community_id__in=ids)
+            .order_by("community_id", "-pk")
+            .distinct("community_id")
+            .values_list("community_id", "status")
+        )
+
+    projects, letters = latest(HealthProject), latest(LetterOfIntent)
+    stages = {}
+    for pk in wanted:
+        contract = contracts.get(pk)
+        if contract is not None:
+            if day >= contract.period_end:
+                stages[pk] = Stage.CONTRACT_OVER
+                continue
+            deployed = deployments.get(contract.pk, [])
+            if deployed and all(on is not None and on <= day for on in deployed):
+                stages[pk] = Stage.DEPLOYED
+            else:
+                stages[pk] = Stage.CONTRACTED
+        elif pk in projects:
+            stages[pk] = _DECIDED[projects[pk]][1]
+        elif pk in letters:
+            stages[pk] = _DECIDED[letters[pk]][0]
+        else:
+            stages[pk] = Stage.PROJECT
+    return stages
+
+
+#: A decision's status -> the stage it gives (letter of intent, health project).
+_DECIDED = {
+    "filed": (Stage.LETTER_FILED, Stage.PROJECT_FILED),
+    "validated": (Stage.LETTER_VALIDATED, Stage.PROJECT_VALIDATED),
+    "refused": (Stage.LETTER_REFUSED, Stage.PROJECT_REFUSED),
+}
 
 
 def refusal(community: Community, action: str, user: Any) -> str | None:

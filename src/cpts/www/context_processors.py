@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from cpts.accounts.access import Action, can
+from cpts.accounts.access import Action, can, may_read_steering
 from cpts.accounts.models import User
 
 
@@ -20,6 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append({"label": "Campagnes de paiement", "link": reverse("contracts:payment_runs")})
     items.append({"label": "Territoire", "link": reverse("territory:overview")})
     items.append({"label": "Crises sanitaires", "link": reverse("crises:list")})
+    if may_read_steering(user):
+        items.append({"label": "Pilotage", "link": reverse("steering:dashboard")})
     if can(user, Action.REGULATE):
         items.append({"label": "Régulation SAS", "link": reverse("sas:requests")})
     return {"nav_items": items, "user_role_label": user.get_role_display()}

@@ -38,8 +38,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             form.cleaned_data.get("region").code if form.cleaned_data.get("region") else None
         )
     totals = perimeters.coverage(day, region=region)
-    claims = perimeters.claims_on(day)  # read once for the three tables below
-    rows = perimeters.coverage_by_departement(day, region=region, claims=claims)
+    rows = perimeters.coverage_by_departement(day, region=region)  # on the arrays
+    claims = perimeters.claims_on(day)  # read once for the two tables below
     names = dict(Departement.objects.values_list("code", "name"))
     for row in rows:
         row["name"] = names.get(row["departement"], row["departement"])
