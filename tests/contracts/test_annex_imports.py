@@ -59,7 +59,8 @@ def test_a_good_file_imports_exactly_and_is_audited(annex: dict[str, Any]) -> No
     done.refresh_from_db()
     assert target.measured_value == Decimal("47.25")
     assert target.remarks == "Source : registre"
-    assert done.done is True and done.measured_value is None
+    assert done.done is True
+    assert done.measured_value is None
     assert target.history.first().history_user == coordinator
     assert "Ligne 2" in str(report.notes[0])
 
@@ -77,7 +78,8 @@ def test_the_cpam_sets_objectives_and_decides_in_french_csv(annex: dict[str, Any
     target.refresh_from_db()
     done.refresh_from_db()
     assert target.objective == Decimal("50.50")
-    assert done.verdict == Indicator.Verdict.ACCEPTED and done.decided_by == annex["cpam"]
+    assert done.verdict == Indicator.Verdict.ACCEPTED
+    assert done.decided_by == annex["cpam"]
 
 
 def test_the_exported_annex_reimported_as_it_is_changes_nothing(
@@ -90,7 +92,8 @@ def test_the_exported_annex_reimported_as_it_is_changes_nothing(
     before = Indicator.history.count()
     report = import_annex(annex["contract"], 1, annex["cpam"], "modele.xlsx", data)
     assert report.ok, report.problems
-    assert report.changed == 0 and Indicator.history.count() == before
+    assert report.changed == 0
+    assert Indicator.history.count() == before
     # the CPAM fills the template: its objective column changes, the rest stays
     sheet = load_workbook(io.BytesIO(data))
     header = [cell.value for cell in sheet.active[1]]
@@ -142,10 +145,12 @@ def test_a_dry_run_writes_nothing(annex: dict[str, Any]) -> None:
     before = Indicator.history.count()
     data = xlsx([["Identifiant", "Valeur mesurée"], [target.pk, 12]])
     report = import_annex(annex["contract"], 1, annex["coordinator"], "a.xlsx", data, dry_run=True)
-    assert report.ok and report.changed == 1
+    assert report.ok
+    assert report.changed == 1
     assert "serait modifié" in report.notes[0].message
     target.refresh_from_db()
-    assert target.measured_value is None and Indicator.history.count() == before
+    assert target.measured_value is None
+    assert Indicator.history.count() == before
 
 
 def test_a_closed_year_is_refused(annex: dict[str, Any]) -> None:
@@ -181,8 +186,11 @@ def test_another_years_line_is_refused(annex: dict[str, Any]) -> None:
     [
         ("a.xlsx", b"PK\x03\x04 not a zip at all", "illisible"),
         ("a.xlsx", b"not a workbook", "illisible"),
-        ("a.csv", "Identifiant;Valeur\r\n1;2\r\n".encode("cp1252").replace(b"1;2", b"\xe9;2"),
-         "UTF-8"),
+        (
+            "a.csv",
+            "Identifiant;Valeur\r\n1;2\r\n".encode("cp1252").replace(b"1;2", b"\xe9;2"),
+            "UTF-8",
+        ),
         ("a.csv", b"Nom;Autre\r\nx;y\r\n", "Identifiant"),
         ("a.csv", b"", "vide"),
     ],
@@ -191,7 +199,8 @@ def test_bad_files_get_a_french_message(
     annex: dict[str, Any], name: str, data: bytes, message: str
 ) -> None:
     report = import_annex(annex["contract"], 1, annex["coordinator"], name, data)
-    assert not report.ok and message in report.errors[0].message
+    assert not report.ok
+    assert message in report.errors[0].message
 
 
 # --- The screens ----------------------------------------------------------------------------------
@@ -235,7 +244,8 @@ def test_the_page_refuses_bad_uploads_in_french(annex: dict[str, Any], client: C
     response = client.post(_url(annex), {"file": big})
     assert "trop volumineux" in response.content.decode()
     response = client.post(_url(annex), {"file": SimpleUploadedFile("a.xlsx", b"junk")})
-    assert response.status_code == 200 and "illisible" in response.content.decode()
+    assert response.status_code == 200
+    assert "illisible" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -268,4 +278,5 @@ def test_a_closed_year_has_no_form(annex: dict[str, Any], client: Client) -> Non
     )  # fmt: skip
     client.force_login(annex["cpam"])
     content = client.get(_url(annex)).content.decode()
-    assert "aucun import n" in content and 'type="file"' not in content
+    assert "aucun import n" in content
+    assert 'type="file"' not in content

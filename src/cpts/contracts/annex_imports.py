@@ -163,11 +163,11 @@ def read_lines(name: str, data: bytes) -> list[tuple[int, dict[str, Any]]]:
     if data.startswith(b"PK\x03\x04") or suffix == ".xlsx":
         rows = (list(row) for row in read_xlsx(data))
     elif suffix in (".csv", ".txt"):
-        header, csv_rows = read_csv(data)
-        rows = iter([header, *(row.cells for row in csv_rows)])
+        csv_header, csv_rows = read_csv(data)
+        rows = iter([csv_header, *(row.cells for row in csv_rows)])
     else:
         raise FileError("Format non pris en charge : envoyez un classeur Excel (.xlsx) ou un CSV.")
-    header = next(rows, None)
+    header: list[Any] | None = next(rows, None)
     if header is None:
         raise FileError("Le fichier est vide.")
     columns = [ALIASES.get(_key(cell), "") for cell in header]
@@ -181,7 +181,7 @@ def read_lines(name: str, data: bytes) -> list[tuple[int, dict[str, Any]]]:
             "Aucune colonne à importer : « Objectif », « Valeur mesurée », « Réalisé », "
             "« Remarques » ou « Décision » (et « Motif »)."
         )
-    lines = []
+    lines: list[tuple[int, dict[str, Any]]] = []
     for number, row in enumerate(rows, start=2):
         cells = {
             column: _cell(value) for column, value in zip(columns, row, strict=False) if column
