@@ -21,9 +21,7 @@ writers below turn it into a file, the same way for every list:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,7 +29,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import IO, Any
 
-from cpts.territory.files import safe_cell
+from cpts.territory.files import csv_stream, safe_cell
 
 #: The rows written to the CSV buffer before it is handed to the response.
 CSV_BATCH = 500
@@ -91,27 +89,14 @@ def _plain(number: Decimal) -> str:
 
 
 def csv_chunks(table: Table) -> Iterator[str]:
-    """The CSV file of ``table``, a few hundred lines at a time (BOM first)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([safe_cell(column.title) for column in table.columns])
-    yield "\ufeff" + buffer.getvalue()
+    """The CSV file of ``table``, a few hundred lines at a time (BOM first), written by the one
+    CSV writer, :func:`cpts.territory.files.csv_stream` (which neutralises every cell)."""
     kinds = [column.kind for column in table.columns]
-    pending = 0
-    buffer.seek(0)
-    buffer.truncate()
-    for row in table.rows:
-        writer.writerow(
-            [safe_cell(csv_value(value, kind)) for value, kind in zip(row, kinds, strict=True)]
-        )
-        pending += 1
-        if pending == CSV_BATCH:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
-    if pending:
-        yield buffer.getvalue()
+    rows = (
+        [csv_value(value, kind) for value, kind in zip(row, kinds, strict=True)]
+        for row in table.rows
+    )
+    return csv_stream([column.title for column in table.columns], rows, CSV_BATCH)
 
 
 # --- Excel ----------------------------------------------------------------------------------------
