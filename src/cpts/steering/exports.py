@@ -27,7 +27,14 @@ from cpts.aci import Mission, add_months
 from cpts.communities import perimeters
 from cpts.communities.models import Community, Member, Profession, StructureKind
 from cpts.communities.scope import visible_communities
-from cpts.contracts.models import Contract, ContractYear, Evaluation, Indicator
+from cpts.contracts.models import (
+    Contract,
+    ContractYear,
+    Evaluation,
+    Indicator,
+    Payment,
+    PaymentKind,
+)
 from cpts.contracts.selectors import visible_contracts, visible_payments, years_of
 from cpts.crises.models import Typology
 from cpts.crises.selectors import visible_crises
@@ -384,8 +391,10 @@ def _years_of_community(user: User, filters: Filters) -> Iterator[Sequence[Any]]
 
 
 def payments(user: User, filters: Filters) -> Table:
-    """The ledger entries, signed (a recovery is negative), as the ledger screen lists them."""
-    rows = visible_payments(user).select_related("community", "contract", "run")
+    """The ledger entries, signed (a recovery is negative), as the ledger screen lists them
+    (read as tuples: the national ledger is the longest list, and its explanations are not
+    exported)."""
+    rows = visible_payments(user)
     if filters.community is not None:
         rows = rows.filter(community=filters.community)
     if filters.contract is not None:
@@ -393,25 +402,20 @@ def payments(user: User, filters: Filters) -> Table:
     if filters.year is not None:
         rows = rows.filter(contract_year=filters.year)
     rows = rows.order_by("community__name", "due_on", "pk")
+    kinds = dict(PaymentKind.choices)
+    statuses = dict(Payment.Status.choices)
+    fields = (
+        "pk", "community__name", "community__departement_id", "contract__signed_on",
+        "contract_year", "kind", "label", "amount", "due_on", "status", "paid_on", "corrects_id",
+        "reason", "run__run_on",
+    )  # fmt: skip
 
     def produce() -> Iterator[Sequence[Any]]:
-        for payment in rows.iterator(chunk_size=CHUNK):
-            yield [
-                payment.pk,
-                payment.community.name,
-                payment.community.departement_id,
-                payment.contract.signed_on if payment.contract else None,
-                payment.contract_year,
-                payment.get_kind_display(),
-                payment.label,
-                payment.amount,
-                payment.due_on,
-                payment.get_status_display(),
-                payment.paid_on,
-                payment.corrects_id,
-                payment.reason,
-                payment.run.run_on if payment.run else None,
-            ]
+        for row in rows.values_list(*fields).iterator(chunk_size=CHUNK):
+            line = list(row)
+            line[5] = kinds.get(line[5], line[5])
+            line[9] = statuses.get(line[9], line[9])
+            yield line
 
     return Table(
         "versements",
