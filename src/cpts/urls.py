@@ -24,6 +24,7 @@ urlpatterns = [
     path("territoire/", include("cpts.www.urls_territory")),
     path("sas/", include("cpts.www.urls_sas")),
     path("pilotage/", include("cpts.www.urls_steering")),
+    path("exports/", include("cpts.www.urls_exports")),
     path("admin/", admin.site.urls),
     # the FHIR API of the SAS aggregator: bearer tokens, JSON answers (cpts.api)
     path("fhir/", include("cpts.api.urls")),

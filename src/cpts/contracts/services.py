@@ -719,6 +719,20 @@ def record_indicator(
     save_audited(indicator, user)
 
 
+def set_objective(indicator: Indicator, user: User, objective: Decimal | None) -> None:
+    """Change the objective of an indicator of the annex (who writes the annex: the community or
+    its CPAM). A verdict already given goes back to the CPAM: it was given against the old one."""
+    require(user, Action.ANNEX, indicator.contract.community)
+    _in_force(indicator.contract)
+    if _evaluation_closed(indicator.contract, indicator.contract_year):
+        raise RuleError("L'évaluation de cette année est close.")
+    if indicator.objective == objective:
+        return
+    indicator.objective = objective
+    _back_to_decision(indicator)
+    save_audited(indicator, user)
+
+
 def clear_provenance(indicator: Indicator) -> None:
     """The measured value no longer comes from the claims."""
     indicator.computed_result = None

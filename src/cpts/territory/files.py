@@ -249,11 +249,29 @@ def safe_cell(value: object) -> str:
     return text
 
 
-def csv_export(header: Iterable[object], rows: Iterable[Iterable[object]]) -> str:
-    """A CSV file for a spreadsheet: ``;`` (French Excel), CRLF, a BOM (so Excel reads UTF-8),
-    every cell through :func:`safe_cell`."""
+def csv_stream(
+    header: Iterable[object], rows: Iterable[Iterable[object]], batch: int = 500
+) -> Iterator[str]:
+    """A CSV file for a spreadsheet, ``batch`` lines at a time (for a streamed response): ``;``
+    (French Excel), CRLF, a BOM first (so Excel reads UTF-8), every cell through
+    :func:`safe_cell`."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([safe_cell(cell) for cell in header])
-    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
-    return "\ufeff" + out.getvalue()
+    pending = 0
+    text = "\ufeff"
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+        pending += 1
+        if pending == batch:
+            yield text + out.getvalue()
+            text = ""
+            out.seek(0)
+            out.truncate()
+            pending = 0
+    yield text + out.getvalue()
+
+
+def csv_export(header: Iterable[object], rows: Iterable[Iterable[object]]) -> str:
+    """A CSV file for a spreadsheet (:func:`csv_stream`, in one string)."""
+    return "".join(csv_stream(header, rows))

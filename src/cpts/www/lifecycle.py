@@ -484,6 +484,10 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             "can_file": can(user, Action.FILE, community),
             "can_evaluate": can(user, Action.EVALUATE, community),
             "can_compute": can(user, Action.COMPUTE, community) and not closed,
+            "can_import": any(
+                can(user, action, community)
+                for action in (Action.ANNEX, Action.FILE, Action.EVALUATE)
+            ),
             "bound": sum(
                 1
                 for indicator in indicators

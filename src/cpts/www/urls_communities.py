@@ -1,8 +1,8 @@
 from django.urls import path
 
+from . import annex_import, crisis_response
 from . import communities as views
 from . import crises as crisis_views
-from . import crisis_response
 from . import lifecycle as contract_views
 from . import members as member_views
 from . import unscheduled_care as care_views
@@ -104,6 +104,12 @@ urlpatterns = [
         "<int:pk>/annexe/<int:year>/compter-demandes-sas/",
         contract_views.count_sas_requests,
         name="count_sas_requests",
+    ),
+    path("<int:pk>/annexe/<int:year>/import/", annex_import.annex_import, name="annex_import"),
+    path(
+        "<int:pk>/annexe/<int:year>/import/rapport.csv",
+        annex_import.annex_import_report,
+        name="annex_import_report",
     ),
     path(
         "<int:pk>/annexe/<int:year>/livrables/<int:deliverable_pk>/",
