@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import annual_report
 from . import communities as views
 from . import crises as crisis_views
 from . import crisis_response
@@ -12,6 +13,11 @@ urlpatterns = [
     path("", views.community_list, name="list"),
     path("<int:pk>/", views.community_dashboard, name="dashboard"),
     path("<int:pk>/historique/", views.community_history, name="history"),
+    path(
+        "<int:pk>/rapport-annuel/<int:year>/",
+        annual_report.annual_report_pdf,
+        name="annual_report",
+    ),
     path("<int:pk>/lettre-intention/", contract_views.letter_of_intent, name="letter"),
     path(
         "<int:pk>/lettre-intention/deposer/",
