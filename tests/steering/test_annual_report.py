@@ -29,7 +29,7 @@ from cpts.contracts import services
 from cpts.contracts.models import Payment
 from cpts.payments import ledger
 from cpts.steering.annual_report import NoContractYear, annual_report, report_years
-from cpts.www.annual_report import file_name, render_pdf
+from cpts.steering.annual_report_pdf import file_name, render_pdf
 
 from ..factories import MemberFactory
 
@@ -134,39 +134,50 @@ def test_the_report_shows_the_years_figures(year_one: dict[str, Any], tmp_path: 
     assert f"{flat(f'{report.population:,}'.replace(',', ' '))} habitants" in text
     assert "taille 3" in text
     # perimeter: two communes of the Nord, with the map's data table
-    assert "2 communes" in text and "Nord (59) 2" in text
+    assert "2 communes" in text
+    assert "Nord (59) 2" in text
     # members by profession (today's)
     assert "6 membres" in text
     assert "Médecin généraliste 3" in text
     assert "Infirmier ou infirmière 2" in text
     assert "Pharmacien ou pharmacienne 1" in text
     # missions and their deadlines
-    assert "Démarrage" in text and "15 janvier 2023" in text
+    assert "Démarrage" in text
+    assert "15 janvier 2023" in text
     # indicators against objectives (chart and table)
     assert "Valeur : 72,50 (objectif non atteint)" in text
     assert "Objectif : 80" in text
     assert "72,50 80 non" in text
     assert "non réalisé" in text
-    assert "10 000,00 €" in text and "2 500,00 €" in text
+    assert "10 000,00 €" in text
+    assert "2 500,00 €" in text
     # the year's amounts, line by line, with their parameter and reference
     assert flat(euros_fr(Decimal("75000.00"))) == "75 000,00 €"
-    assert "75 000,00 €" in text and "90 000,00 €" in text
+    assert "75 000,00 €" in text
+    assert "90 000,00 €" in text
     assert "Total de l'année 165 000,00 €" in text
-    assert "missions.access.fixed.size_3" in text and "Avenant 2 à l'ACI CPTS, art. 4" in text
+    assert "missions.access.fixed.size_3" in text
+    assert "Avenant 2 à l'ACI CPTS, art. 4" in text
     # payments and recoveries of the year
-    assert "67 500,00 €" in text and "30 000,00 €" in text and "-7 500,00 €" in text
+    assert "67 500,00 €" in text
+    assert "30 000,00 €" in text
+    assert "-7 500,00 €" in text
     assert "Versé (net des reprises) 165 000,00 €" in text
     assert "Déjà repris 7 500,00 €" in text
     assert "Reste à reprendre 0,00 €" in text
     # page numbers from @page
-    assert "Page 1 sur 3" in text and "Page 3 sur 3" in text
+    assert "Page 1 sur 3" in text
+    assert "Page 3 sur 3" in text
     assert "CPTS Nord — rapport annuel, année contractuelle 1" in text  # the running header
 
 
 def test_amounts_keep_their_no_break_spaces_in_the_html(year_one: dict[str, Any]) -> None:
     from django.template.loader import render_to_string
 
-    html = render_to_string("steering/annual_report.html", {"report": annual_report(year_one["nord"], 1, TODAY), "community": year_one["nord"]})
+    html = render_to_string(
+        "steering/annual_report.html",
+        {"report": annual_report(year_one["nord"], 1, TODAY), "community": year_one["nord"]},
+    )
     assert "165\u202f000,00\u00a0€" in html
 
 
@@ -212,7 +223,9 @@ def test_a_year_without_a_contract_year_is_a_french_message(
         (0, "il n'a pas d'année 0"),
         (5, "pas encore de rapport annuel"),  # year 5 starts on 15 January 2027
     ):
-        response = client.get(reverse("communities:annual_report", args=[nord.pk, year]), follow=True)
+        response = client.get(
+            reverse("communities:annual_report", args=[nord.pk, year]), follow=True
+        )
         assert response.status_code == 200
         assert response.redirect_chain[-1][0] == reverse("communities:dashboard", args=[nord.pk])
         assert message in response.content.decode().replace("&#x27;", "'")
@@ -235,3 +248,33 @@ def test_report_years_are_those_begun(year_one: dict[str, Any]) -> None:
     assert file_name(annual_report(year_one["nord"], 2, TODAY)) == (
         "rapport-annuel-cpts-nord-annee-2-2024-2025.pdf"
     )
+
+
+def test_the_command_line_writes_the_pdf(
+    year_one: dict[str, Any], make_user: Any, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from cpts.cli import app
+
+    nord = year_one["nord"]
+    nord.finess = "590000017"
+    nord.save(update_fields=["finess"])
+    make_user("cpam62", Role.CPAM, departements=["62"])
+    output = tmp_path / "rapport.pdf"
+    runner = CliRunner()
+
+    def cli(*args: str) -> Any:
+        return runner.invoke(app, ["report", "annual", "--output", str(output), *args])
+
+    refused = cli("--community", "590000017", "--year", "1", "--as", "cpam62")
+    assert (refused.exit_code, output.exists()) == (2, False)
+    assert "CPTS introuvable dans votre périmètre" in refused.stderr
+    no_year = cli("--community", str(nord.pk), "--year", "6")
+    assert no_year.exit_code == 2
+    assert "il n'a pas d'année 6" in no_year.stderr
+    written = cli("--community", "590000017", "--year", "1", "--as", "cpam59")
+    assert written.exit_code == 0, written.stderr
+    text = pdf_text(output.read_bytes(), tmp_path)
+    assert "FINESS 590000017" in text
+    assert "Total de l'année 165 000,00 €" in text

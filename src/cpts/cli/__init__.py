@@ -11,6 +11,7 @@ from . import (
     indicators,
     indicators_fill,
     lifecycle,
+    report,
     sas,
     territory,
     tokens,
@@ -34,5 +35,6 @@ api.register(app)
 sas.register(app)
 indicators_fill.register(indicators.indicators_app)  # cpts indicators fill
 indicators.register(app)
+report.register(app)
 
 __all__ = ["app"]

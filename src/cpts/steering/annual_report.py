@@ -261,7 +261,9 @@ def _perimeter_parts(perimeter: Perimeter | None) -> tuple[PerimeterPart, ...]:
 def _missions(contract: Contract, on: dt.date) -> tuple[MissionRow, ...]:
     """Each committed mission with its start and deployment deadlines, their state on ``on``."""
     commitments = {Mission(c.mission): c for c in contract.missions.all()}
-    started = {m: c.started_on for m, c in commitments.items() if c.started_on and c.started_on <= on}
+    started = {
+        m: c.started_on for m, c in commitments.items() if c.started_on and c.started_on <= on
+    }
     deployed = {
         m: c.deployed_on for m, c in commitments.items() if c.deployed_on and c.deployed_on <= on
     }

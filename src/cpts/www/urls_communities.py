@@ -1,9 +1,8 @@
 from django.urls import path
 
-from . import annual_report
+from . import annual_report, crisis_response
 from . import communities as views
 from . import crises as crisis_views
-from . import crisis_response
 from . import lifecycle as contract_views
 from . import members as member_views
 from . import unscheduled_care as care_views
