@@ -12,6 +12,7 @@ start) + 30,000 (a correction of that advance to 97,500) − 7,500 recovered at 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -166,8 +167,9 @@ def test_the_report_shows_the_years_figures(year_one: dict[str, Any], tmp_path: 
     assert "Déjà repris 7 500,00 €" in text
     assert "Reste à reprendre 0,00 €" in text
     # page numbers from @page
-    assert "Page 1 sur 3" in text
-    assert "Page 3 sur 3" in text
+    pages = re.findall(r"Page (\d+) sur (\d+)", text)
+    assert pages == [(str(n), str(len(pages))) for n in range(1, len(pages) + 1)]
+    assert len(pages) >= 3
     assert "CPTS Nord — rapport annuel, année contractuelle 1" in text  # the running header
 
 

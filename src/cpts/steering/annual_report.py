@@ -56,6 +56,7 @@ class IndicatorRow:
     percent: bool  # a share in per cent (bound to a computed rate), else a number
     measured: Decimal | None
     objective: Decimal | None  # target: the objective; graded: the threshold of the top tier
+    top_tier: bool  # the objective is the top tier of a graded indicator
     done: bool | None  # for an action done or not
     lower_is_better: bool
     amount: Decimal  # what it pays when reached (graded: the top tier)
@@ -302,6 +303,7 @@ def _indicator_row(indicator: Indicator) -> IndicatorRow:
         percent=indicator.computed_measure == Indicator.Measure.PERCENT,
         measured=indicator.measured_value,
         objective=None if indicator.kind == Indicator.Kind.DONE else objective,
+        top_tier=indicator.kind == Indicator.Kind.GRADED and bool(indicator.tiers),
         done=indicator.done if indicator.kind == Indicator.Kind.DONE else None,
         lower_is_better=indicator.lower_is_better,
         amount=amount,

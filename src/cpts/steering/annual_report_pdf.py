@@ -20,7 +20,7 @@ from .annual_report import AnnualReport, IndicatorRow
 
 #: The chart's geometry (SVG user units, about a pixel at 96 dpi).
 CHART_WIDTH = 640
-BAR_WIDTH = 420
+BAR_WIDTH = 300
 ROW_HEIGHT = 62
 VALUE_COLOUR = "#000091"  # blue France
 OBJECTIVE_COLOUR = "#929292"
@@ -55,7 +55,7 @@ def indicator_chart(indicators: tuple[IndicatorRow, ...]) -> SafeString | None:
                 '<rect x="0" y="{}" width="{}" height="14" fill="{}"/>'
                 '<text x="{}" y="{}" font-size="10" fill="#161616">Valeur : {} ({})</text>'
                 '<rect x="0" y="{}" width="{}" height="14" fill="{}"/>'
-                '<text x="{}" y="{}" font-size="10" fill="#161616">Objectif : {}{}</text>',
+                '<text x="{}" y="{}" font-size="10" fill="#161616">{} : {}{}</text>',
                 top + 12,
                 label,
                 top + 18,
@@ -70,6 +70,7 @@ def indicator_chart(indicators: tuple[IndicatorRow, ...]) -> SafeString | None:
                 OBJECTIVE_COLOUR,
                 max(objective_width, 1) + 6,
                 top + 47,
+                "Objectif (palier le plus haut)" if item.top_tier else "Objectif",
                 _number(item.objective, item.percent),
                 " (plus bas est mieux)" if item.lower_is_better else "",
             )
@@ -127,7 +128,7 @@ def _professions(report: AnnualReport) -> list[tuple[str, int]]:
         (f"Structure : {labels.get(code, 'type non renseigné')}", count)
         for code, count in counts.by_structure_kind.items()
     ]
-    return rows
+    return sorted(rows, key=lambda row: (row[0].startswith("Structure"), row[0].casefold()))
 
 
 def file_name(report: AnnualReport) -> str:
