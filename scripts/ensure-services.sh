@@ -44,4 +44,4 @@ for package in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu
     apt_install "$package"
   fi
 done
-pdftotext -v 2>&1 | head -1
+pdftotext -v 2>&1 | sed -n 1p  # sed reads it all: head would end pdftotext by SIGPIPE (pipefail)
