@@ -268,9 +268,11 @@ def _missions(contract: Contract, on: dt.date) -> tuple[MissionRow, ...]:
     deployed = {
         m: c.deployed_on for m, c in commitments.items() if c.deployed_on and c.deployed_on <= on
     }
-    deadlines = {
-        item.mission: item for item in mission_deadlines(contract.signed_on, on, started, deployed)
-    }
+    try:
+        found = mission_deadlines(contract.signed_on, on, started, deployed)
+    except InvalidInput:  # dates the lifecycle refuses: the missions are listed without deadlines
+        found = ()
+    deadlines = {item.mission: item for item in found}
     rows = []
     for mission, commitment in commitments.items():
         deadline = deadlines.get(mission)

@@ -93,7 +93,7 @@ def indicator_chart(indicators: tuple[IndicatorRow, ...]) -> SafeString | None:
 
 def render_pdf(report: AnnualReport) -> bytes:
     """The report printed by WeasyPrint (A4, header and page numbers from ``@page``)."""
-    from weasyprint import CSS, HTML  # imported here: a heavy module, for this page only
+    from weasyprint import CSS, HTML, URLFetcher  # a heavy module, imported for this page only
 
     departements = {part.code: part.communes for part in report.perimeter_parts}
     names = {part.code: part.name for part in report.perimeter_parts}
@@ -112,7 +112,10 @@ def render_pdf(report: AnnualReport) -> bytes:
     stylesheet = finders.find("cpts/annual_report.css")
     if not isinstance(stylesheet, str):
         raise ImproperlyConfigured("cpts/annual_report.css is missing from the static files.")
-    return bytes(HTML(string=html).write_pdf(stylesheets=[CSS(filename=stylesheet)]))
+    # The page fetches nothing (the map and the chart are inline SVG): no URL a text could slip
+    # into the page is ever requested from the server.
+    page = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=("data",)))
+    return bytes(page.write_pdf(stylesheets=[CSS(filename=stylesheet)]))
 
 
 def _professions(report: AnnualReport) -> list[tuple[str, int]]:
