@@ -35,3 +35,13 @@ if ! grep -qs "\"version\": \"$AXE_VERSION\"" var/axe/node_modules/axe-core/pack
   npm install --prefix var/axe --no-save --no-audit --no-fund --loglevel=error "axe-core@$AXE_VERSION"
 fi
 echo "axe-core $AXE_VERSION"
+
+# The annual report's PDF (WeasyPrint): Pango >= 1.44 with its FreeType backend, HarfBuzz's
+# subsetter for the embedded fonts, a font (DejaVu); poppler-utils (pdftotext, pdftoppm) for
+# the tests that read the PDF back and for its screenshots.
+for package in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed"; then
+    apt_install "$package"
+  fi
+done
+pdftotext -v 2>&1 | sed -n 1p  # sed reads it all: head would end pdftotext by SIGPIPE (pipefail)

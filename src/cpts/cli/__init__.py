@@ -12,6 +12,7 @@ from . import (
     indicators,
     indicators_fill,
     lifecycle,
+    report,
     sas,
     territory,
     tokens,
@@ -36,5 +37,6 @@ sas.register(app)
 demo.register(app)  # cpts demo, cpts demo national
 indicators_fill.register(indicators.indicators_app)  # cpts indicators fill
 indicators.register(app)
+report.register(app)
 
 __all__ = ["app"]

@@ -17,6 +17,7 @@ from cpts.aci import default_tree
 from cpts.communities.scope import community_for, visible_communities
 from cpts.contracts import engine
 from cpts.indicators.selectors import Period, trends
+from cpts.steering.annual_report import report_years
 
 from .dashboard import community_state, dashboard
 from .history import entries, trail
@@ -61,6 +62,7 @@ def community_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "community": community,
             "can": actions,
             "trends": trends(community, _contract_periods(board.contract)),
+            "report_years": report_years(board.contract, timezone.localdate()),
             "title": community.name,
         },
     )

@@ -1,6 +1,10 @@
 from django.urls import path
 
+<<<<<<< HEAD
 from . import annex_import, crisis_response
+=======
+from . import annual_report, crisis_response
+>>>>>>> report
 from . import communities as views
 from . import crises as crisis_views
 from . import lifecycle as contract_views
@@ -12,6 +16,11 @@ urlpatterns = [
     path("", views.community_list, name="list"),
     path("<int:pk>/", views.community_dashboard, name="dashboard"),
     path("<int:pk>/historique/", views.community_history, name="history"),
+    path(
+        "<int:pk>/rapport-annuel/<int:year>/",
+        annual_report.annual_report_pdf,
+        name="annual_report",
+    ),
     path("<int:pk>/lettre-intention/", contract_views.letter_of_intent, name="letter"),
     path(
         "<int:pk>/lettre-intention/deposer/",
