@@ -18,6 +18,7 @@ from cpts.communities.selectors import member_counts
 
 from .auth import caller
 from .errors import ERRORS
+from .filters import narrow
 from .pagination import Identifier, PageParams, page_of, paged
 from .schemas import (
     DEPARTEMENT,
@@ -67,11 +68,11 @@ def list_communities(
     request: HttpRequest, filters: Query[CommunityFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """Les CPTS de votre périmètre, par nom ; filtres : région, département, taille."""
-    rows = visible_communities(caller(request)).order_by("name", "pk")
-    if filters.region:
-        rows = rows.filter(departement__region_id=filters.region)
-    if filters.departement:
-        rows = rows.filter(departement_id=filters.departement)
+    rows = narrow(
+        visible_communities(caller(request)).order_by("name", "pk"),
+        departement__region_id=filters.region,
+        departement_id=filters.departement,
+    )
     today = timezone.localdate()
     if filters.size_class is not None:
         # The size follows from the population under the rules in force (cpts.aci): filtered

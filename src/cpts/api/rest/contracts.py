@@ -16,7 +16,8 @@ from cpts.contracts.models import Contract, Payment, PaymentKind
 from cpts.contracts.selectors import visible_contracts, visible_payments
 
 from .auth import caller
-from .errors import ERRORS, bad_request
+from .errors import ERRORS
+from .filters import in_order, narrow
 from .pagination import MAX_ID, Identifier, PageParams, page_of, paged
 from .schemas import (
     DEPARTEMENT,
@@ -60,13 +61,12 @@ def list_contracts(
     request: HttpRequest, filters: Query[ContractFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """Les contrats des CPTS de votre périmètre, par CPTS puis date de signature."""
-    rows = visible_contracts(caller(request)).order_by("community__name", "signed_on", "pk")
-    if filters.community is not None:
-        rows = rows.filter(community_id=filters.community)
-    if filters.region:
-        rows = rows.filter(community__departement__region_id=filters.region)
-    if filters.departement:
-        rows = rows.filter(community__departement_id=filters.departement)
+    rows = narrow(
+        visible_contracts(caller(request)).order_by("community__name", "signed_on", "pk"),
+        community_id=filters.community,
+        community__departement__region_id=filters.region,
+        community__departement_id=filters.departement,
+    )
     if filters.in_force_on:
         day = filters.in_force_on
         rows = rows.filter(signed_on__lte=day, ends_on__gt=day).filter(
@@ -120,23 +120,17 @@ def list_payments(
 ) -> dict[str, Any]:
     """Les écritures du grand livre des CPTS de votre périmètre, par échéance ; montants signés
     en chaînes à deux décimales (une reprise est négative)."""
-    if filters.due_from and filters.due_to and filters.due_from > filters.due_to:
-        raise bad_request("« due_from » doit précéder ou égaler « due_to ».", "due_from")
-    rows = visible_payments(caller(request)).order_by("due_on", "pk")
-    if filters.community is not None:
-        rows = rows.filter(community_id=filters.community)
-    if filters.contract is not None:
-        rows = rows.filter(contract_id=filters.contract)
-    if filters.contract_year is not None:
-        rows = rows.filter(contract_year=filters.contract_year)
-    if filters.kind:
-        rows = rows.filter(kind=filters.kind)
-    if filters.status:
-        rows = rows.filter(status=filters.status)
-    if filters.due_from:
-        rows = rows.filter(due_on__gte=filters.due_from)
-    if filters.due_to:
-        rows = rows.filter(due_on__lte=filters.due_to)
+    in_order(filters.due_from, filters.due_to, "due_from", "due_to")
+    rows = narrow(
+        visible_payments(caller(request)).order_by("due_on", "pk"),
+        community_id=filters.community,
+        contract_id=filters.contract,
+        contract_year=filters.contract_year,
+        kind=filters.kind,
+        status=filters.status,
+        due_on__gte=filters.due_from,
+        due_on__lte=filters.due_to,
+    )
     count, found = page_of(rows, page)
     items = [
         {

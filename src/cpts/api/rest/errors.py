@@ -36,6 +36,8 @@ class Problem(Schema):
 
 #: The error answers every operation documents (the schema tells clients what to expect).
 ERRORS: dict[int, type[Schema]] = {400: Problem, 401: Problem, 404: Problem}
+#: The error answers of a write: also 403, a role that may not act on what it sees.
+WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 403: Problem}
 
 
 def bad_request(detail: str, parameter: str | None = None) -> HttpError:
