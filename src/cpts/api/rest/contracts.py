@@ -4,19 +4,22 @@ may see, with their recorded years, and their ledger entries."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
-from cpts.contracts.models import Contract, Payment, PaymentKind
+from cpts.accounts.access import Action, require
+from cpts.aci import default_tree
+from cpts.contracts import services
+from cpts.contracts.models import Contract, ContractYear, Payment, PaymentKind
 from cpts.contracts.selectors import visible_contracts, visible_payments
 
 from .auth import caller
-from .errors import ERRORS
+from .errors import ERRORS, WRITE_ERRORS
 from .filters import in_order, narrow
 from .pagination import MAX_ID, Identifier, PageParams, page_of, paged
 from .schemas import (
@@ -24,6 +27,7 @@ from .schemas import (
     REGION,
     ContractDetailOut,
     ContractPage,
+    ContractYearOut,
     PaymentPage,
     amount,
 )
@@ -86,22 +90,56 @@ def get_contract(request: HttpRequest, contract_id: Identifier) -> dict[str, Any
     """Un contrat de votre périmètre avec ses années contractuelles telles qu'enregistrées à leur
     premier jour (population, taille, membres, grille ; total définitif une fois close)."""
     contract = get_object_or_404(visible_contracts(caller(request)), pk=contract_id)
-    years = [
-        {
-            "number": year.number,
-            "start": year.start,
-            "end": year.end,
-            "population": year.population,
-            "size_class": year.size_class,
-            "members": year.members,
-            "grid": year.grid,
-            "recorded_at": year.recorded_at,
-            "closed": year.total is not None,
-            "total": amount(year.total),
-        }
-        for year in contract.years.order_by("number")
-    ]
+    years = [year_out(year) for year in contract.years.order_by("number")]
     return {**contract_out(contract, timezone.localdate()), "years": years}
+
+
+def year_out(year: ContractYear) -> dict[str, Any]:
+    return {
+        "number": year.number,
+        "start": year.start,
+        "end": year.end,
+        "population": year.population,
+        "size_class": year.size_class,
+        "members": year.members,
+        "grid": year.grid,
+        "recorded_at": year.recorded_at,
+        "closed": year.total is not None,
+        "total": amount(year.total),
+    }
+
+
+class CloseIn(Schema):
+    closed_on: dt.date = Field(
+        ..., description="Date de clôture (entre le début de l'année et aujourd'hui)."
+    )
+
+
+@router.post(
+    "/contracts/{contract_id}/years/{number}/close",
+    response={200: ContractYearOut, **WRITE_ERRORS},
+    summary="Clore l'évaluation d'une année",
+)
+def close_year(
+    request: HttpRequest,
+    contract_id: Identifier,
+    number: Annotated[int, Path(ge=1, le=99, description="Année contractuelle.")],
+    body: CloseIn,
+) -> dict[str, Any]:
+    """La CPAM (et l'administration) clôt l'évaluation d'une année, comme à l'écran de l'annexe :
+    chaque indicateur accepté ou refusé, les parts variables calculées une fois pour toutes
+    (total définitif). Une année déjà close, un indicateur encore à évaluer, une date hors de
+    l'année ou future : 400, rien n'est écrit. Tracé au nom du jeton."""
+    user = caller(request)
+    contract = get_object_or_404(
+        visible_contracts(user).select_related("community"), pk=contract_id
+    )
+    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+    if number > duration:
+        raise Http404("Année contractuelle introuvable")
+    require(user, Action.EVALUATE, contract.community)
+    services.close_evaluation(contract, number, user, body.closed_on)
+    return year_out(contract.years.get(number=number))
 
 
 class PaymentFilters(Schema):

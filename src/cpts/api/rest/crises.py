@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from cpts.accounts.access import Action, require
 from cpts.crises.models import HealthCrisis, Typology
@@ -67,7 +67,7 @@ def crisis_out(crisis: HealthCrisis) -> dict[str, Any]:
     response={201: CrisisDeclaredOut, **WRITE_ERRORS},
     summary="Déclarer une crise sanitaire grave",
 )
-def create_crisis(request: HttpRequest, body: CrisisIn) -> tuple[int, dict[str, Any]]:
+def create_crisis(request: HttpRequest, body: CrisisIn) -> Status[dict[str, Any]]:
     """Une ARS caractérise une crise dans sa région (ou certains de ses départements), comme à
     l'écran des crises : la part variable de crise devient due aux CPTS concernées (leur nombre
     et le total dans la réponse). Réservé aux ARS et à l'administration (403 sinon) ; un
@@ -87,8 +87,11 @@ def create_crisis(request: HttpRequest, body: CrisisIn) -> tuple[int, dict[str, 
         user, body.declared_on, body.typology, title, body.description.strip(), departements
     )
     total = sum((payment.amount for payment in payments), Decimal(0))
-    return 201, {
-        **crisis_out(crisis),
-        "crisis_parts_due": len(payments),
-        "crisis_parts_total": amount(total),
-    }
+    return Status(
+        201,
+        {
+            **crisis_out(crisis),
+            "crisis_parts_due": len(payments),
+            "crisis_parts_total": amount(total),
+        },
+    )
