@@ -56,30 +56,38 @@ def test_no_server_error_and_every_answer_conforms_to_the_schema(
     computable: dict[str, Any], in_process: None, mode: GenerationMode
 ) -> None:
     """An administrator's token may do every write: generated bodies reach the services. The
-    writes on an indicator run twice: with generated ids (mostly unknown: 404), and on the two
-    real indicators of the annex, so that valid and invalid bodies meet the services' rules."""
+    writes on an indicator or a contract year run twice: with generated ids (mostly unknown:
+    404), and on the real ones (the two indicators of the annex, CPTS Nord's contract), so that
+    valid and invalid bodies meet the services' rules."""
     headers = {"Authorization": f"Bearer {tokens.issue(computable['admin'])}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 16
-    real_ids = [computable["rate"].pk, computable["patients"].pk]
+    assert len(operations) == 17
+    real = {
+        "indicator_id": [computable["rate"].pk, computable["patients"].pk],
+        "contract_id": [computable["contract"].pk],
+    }
 
     for operation in operations:
         _explore(operation, mode, headers, None)
-        if operation.method.upper() == "PUT" and "{indicator_id}" in operation.path:
-            _explore(operation, mode, headers, real_ids)
+        if operation.method.upper() in {"PUT", "POST"}:
+            for name, ids in real.items():
+                if "{" + name + "}" in operation.path:
+                    _explore(operation, mode, headers, (name, ids))
 
 
-def _explore(operation: Any, mode: GenerationMode, headers: dict[str, str], ids: Any) -> None:
-    """Generated requests of ``operation``; with ``ids``, on those indicators."""
+def _explore(operation: Any, mode: GenerationMode, headers: dict[str, str], real: Any) -> None:
+    """Generated requests of ``operation``; with ``real`` (a path parameter and its ids), on
+    those objects."""
 
     @given(case=operation.as_strategy(generation_mode=mode), index=st.integers(0, 1))
     @settings(
         max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck)
     )
     def check(case: Any, index: int) -> None:
-        if ids is not None and isinstance(case.path_parameters, dict):
-            case.path_parameters["indicator_id"] = ids[index]
+        if real is not None and isinstance(case.path_parameters, dict):
+            name, ids = real
+            case.path_parameters[name] = ids[index % len(ids)]
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     check()

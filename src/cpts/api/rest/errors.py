@@ -22,6 +22,7 @@ BEARER = 'Bearer realm="CPTS Pilote"'
 UNAUTHORIZED = "Jeton d'accès manquant, invalide ou révoqué (Authorization: Bearer …)."
 NOT_FOUND = "Ressource introuvable, ou hors de votre périmètre."
 FORBIDDEN = "Votre rôle ne permet pas cette action."
+UNPARSABLE = "Requête invalide : le corps de la requête n'est pas un JSON valide."
 
 
 class ParameterError(Schema):
@@ -130,6 +131,9 @@ def install(api: NinjaAPI) -> None:
         return response
 
     def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        if exc.status_code == 400 and str(exc.message).startswith("Cannot parse request body"):
+            # django-ninja's words for a body that is not JSON
+            exc = bad_request(UNPARSABLE, "body")
         body: dict[str, Any] = {"detail": exc.message}
         parameter = getattr(exc, "parameter", None)
         if parameter:

@@ -193,6 +193,8 @@ def _printable(value: str) -> str:
 
 #: A free text of a body: no NUL, no lone surrogate, at most 5 000 characters.
 Text = Annotated[str, Field(max_length=5000), AfterValidator(_printable)]
+#: A title: the same, at most 200 characters (a crisis's ``title`` column).
+Title = Annotated[str, Field(max_length=200), AfterValidator(_printable)]
 
 
 def number(value: Decimal | None, places: int = 2) -> str | None:
@@ -332,7 +334,7 @@ class SasRequestPage(Page):
 class CrisisIn(Schema):
     declared_on: dt.date = Field(..., description="Date de caractérisation de la crise.")
     typology: Typology = Field(..., description="Typologie de la crise.")
-    title: Text = Field(..., max_length=200, description="Intitulé (200 caractères au plus).")
+    title: Title = Field(..., description="Intitulé (200 caractères au plus).")
     description: Text = Field("", description="Description.")
     departements: list[Annotated[str, Field(pattern=DEPARTEMENT)]] = Field(
         default_factory=list,
