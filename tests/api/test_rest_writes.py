@@ -266,3 +266,25 @@ def test_a_refused_crisis_writes_nothing(
     assert not HealthCrisis.objects.exists()
     assert not HealthCrisis.history.exists()
     assert not Payment.objects.exists()
+
+
+# --- No CSRF, no session ----------------------------------------------------------------------
+
+
+def test_a_write_needs_a_token_and_no_csrf_token(world: dict[str, Any]) -> None:
+    """The operations are CSRF-exempt because no cookie authenticates them: a signed-in browser
+    (session cookie, no token) is a 401 and writes nothing; a token without a CSRF token writes."""
+    rate = world["rate"]
+    path = f"/api/v1/indicators/{rate.pk}/value"
+    body = {"measured_value": "12.00"}
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world["coordinator"])
+    before = history(rate)
+    assert browser.put(path, body, content_type="application/json").status_code == 401
+    assert history(rate) == before
+    machine = Client(
+        enforce_csrf_checks=True,
+        HTTP_AUTHORIZATION=f"Bearer {tokens.issue(world['coordinator'])}",
+    )
+    assert machine.put(path, body, content_type="application/json").status_code == 200
+    assert len(history(rate)) == len(before) + 1
