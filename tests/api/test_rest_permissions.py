@@ -24,6 +24,7 @@ from cpts.api.rest import api
 from cpts.contracts import services
 from cpts.contracts.models import Evaluation, Indicator
 from cpts.crises.models import HealthCrisis
+from cpts.indicators.models import Computation
 
 ROLES = [
     "admin",
@@ -178,13 +179,22 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], str], Callable[[str], An
         {"cpam", "admin"},
     ),
     "crisis": ("POST", lambda w: "/crises", _crisis_body, {"ars", "ars_occitanie", "admin"}),
+    "fill": (
+        "POST",
+        lambda w: f"/contracts/{w['contract'].pk}/years/1/fill",
+        lambda role: {"source": "claims"},
+        {"coordinator", "cpam", "admin"},
+    ),
 }
 
 
 @pytest.mark.parametrize("what", list(WRITES))
-def test_writes_role_by_role(world: dict[str, Any], what: str) -> None:
+def test_writes_role_by_role(
+    world: dict[str, Any], what: str, claims_dir: Any, settings: Any
+) -> None:
     """Each role tries the write on the same world (rolled back after each try): the allowed
     roles write (a history row more), the others get 403 or 404 and write nothing."""
+    settings.CLAIMS_DIR = claims_dir  # the claims the fill reads
     method, path, body, allowed = WRITES[what]
     if what == "close":
         _decided(world)
@@ -210,6 +220,7 @@ def _written() -> tuple[int, ...]:
         Indicator.history.count(),
         Evaluation.history.count(),
         HealthCrisis.history.count(),
+        Computation.history.count(),
     )
 
 
@@ -240,10 +251,11 @@ def test_a_revoked_token_is_a_401_on_every_operation(world: dict[str, Any]) -> N
                 f"/contracts/{ids['contract_id']}/years/1/close": {
                     "closed_on": dt.date(2024, 2, 1).isoformat()
                 },
+                f"/contracts/{ids['contract_id']}/years/1/fill": {"source": "claims"},
             }.get(path)
             response = _call(token, method.upper(), path, body)
             assert response.status_code == 401, (method, path)
             assert "invalid_token" in response["WWW-Authenticate"]
             operations += 1
-    assert operations == 17
+    assert operations == 18
     assert _written() == before

@@ -204,6 +204,54 @@ def test_a_refused_closing_writes_nothing(
     assert (Evaluation.history.count(), contract.years.count()) == before
 
 
+# --- Filling the bound indicators ---------------------------------------------------------------
+
+
+def test_the_cpam_fills_a_year_from_the_claims_audited_in_its_name(
+    computable: dict[str, Any], claims_dir: Any, settings: Any
+) -> None:
+    settings.CLAIMS_DIR = claims_dir
+    contract, cpam = computable["contract"], computable["cpam"]
+    rate, patients = computable["rate"], computable["patients"]
+    response = send(cpam, "POST", f"/contracts/{contract.pk}/years/1/fill", {"source": "claims"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["changed"] == sorted([rate.pk, patients.pk])
+    assert "2 valeur(s) modifiée(s)" in body["summary"]
+    # 1 patient of 16 and over with a GP out of 2: 50 %; 3 patients who consumed care
+    assert Indicator.objects.get(pk=rate.pk).measured_value == Decimal("50.00")
+    assert Indicator.objects.get(pk=patients.pk).measured_value == Decimal("3.00")
+    assert history(rate)[-1].history_user == cpam
+    # no indicator is bound to the SAS requests: the service's refusal, nothing written
+    before = history(rate)
+    sas = send(cpam, "POST", f"/contracts/{contract.pk}/years/1/fill", {"source": "sas"})
+    assert sas.status_code == 400
+    assert sas.json()["detail"].startswith("Aucun indicateur de l'annexe de l'année 1 n'est relié")
+    assert history(rate) == before
+
+
+def test_a_refused_fill_writes_nothing(
+    computable: dict[str, Any], tmp_path: Any, settings: Any
+) -> None:
+    settings.CLAIMS_DIR = tmp_path / "nowhere"
+    contract = computable["contract"]
+    before = history(computable["rate"])
+    for number, source, status in [
+        (1, "claims", 400),
+        (5, "claims", 400),
+        (6, "claims", 404),
+        (1, "spark", 400),
+    ]:
+        response = send(
+            computable["cpam"],
+            "POST",
+            f"/contracts/{contract.pk}/years/{number}/fill",
+            {"source": source},
+        )
+        assert response.status_code == status, (number, source, response.content)
+    assert history(computable["rate"]) == before
+
+
 # --- Declaring a crisis ------------------------------------------------------------------------
 
 

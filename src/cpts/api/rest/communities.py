@@ -22,6 +22,7 @@ from .filters import narrow
 from .pagination import Identifier, PageParams, page_of, paged
 from .schemas import (
     DEPARTEMENT,
+    FINESS,
     REGION,
     CommunityOut,
     CommunityPage,
@@ -39,6 +40,7 @@ class CommunityFilters(Schema):
         None, pattern=DEPARTEMENT, description="Code INSEE du département du siège."
     )
     size_class: int | None = Field(None, ge=1, le=4, description="Taille (1 à 4), aujourd'hui.")
+    finess: str | None = Field(None, pattern=FINESS, description="Numéro FINESS.")
 
 
 def _size(population: int, day: dt.date) -> int | None:
@@ -72,6 +74,7 @@ def list_communities(
         visible_communities(caller(request)).order_by("name", "pk"),
         departement__region_id=filters.region,
         departement_id=filters.departement,
+        finess=filters.finess,
     )
     today = timezone.localdate()
     if filters.size_class is not None:

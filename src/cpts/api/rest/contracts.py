@@ -4,7 +4,7 @@ may see, with their recorded years, and their ledger entries."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
@@ -13,8 +13,9 @@ from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 
 from cpts.accounts.access import Action, require
+from cpts.accounts.models import User
 from cpts.aci import default_tree
-from cpts.contracts import services
+from cpts.contracts import measures, services
 from cpts.contracts.models import Contract, ContractYear, Payment, PaymentKind
 from cpts.contracts.selectors import visible_contracts, visible_payments
 
@@ -24,10 +25,12 @@ from .filters import in_order, narrow
 from .pagination import MAX_ID, Identifier, PageParams, page_of, paged
 from .schemas import (
     DEPARTEMENT,
+    FINESS,
     REGION,
     ContractDetailOut,
     ContractPage,
     ContractYearOut,
+    FilledOut,
     PaymentPage,
     amount,
 )
@@ -37,6 +40,7 @@ router = Router(tags=["Contrats et versements"])
 
 class ContractFilters(Schema):
     community: int | None = Field(None, ge=1, le=MAX_ID, description="Identifiant de la CPTS.")
+    finess: str | None = Field(None, pattern=FINESS, description="FINESS de la CPTS.")
     region: str | None = Field(None, pattern=REGION, description="Code INSEE de la région.")
     departement: str | None = Field(None, pattern=DEPARTEMENT, description="Code du département.")
     in_force_on: dt.date | None = Field(
@@ -68,6 +72,7 @@ def list_contracts(
     rows = narrow(
         visible_contracts(caller(request)).order_by("community__name", "signed_on", "pk"),
         community_id=filters.community,
+        community__finess=filters.finess,
         community__departement__region_id=filters.region,
         community__departement_id=filters.departement,
     )
@@ -109,6 +114,18 @@ def year_out(year: ContractYear) -> dict[str, Any]:
     }
 
 
+def _year_of(user: User, contract_id: int, number: int) -> Contract:
+    """A contract in scope whose year ``number`` exists (1 to the agreement's duration), or 404
+    (as the annex screen answers)."""
+    contract = get_object_or_404(
+        visible_contracts(user).select_related("community"), pk=contract_id
+    )
+    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+    if number > duration:
+        raise Http404("Année contractuelle introuvable")
+    return contract
+
+
 class CloseIn(Schema):
     closed_on: dt.date = Field(
         ..., description="Date de clôture (entre le début de l'année et aujourd'hui)."
@@ -131,19 +148,51 @@ def close_year(
     (total définitif). Une année déjà close, un indicateur encore à évaluer, une date hors de
     l'année ou future : 400, rien n'est écrit. Tracé au nom du jeton."""
     user = caller(request)
-    contract = get_object_or_404(
-        visible_contracts(user).select_related("community"), pk=contract_id
-    )
-    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
-    if number > duration:
-        raise Http404("Année contractuelle introuvable")
+    contract = _year_of(user, contract_id, number)
     require(user, Action.EVALUATE, contract.community)
     services.close_evaluation(contract, number, user, body.closed_on)
     return year_out(contract.years.get(number=number))
 
 
+class FillIn(Schema):
+    source: Literal["claims", "sas"] = Field(
+        ...,
+        description="claims : les données de l'Assurance Maladie du serveur ; sas : les demandes "
+        "du SAS enregistrées ici.",
+    )
+
+
+@router.post(
+    "/contracts/{contract_id}/years/{number}/fill",
+    response={200: FilledOut, **WRITE_ERRORS},
+    summary="Remplir les indicateurs liés d'une année",
+)
+def fill_year(
+    request: HttpRequest,
+    contract_id: Identifier,
+    number: Annotated[int, Path(ge=1, le=99, description="Année contractuelle.")],
+    body: FillIn,
+) -> dict[str, Any]:
+    """Les valeurs mesurées des indicateurs liés, calculées comme aux boutons de l'annexe : depuis
+    les données de l'Assurance Maladie (``claims``) ou les demandes du SAS (``sas``). Pour la CPTS,
+    la CPAM et l'administration ; une valeur qui change revient à la décision de la CPAM ; une
+    année close ou pas encore commencée : 400 ; un paiement ou un autre calcul en cours : 409.
+    Tracé au nom du jeton."""
+    user = caller(request)
+    contract = _year_of(user, contract_id, number)
+    require(user, Action.COMPUTE, contract.community)
+    if body.source == "claims":
+        filled = measures.fill_measured_values(contract, number, user)
+        changed, summary = filled.changed, filled.summary()
+    else:
+        changed = measures.fill_sas_values(contract, number, user)
+        summary = f"Demandes du SAS comptées : {len(changed)} valeur(s) modifiée(s)."
+    return {"changed": sorted(item.pk for item in changed), "summary": summary}
+
+
 class PaymentFilters(Schema):
     community: int | None = Field(None, ge=1, le=MAX_ID, description="Identifiant de la CPTS.")
+    finess: str | None = Field(None, pattern=FINESS, description="FINESS de la CPTS.")
     contract: int | None = Field(None, ge=1, le=MAX_ID, description="Identifiant du contrat.")
     contract_year: int | None = Field(None, ge=1, le=99, description="Année contractuelle.")
     kind: PaymentKind | None = Field(None, description="Nature de l'écriture.")
@@ -162,6 +211,7 @@ def list_payments(
     rows = narrow(
         visible_payments(caller(request)).order_by("due_on", "pk"),
         community_id=filters.community,
+        community__finess=filters.finess,
         contract_id=filters.contract,
         contract_year=filters.contract_year,
         kind=filters.kind,

@@ -142,6 +142,13 @@ class ContractDetailOut(ContractOut):
     years: list[ContractYearOut]
 
 
+class FilledOut(Schema):
+    changed: list[int] = Field(
+        ..., description="Les indicateurs dont la valeur a changé (à décider par la CPAM)."
+    )
+    summary: str = Field(..., description="Le compte rendu affiché à l'écran.")
+
+
 # --- Payments ----------------------------------------------------------------------------------
 
 
