@@ -173,3 +173,26 @@ def test_a_crisis_and_its_filters(crises: dict[str, Any]) -> None:
     assert get(national, "/crises", region="76").json()["count"] == 1
     assert get(national, "/crises", declared_from="2025-02-01").json()["count"] == 1
     assert get(national, "/crises", typology="flood").status_code == 400
+
+
+def test_the_finess_of_a_community_filters_every_list(accelerated: dict[str, Any]) -> None:
+    """``finess`` names a community as ``community`` does, on each list that has one."""
+    nord = accelerated["nord"]
+    nord.finess = "590000014"
+    nord.save()
+    national = accelerated["national"]
+    for path in ("/communities", "/payments"):
+        assert get(national, path, finess="590000014").json()["count"] == 1, path
+        assert get(national, path, finess="620000010").json()["count"] == 0, path
+        bad = get(national, path, finess="5900")
+        assert bad.status_code == 400
+        assert bad.json()["errors"] == [{"parameter": "finess", "message": "format inattendu"}]
+
+
+def test_a_contract_by_the_finess_of_its_community(contracted: dict[str, Any]) -> None:
+    nord = contracted["nord"]
+    nord.finess = "2A0000015"
+    nord.save()
+    national = contracted["national"]
+    assert get(national, "/contracts", finess="2A0000015").json()["count"] == 1
+    assert get(national, "/contracts", finess="590000014").json()["count"] == 0

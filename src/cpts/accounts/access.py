@@ -358,6 +358,15 @@ def may_read_sas_request(user: User, departement_code: str, booked_community: An
     return False
 
 
+def may_read_patient_commune(user: User) -> bool:
+    """The patient's commune of a readable SAS request: for the regulation that recorded it (and
+    administrators) only; a community, its CPAM and its ARS see the request booked with it, never
+    where the patient lives."""
+    return bool(
+        user.is_authenticated and user.is_active and user.role in {Role.REGULATOR, Role.ADMIN}
+    )
+
+
 def sas_declarations_q(user: User) -> Q | None:
     """The declarations of appointments to the SAS platform (the outbox) ``user`` may read, as a
     filter on declarations; None: the role may not see the outbox (403).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from . import communities, contracts, crises, errors
+from . import communities, contracts, crises, errors, indicators, sas
 from .auth import BearerToken
 
 api = NinjaAPI(
@@ -12,7 +12,8 @@ api = NinjaAPI(
     version="1",
     description=(
         "API REST de CPTS Pilote : CPTS, périmètres, membres, contrats et leurs années, "
-        "versements, crises. Jeton d'accès obligatoire (Authorization: Bearer …, `cpts token "
+        "indicateurs de l'annexe et calculés, versements, crises, demandes du SAS ; écriture des "
+        "valeurs et décisions d'indicateurs, déclaration de crise. Jeton d'accès obligatoire (Authorization: Bearer …, `cpts token "
         "--user …`), avec les droits de son utilisateur à l'écran : hors périmètre, 404. "
         "Listes paginées (limit, offset), dates ISO 8601, montants en chaînes à deux décimales."
     ),
@@ -26,3 +27,5 @@ errors.install(api)
 api.add_router("", communities.router)
 api.add_router("", contracts.router)
 api.add_router("", crises.router)
+api.add_router("", indicators.router)
+api.add_router("", sas.router)

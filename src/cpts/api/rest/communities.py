@@ -18,9 +18,11 @@ from cpts.communities.selectors import member_counts
 
 from .auth import caller
 from .errors import ERRORS
+from .filters import narrow
 from .pagination import Identifier, PageParams, page_of, paged
 from .schemas import (
     DEPARTEMENT,
+    FINESS,
     REGION,
     CommunityOut,
     CommunityPage,
@@ -38,6 +40,7 @@ class CommunityFilters(Schema):
         None, pattern=DEPARTEMENT, description="Code INSEE du département du siège."
     )
     size_class: int | None = Field(None, ge=1, le=4, description="Taille (1 à 4), aujourd'hui.")
+    finess: str | None = Field(None, pattern=FINESS, description="Numéro FINESS.")
 
 
 def _size(population: int, day: dt.date) -> int | None:
@@ -67,11 +70,12 @@ def list_communities(
     request: HttpRequest, filters: Query[CommunityFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """Les CPTS de votre périmètre, par nom ; filtres : région, département, taille."""
-    rows = visible_communities(caller(request)).order_by("name", "pk")
-    if filters.region:
-        rows = rows.filter(departement__region_id=filters.region)
-    if filters.departement:
-        rows = rows.filter(departement_id=filters.departement)
+    rows = narrow(
+        visible_communities(caller(request)).order_by("name", "pk"),
+        departement__region_id=filters.region,
+        departement_id=filters.departement,
+        finess=filters.finess,
+    )
     today = timezone.localdate()
     if filters.size_class is not None:
         # The size follows from the population under the rules in force (cpts.aci): filtered

@@ -14,12 +14,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from cpts.aci import InvalidInput
+from cpts.contracts.locks import Busy
 from cpts.core.errors import RuleError
 
 BEARER = 'Bearer realm="CPTS Pilote"'
 UNAUTHORIZED = "Jeton d'accès manquant, invalide ou révoqué (Authorization: Bearer …)."
 NOT_FOUND = "Ressource introuvable, ou hors de votre périmètre."
 FORBIDDEN = "Votre rôle ne permet pas cette action."
+UNPARSABLE = "Requête invalide : le corps de la requête n'est pas un JSON valide."
 
 
 class ParameterError(Schema):
@@ -36,6 +39,9 @@ class Problem(Schema):
 
 #: The error answers every operation documents (the schema tells clients what to expect).
 ERRORS: dict[int, type[Schema]] = {400: Problem, 401: Problem, 404: Problem}
+#: The error answers of a write: also 403 (a role that may not act on what it sees) and 409
+#: (a payment run, a termination or a fill of the annex under way: try again after it).
+WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 403: Problem, 409: Problem}
 
 
 def bad_request(detail: str, parameter: str | None = None) -> HttpError:
@@ -75,6 +81,28 @@ def _explain(error: dict[str, Any]) -> str:
             return f"au plus {context.get('max_length')} caractères"
         case "enum" | "literal_error":
             return f"valeurs possibles : {context.get('expected')}"
+        case "decimal_parsing" | "decimal_type" | "float_parsing" | "finite_number":
+            return "un nombre décimal est attendu"
+        case "decimal_max_digits":
+            return f"au plus {context.get('max_digits')} chiffres"
+        case "decimal_max_places":
+            return f"au plus {context.get('decimal_places')} décimales"
+        case "decimal_whole_digits":
+            return f"au plus {context.get('whole_digits')} chiffres avant la virgule"
+        case "bool_parsing" | "bool_type":
+            return "vrai ou faux (true, false) est attendu"
+        case "string_type":
+            return "une chaîne de caractères est attendue"
+        case "list_type":
+            return "une liste est attendue"
+        case "too_long":
+            return f"au plus {context.get('max_length')} éléments"
+        case "dict_type" | "model_attributes_type" | "model_type":
+            return "un objet JSON est attendu"
+        case "json_invalid":
+            return "JSON invalide"
+        case "value_error":
+            return str(context.get("error", "valeur invalide"))
     return str(error.get("msg", "valeur invalide"))
 
 
@@ -103,6 +131,9 @@ def install(api: NinjaAPI) -> None:
         return response
 
     def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        if exc.status_code == 400 and str(exc.message).startswith("Cannot parse request body"):
+            # django-ninja's words for a body that is not JSON
+            exc = bad_request(UNPARSABLE, "body")
         body: dict[str, Any] = {"detail": exc.message}
         parameter = getattr(exc, "parameter", None)
         if parameter:
@@ -118,12 +149,20 @@ def install(api: NinjaAPI) -> None:
     def refused(request: HttpRequest, exc: Any) -> HttpResponse:
         return api.create_response(request, {"detail": str(exc)}, status=400)
 
+    def not_computable(request: HttpRequest, exc: Any) -> HttpResponse:
+        return api.create_response(request, {"detail": exc.message}, status=400)
+
+    def busy(request: HttpRequest, exc: Any) -> HttpResponse:
+        return api.create_response(request, {"detail": str(exc)}, status=409)
+
     api.add_exception_handler(ValidationError, validation)
     api.add_exception_handler(AuthenticationError, unauthorized)
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(PermissionDenied, forbidden)
     api.add_exception_handler(RuleError, refused)
+    api.add_exception_handler(InvalidInput, not_computable)
+    api.add_exception_handler(Busy, busy)
 
 
 def json_not_found(request: HttpRequest, path: str = "") -> HttpResponse:
