@@ -1,10 +1,6 @@
 from django.urls import path
 
-<<<<<<< HEAD
-from . import annex_import, crisis_response
-=======
-from . import annual_report, crisis_response
->>>>>>> report
+from . import annex_import, annual_report, crisis_response
 from . import communities as views
 from . import crises as crisis_views
 from . import lifecycle as contract_views
