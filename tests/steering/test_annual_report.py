@@ -195,6 +195,7 @@ def test_the_view_serves_a_pdf_to_those_who_read_the_community(
         ),
         "CPAM of another département": make_user("cpam62", Role.CPAM, departements=["62"]),
         "ARS of another region": year_one["ars_occitanie"],
+        "facilitator of another community": year_one["facilitator"],
     }
     client = Client()
     for who, user in others.items():
@@ -208,7 +209,8 @@ def test_the_view_serves_a_pdf_to_those_who_read_the_community(
         'attachment; filename="rapport-annuel-cpts-nord-annee-1-2023-2024.pdf"'
     )
     assert response.content.startswith(b"%PDF")
-    client.force_login(year_one["coordinator"])
+    client.force_login(year_one["coordinator"])  # the community's own coordinator
+    assert client.get(url)["Content-Type"] == "application/pdf"
     dashboard = client.get(reverse("communities:dashboard", args=[nord.pk])).content.decode()
     assert "Télécharger le rapport annuel (PDF)" in dashboard
     assert f'href="{url}"' in dashboard
