@@ -237,6 +237,8 @@ class _Arrays:
     codes: list[str]  # leaf index -> code
     commune: np.ndarray  # leaf index -> index of its commune (itself, or its city)
     communes: int
+    commune_codes: list[str]  # commune index -> code
+    names: dict[str, str]  # code (leaf or commune) -> name
     departement: np.ndarray  # leaf index -> département code (object array)
     region: np.ndarray  # leaf index -> region code (object array)
     departements: list[str]  # the département codes, sorted
@@ -252,11 +254,12 @@ def _arrays() -> _Arrays:
     if size not in _ARRAYS:
         _ARRAYS.clear()
         _POPULATIONS.clear()
-        rows = list(
+        named = list(
             Commune.objects.order_by("code").values_list(
-                "code", "parent_id", "departement_id", "departement__region_id"
+                "code", "parent_id", "departement_id", "departement__region_id", "name"
             )
         )
+        rows = [row[:4] for row in named]
         parents = {parent for _, parent, _, _ in rows if parent}
         leaves = [row for row in rows if row[0] not in parents]
         position = {row[0]: i for i, row in enumerate(leaves)}
@@ -280,6 +283,8 @@ def _arrays() -> _Arrays:
                 [commune_index[parent or code] for code, parent, _, _ in leaves], dtype=np.int64
             ),
             communes=len(commune_codes),
+            commune_codes=commune_codes,
+            names={row[0]: row[4] for row in named},
             departement=np.array([row[2] for row in leaves], dtype=object),
             region=np.array([row[3] for row in leaves], dtype=object),
             departements=departement_codes,
@@ -324,6 +329,7 @@ class _Claims:
     vintages: list[tuple[int, dt.date]]
     community: np.ndarray  # version -> dense community index
     communities: int
+    ids: np.ndarray  # dense community index -> community id
     since: np.ndarray  # version -> first day (ordinal)
     until: np.ndarray  # version -> first day after (ordinal; 10**9 when open)
     version: np.ndarray  # claim -> version
@@ -367,7 +373,7 @@ def _claims_on(days: list[dt.date]) -> _Claims:
         .values_list("community_id", "valid_from", "valid_to", "codes")
     )
     # communities as dense indices; per version, its dates as ordinals
-    _, community = np.unique(
+    ids, community = np.unique(
         np.array([v[0] for v in versions], dtype=np.int64), return_inverse=True
     )
     community = community.astype(np.int64)
@@ -391,6 +397,7 @@ def _claims_on(days: list[dt.date]) -> _Claims:
         vintages=vintages,
         community=community,
         communities=int(community.max()) + 1 if versions else 0,
+        ids=ids,
         since=since,
         until=until,
         version=keys // size,
@@ -575,13 +582,14 @@ def _coverage_by_departement_reference(
     return [rows[code] for code in sorted(rows)]
 
 
-def overlapping_units(
+def _overlapping_units_reference(
     day: dt.date,
     region: str | None = None,
     limit: int = 500,
     claims: dict[str, set[int]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Communes or arrondissements claimed by two communities or more, for the ARS to settle."""
+    """Overlaps leaf by leaf in Python: the reference :func:`overlapping_units` is checked
+    against (tests and benchmark)."""
     index = _index(day)
     claims = _claims(day, index) if claims is None else claims
     names = dict(Community.objects.values_list("pk", "name"))
@@ -601,13 +609,14 @@ def overlapping_units(
     return result[:limit]
 
 
-def uncovered_communes(
+def _uncovered_communes_reference(
     day: dt.date,
     region: str | None = None,
     departement: str | None = None,
     claims: dict[str, set[int]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Communes no community covers, even in part (largest first)."""
+    """White zones leaf by leaf in Python: the reference :func:`uncovered_communes` is checked
+    against (tests and benchmark)."""
     index = _index(day)
     claims = _claims(day, index) if claims is None else claims
     totals: dict[str, int] = {}
@@ -629,6 +638,66 @@ def uncovered_communes(
         }
         for code, population in totals.items()
         if code not in touched
+    ]
+    return sorted(rows, key=lambda row: (-row["population"], row["code"]))
+
+
+def overlapping_units(
+    day: dt.date, region: str | None = None, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Communes or arrondissements claimed by two communities or more, for the ARS to settle
+    (by code), on the arrays: the leaves with two owners or more, their owners' names read for
+    them only. Same rows as :func:`_overlapping_units_reference`."""
+    claims = _claims_on([day])
+    arrays = claims.arrays
+    owners, owners_of, leaves = claims.owners(day)
+    shared = (owners > 1) & _scope_mask(arrays, region, None)
+    chosen = np.flatnonzero(shared)[:limit]  # leaves are in the order of their codes
+    selected = np.isin(leaves, chosen)
+    ids = claims.ids[owners_of[selected]]
+    names = dict(Community.objects.filter(pk__in=ids.tolist()).values_list("pk", "name"))
+    by_leaf: dict[int, list[str]] = {}
+    for leaf, owner in zip(leaves[selected].tolist(), ids.tolist(), strict=True):
+        by_leaf.setdefault(leaf, []).append(names.get(owner, str(owner)))
+    return [
+        {
+            "code": arrays.codes[leaf],
+            "name": arrays.names.get(arrays.codes[leaf], arrays.codes[leaf]),
+            "departement": arrays.departement[leaf],
+            "communities": sorted(by_leaf[leaf]),
+        }
+        for leaf in chosen.tolist()
+    ]
+
+
+def uncovered_communes(
+    day: dt.date, region: str | None = None, departement: str | None = None
+) -> list[dict[str, Any]]:
+    """Communes no community covers, even in part (largest first), on the arrays: a commune is
+    touched when one of its leaves has an owner. Same rows as
+    :func:`_uncovered_communes_reference`."""
+    claims = _claims_on([day])
+    arrays = claims.arrays
+    _, population = claims.population(day)
+    owners, _, _ = claims.owners(day)
+    scope = _scope_mask(arrays, region, departement)
+    in_scope = np.zeros(arrays.communes, dtype=bool)
+    in_scope[arrays.commune[scope]] = True
+    touched = np.zeros(arrays.communes, dtype=bool)
+    touched[arrays.commune[scope & (owners > 0)]] = True
+    totals = np.bincount(
+        arrays.commune[scope], weights=population[scope], minlength=arrays.communes
+    )
+    place = np.empty(arrays.communes, dtype=object)
+    place[arrays.commune] = arrays.departement
+    rows = [
+        {
+            "code": arrays.commune_codes[index],
+            "name": arrays.names.get(arrays.commune_codes[index], arrays.commune_codes[index]),
+            "departement": place[index],
+            "population": round(totals[index]),
+        }
+        for index in np.flatnonzero(in_scope & ~touched).tolist()
     ]
     return sorted(rows, key=lambda row: (-row["population"], row["code"]))
 
