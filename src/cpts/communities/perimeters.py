@@ -198,10 +198,14 @@ def _in_scope(leaf: _Leaf, region: str | None, departement: str | None) -> bool:
 
 
 def coverage(
-    day: dt.date, region: str | None = None, departement: str | None = None
+    day: dt.date,
+    region: str | None = None,
+    departement: str | None = None,
+    claims: _Claims | None = None,
 ) -> dict[str, Any]:
-    """Coverage figures on ``day`` for the nation, a region or a département."""
-    return _series([day], region, departement)[0]
+    """Coverage figures on ``day`` for the nation, a region or a département (``claims``: the
+    perimeters of the day read once by :func:`arrays_on`, for a screen showing several figures)."""
+    return _series([day], region, departement, claims)[0]
 
 
 def coverage_series(
@@ -357,6 +361,13 @@ class _Claims:
         return np.bincount(leaves, minlength=size), owners_of, leaves
 
 
+def arrays_on(day: dt.date) -> _Claims:
+    """The perimeters valid on ``day`` as arrays, read once (one query) by a screen that shows
+    several figures of the same day: give it to :func:`coverage`, :func:`coverage_by_departement`,
+    :func:`overlapping_units`, :func:`uncovered_communes`."""
+    return _claims_on([day])
+
+
 def _claims_on(days: list[dt.date]) -> _Claims:
     """Every version active on one of ``days``, with its items, in one query (codes joined)."""
     arrays = _arrays()
@@ -415,11 +426,14 @@ def _scope_mask(arrays: _Arrays, region: str | None, departement: str | None) ->
 
 
 def _series(
-    days: list[dt.date], region: str | None, departement: str | None
+    days: list[dt.date],
+    region: str | None,
+    departement: str | None,
+    claims: _Claims | None = None,
 ) -> list[dict[str, Any]]:
     if not days:
         return []
-    claims = _claims_on(days)
+    claims = _claims_on(days) if claims is None else claims
     arrays = claims.arrays
     scope = _scope_mask(arrays, region, departement)
     communes = int(np.unique(arrays.commune[scope]).size)
@@ -500,11 +514,13 @@ def _coverage_reference(
     }
 
 
-def coverage_by_departement(day: dt.date, region: str | None = None) -> list[dict[str, Any]]:
+def coverage_by_departement(
+    day: dt.date, region: str | None = None, claims: _Claims | None = None
+) -> list[dict[str, Any]]:
     """Coverage per département on ``day`` (for the map and its table), on the arrays of
     :func:`coverage_series`: one query of the perimeters valid on the day, then counts per
     département with ``np.bincount``. Same rows as :func:`_coverage_by_departement_reference`."""
-    claims = _claims_on([day])
+    claims = _claims_on([day]) if claims is None else claims
     arrays = claims.arrays
     scope = _scope_mask(arrays, region, None)
     _, population = claims.population(day)
@@ -643,12 +659,12 @@ def _uncovered_communes_reference(
 
 
 def overlapping_units(
-    day: dt.date, region: str | None = None, limit: int = 500
+    day: dt.date, region: str | None = None, limit: int = 500, claims: _Claims | None = None
 ) -> list[dict[str, Any]]:
     """Communes or arrondissements claimed by two communities or more, for the ARS to settle
     (by code), on the arrays: the leaves with two owners or more, their owners' names read for
     them only. Same rows as :func:`_overlapping_units_reference`."""
-    claims = _claims_on([day])
+    claims = _claims_on([day]) if claims is None else claims
     arrays = claims.arrays
     owners, owners_of, leaves = claims.owners(day)
     shared = (owners > 1) & _scope_mask(arrays, region, None)
@@ -671,12 +687,15 @@ def overlapping_units(
 
 
 def uncovered_communes(
-    day: dt.date, region: str | None = None, departement: str | None = None
+    day: dt.date,
+    region: str | None = None,
+    departement: str | None = None,
+    claims: _Claims | None = None,
 ) -> list[dict[str, Any]]:
     """Communes no community covers, even in part (largest first), on the arrays: a commune is
     touched when one of its leaves has an owner. Same rows as
     :func:`_uncovered_communes_reference`."""
-    claims = _claims_on([day])
+    claims = _claims_on([day]) if claims is None else claims
     arrays = claims.arrays
     _, population = claims.population(day)
     owners, _, _ = claims.owners(day)

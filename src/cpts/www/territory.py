@@ -71,10 +71,11 @@ def _overview_figures(
     day: dt.date, region: str | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Totals, coverage by département, overlaps and white zones on ``day`` (the region's)."""
-    totals = perimeters.coverage(day, region=region)
-    rows = perimeters.coverage_by_departement(day, region=region)  # on the arrays
-    overlaps = perimeters.overlapping_units(day, region=region)  # on the arrays too
-    uncovered = perimeters.uncovered_communes(day, region=region)
+    claims = perimeters.arrays_on(day)  # the perimeters of the day, read once for all four
+    totals = perimeters.coverage(day, region=region, claims=claims)
+    rows = perimeters.coverage_by_departement(day, region=region, claims=claims)
+    overlaps = perimeters.overlapping_units(day, region=region, claims=claims)
+    uncovered = perimeters.uncovered_communes(day, region=region, claims=claims)
     return totals, rows, overlaps, uncovered
 
 
