@@ -130,8 +130,10 @@ def test_every_watched_table_bumps_the_version() -> None:
     }
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "WHERE t.tgname = 'cpts_data_version'"
+            "SELECT c.relname, t.tgtype & 2 <> 0 FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = 'cpts_data_version'"
         )
-        watched = {name for (name,) in cursor.fetchall()}
+        found = cursor.fetchall()
+    watched = {name for name, _ in found}
     assert tables - watched == set()
+    assert all(before for _, before in found)  # the slot is taken before any row is locked

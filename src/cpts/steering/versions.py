@@ -8,7 +8,10 @@ transaction (a transaction-local setting remembers it did). The counter becomes 
 when the write does, at commit; a rolled-back write rolls its bump back too.
 
 The rows are « slots » chosen by the writer's backend (``mod(pg_backend_pid(), SLOTS)``), so that
-two writers rarely wait on the same counter row; the data version is the sum of the slots. Each
+two writers rarely wait on the same counter row; the data version is the sum of the slots. The
+trigger runs *before* the statement: a transaction takes its slot before locking any row of a
+watched table, so two transactions sharing a slot cannot deadlock on those rows (the second
+waits for the first's commit before it locks anything there). Each
 slot only grows, and in READ COMMITTED every later snapshot sees every commit an earlier one
 saw, so two snapshots that differ in what they see of the watched tables have different sums.
 
@@ -78,7 +81,12 @@ CREATE TABLE cpts_data_version (
     slot integer PRIMARY KEY,
     version bigint NOT NULL DEFAULT 0
 );
-INSERT INTO cpts_data_version (slot) SELECT generate_series(0, {SLOTS - 1});
+-- slot 0 starts at the creation time in microseconds: a table dropped and created again never
+-- gives again a version an older cache entry (a cache shared by processes) could be under
+INSERT INTO cpts_data_version (slot, version)
+    SELECT slot, CASE WHEN slot = 0
+        THEN (extract(epoch FROM clock_timestamp()) * 1000000)::bigint ELSE 0 END
+    FROM generate_series(0, {SLOTS - 1}) AS slot;
 CREATE FUNCTION cpts_bump_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- once per transaction: the setting is local to it (and to a savepoint rolled back)
@@ -101,8 +109,8 @@ DROP TABLE IF EXISTS cpts_data_version;
 def watch_sql(table: str) -> str:
     """The trigger that bumps the version on every write to ``table``."""
     return (
-        f'CREATE TRIGGER cpts_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}" '
-        "FOR EACH STATEMENT EXECUTE FUNCTION cpts_bump_data_version();"
+        f"CREATE TRIGGER cpts_data_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE "
+        f'ON "{table}" FOR EACH STATEMENT EXECUTE FUNCTION cpts_bump_data_version();'
     )
 
 
