@@ -13,7 +13,12 @@ values; 30 crises with activations. Measured, median of several runs:
   memoised per input) and cold (memo cleared first);
 * the same with a year filter, and for an ARS (its region);
 * the page ``/pilotage/`` rendered through Django's test client;
-* queries per dashboard (constant in the number of communities; the tests prove it).
+* queries per dashboard (constant in the number of communities; the tests prove it);
+* since the cache keyed on the data version (``cpts.steering.versions``): « computed » is the
+  dashboard with the cache emptied before each run (what the first reader after a write pays),
+  « cached » the same with no write in between (the version, the communities, a cache hit);
+  likewise the territory overview ``/territoire/``, and its overlaps and white zones on the
+  arrays against the former leaf-by-leaf code.
 
 Baseline, side by side: the straightforward way, one community at a time — ``workflow.stage_of``
 for each community, ``engine.year_total`` for each contract year and ``engine.open_deadlines`` for
@@ -293,21 +298,62 @@ def main() -> None:
     )
     assert len(figures.late) == baseline["late"]
 
+    from django.core.cache import cache
+
+    from cpts.communities import perimeters
+
+    def computed() -> None:
+        cache.clear()
+        board()
+
     def cold() -> None:
+        cache.clear()
         dashboards._projected.cache_clear()
         board()
 
+    board()
     with CaptureQueriesContext(connection) as captured:
         board()
+    hit_queries = len(captured)
+
+    with CaptureQueriesContext(connection) as captured:
+        computed()
     queries = len(captured)  # now: the log keeps the last 9,000 queries only
     client = Client()
     client.force_login(national)
     assert client.get("/pilotage/").status_code == 200
-    warm_ms = median_ms(board, args.runs)
+
+    def page(url: str, empty: bool) -> Callable[[], Any]:
+        def get() -> None:
+            if empty:
+                cache.clear()
+            assert client.get(url).status_code == 200
+
+        return get
+
+    cached_ms = median_ms(board, args.runs)
+    warm_ms = median_ms(computed, args.runs)
     cold_ms = median_ms(cold, args.runs)
-    year_ms = median_ms(lambda: board(year=2025), args.runs)
-    ars_ms = median_ms(lambda: board(ars), args.runs)
-    page_ms = median_ms(lambda: client.get("/pilotage/"), args.runs)
+    year_ms = median_ms(lambda: (cache.clear(), board(year=2025)), args.runs)
+    ars_ms = median_ms(lambda: (cache.clear(), board(ars)), args.runs)
+    page_ms = median_ms(page("/pilotage/", True), args.runs)
+    page_cached_ms = median_ms(page("/pilotage/", False), args.runs)
+    territory_ms = median_ms(page("/territoire/", True), args.runs)
+    territory_cached_ms = median_ms(page("/territoire/", False), args.runs)
+    day = TODAY
+    assert perimeters.overlapping_units(day) == perimeters._overlapping_units_reference(day)
+    assert perimeters.uncovered_communes(day) == perimeters._uncovered_communes_reference(day)
+    tables_ms = median_ms(
+        lambda: (perimeters.overlapping_units(day), perimeters.uncovered_communes(day)), args.runs
+    )
+
+    def tables_reference() -> None:
+        claims = perimeters.claims_on(day)
+        perimeters._overlapping_units_reference(day, claims=claims)
+        perimeters._uncovered_communes_reference(day, claims=claims)
+
+    tables_reference_ms = median_ms(tables_reference, args.runs)
+    load = os.getloadavg()
     naive_ms = median_ms(lambda: naive(national), max(1, args.runs // 3))
     report = {
         "date": dt.datetime.now(tz=dt.UTC).strftime("%Y-%m-%d"),
@@ -320,12 +366,20 @@ def main() -> None:
         "late_deadlines": len(figures.late),
         "crises": len(figures.crises),
         "setup_s": round(setup_s, 1),
+        "load_average_1_5_15": [round(value, 1) for value in load],
         "queries_per_dashboard": queries,
+        "queries_per_dashboard_cached": hit_queries,
+        "dashboard_cached_ms": cached_ms,
         "dashboard_warm_ms": warm_ms,
         "dashboard_cold_ms": cold_ms,
         "dashboard_year_2025_ms": year_ms,
         "dashboard_ars_region_ms": ars_ms,
         "page_ms": page_ms,
+        "page_cached_ms": page_cached_ms,
+        "territory_page_ms": territory_ms,
+        "territory_page_cached_ms": territory_cached_ms,
+        "overlaps_and_white_zones_arrays_ms": tables_ms,
+        "overlaps_and_white_zones_reference_ms": tables_reference_ms,
         "naive_one_by_one_ms": naive_ms,
         "ratio_naive_over_warm": round(naive_ms[0] / warm_ms[0], 1),
         "ratio_naive_over_cold": round(naive_ms[0] / cold_ms[0], 1),

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "cpts.indicators",
     "cpts.unscheduled_care",
     "cpts.payments",
+    "cpts.steering",
     "cpts.www",
     "cpts.demo",
 ]

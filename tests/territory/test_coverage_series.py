@@ -161,3 +161,36 @@ def test_coverage_by_departement_figures_by_hand(versions: None) -> None:
     assert rows["2A"]["overlaps"] == 0
     assert 0 < rows["2A"]["covered_population"] < rows["2A"]["population"]
     assert rows["59"]["covered_population"] == 0
+
+
+@pytest.mark.parametrize(
+    ("on", "region"),
+    [("2024-02-15", None), ("2024-04-01", None), ("2024-04-01", "11"), ("2024-03-01", "94")],
+)
+def test_overlaps_and_white_zones_are_the_per_leaf_reference(
+    versions: None, on: str, region: str | None
+) -> None:
+    day = dt.date.fromisoformat(on)
+    overlaps = perimeters.overlapping_units(day, region=region)
+    assert overlaps == perimeters._overlapping_units_reference(day, region=region)
+    white = perimeters.uncovered_communes(day, region=region)
+    assert white == perimeters._uncovered_communes_reference(day, region=region)
+    for departement in ("75", "2B"):
+        assert perimeters.uncovered_communes(
+            day, departement=departement
+        ) == perimeters._uncovered_communes_reference(day, departement=departement)
+    assert perimeters.overlapping_units(day, limit=0) == []
+
+
+def test_overlaps_and_white_zones_by_hand(versions: None) -> None:
+    day = dt.date(2024, 4, 1)
+    (eighteenth,) = perimeters.overlapping_units(day)
+    assert eighteenth["code"] == "75118"
+    assert eighteenth["departement"] == "75"
+    assert len(eighteenth["communities"]) == 2  # Paris whole and the second community
+    white = perimeters.uncovered_communes(day, departement="2B")
+    assert "2B033" not in {row["code"] for row in white}  # Bastia covered until 1 May
+    assert [row["population"] for row in white] == sorted(
+        (row["population"] for row in white), reverse=True
+    )
+    assert len(perimeters.uncovered_communes(day)) == 34_872

@@ -198,10 +198,14 @@ def _in_scope(leaf: _Leaf, region: str | None, departement: str | None) -> bool:
 
 
 def coverage(
-    day: dt.date, region: str | None = None, departement: str | None = None
+    day: dt.date,
+    region: str | None = None,
+    departement: str | None = None,
+    claims: _Claims | None = None,
 ) -> dict[str, Any]:
-    """Coverage figures on ``day`` for the nation, a region or a département."""
-    return _series([day], region, departement)[0]
+    """Coverage figures on ``day`` for the nation, a region or a département (``claims``: the
+    perimeters of the day read once by :func:`arrays_on`, for a screen showing several figures)."""
+    return _series([day], region, departement, claims)[0]
 
 
 def coverage_series(
@@ -237,6 +241,8 @@ class _Arrays:
     codes: list[str]  # leaf index -> code
     commune: np.ndarray  # leaf index -> index of its commune (itself, or its city)
     communes: int
+    commune_codes: list[str]  # commune index -> code
+    names: dict[str, str]  # code (leaf or commune) -> name
     departement: np.ndarray  # leaf index -> département code (object array)
     region: np.ndarray  # leaf index -> region code (object array)
     departements: list[str]  # the département codes, sorted
@@ -252,11 +258,12 @@ def _arrays() -> _Arrays:
     if size not in _ARRAYS:
         _ARRAYS.clear()
         _POPULATIONS.clear()
-        rows = list(
+        named = list(
             Commune.objects.order_by("code").values_list(
-                "code", "parent_id", "departement_id", "departement__region_id"
+                "code", "parent_id", "departement_id", "departement__region_id", "name"
             )
         )
+        rows = [row[:4] for row in named]
         parents = {parent for _, parent, _, _ in rows if parent}
         leaves = [row for row in rows if row[0] not in parents]
         position = {row[0]: i for i, row in enumerate(leaves)}
@@ -280,6 +287,8 @@ def _arrays() -> _Arrays:
                 [commune_index[parent or code] for code, parent, _, _ in leaves], dtype=np.int64
             ),
             communes=len(commune_codes),
+            commune_codes=commune_codes,
+            names={row[0]: row[4] for row in named},
             departement=np.array([row[2] for row in leaves], dtype=object),
             region=np.array([row[3] for row in leaves], dtype=object),
             departements=departement_codes,
@@ -324,6 +333,7 @@ class _Claims:
     vintages: list[tuple[int, dt.date]]
     community: np.ndarray  # version -> dense community index
     communities: int
+    ids: np.ndarray  # dense community index -> community id
     since: np.ndarray  # version -> first day (ordinal)
     until: np.ndarray  # version -> first day after (ordinal; 10**9 when open)
     version: np.ndarray  # claim -> version
@@ -351,6 +361,13 @@ class _Claims:
         return np.bincount(leaves, minlength=size), owners_of, leaves
 
 
+def arrays_on(day: dt.date) -> _Claims:
+    """The perimeters valid on ``day`` as arrays, read once (one query) by a screen that shows
+    several figures of the same day: give it to :func:`coverage`, :func:`coverage_by_departement`,
+    :func:`overlapping_units`, :func:`uncovered_communes`."""
+    return _claims_on([day])
+
+
 def _claims_on(days: list[dt.date]) -> _Claims:
     """Every version active on one of ``days``, with its items, in one query (codes joined)."""
     arrays = _arrays()
@@ -367,7 +384,7 @@ def _claims_on(days: list[dt.date]) -> _Claims:
         .values_list("community_id", "valid_from", "valid_to", "codes")
     )
     # communities as dense indices; per version, its dates as ordinals
-    _, community = np.unique(
+    ids, community = np.unique(
         np.array([v[0] for v in versions], dtype=np.int64), return_inverse=True
     )
     community = community.astype(np.int64)
@@ -391,6 +408,7 @@ def _claims_on(days: list[dt.date]) -> _Claims:
         vintages=vintages,
         community=community,
         communities=int(community.max()) + 1 if versions else 0,
+        ids=ids,
         since=since,
         until=until,
         version=keys // size,
@@ -408,11 +426,14 @@ def _scope_mask(arrays: _Arrays, region: str | None, departement: str | None) ->
 
 
 def _series(
-    days: list[dt.date], region: str | None, departement: str | None
+    days: list[dt.date],
+    region: str | None,
+    departement: str | None,
+    claims: _Claims | None = None,
 ) -> list[dict[str, Any]]:
     if not days:
         return []
-    claims = _claims_on(days)
+    claims = _claims_on(days) if claims is None else claims
     arrays = claims.arrays
     scope = _scope_mask(arrays, region, departement)
     communes = int(np.unique(arrays.commune[scope]).size)
@@ -493,11 +514,13 @@ def _coverage_reference(
     }
 
 
-def coverage_by_departement(day: dt.date, region: str | None = None) -> list[dict[str, Any]]:
+def coverage_by_departement(
+    day: dt.date, region: str | None = None, claims: _Claims | None = None
+) -> list[dict[str, Any]]:
     """Coverage per département on ``day`` (for the map and its table), on the arrays of
     :func:`coverage_series`: one query of the perimeters valid on the day, then counts per
     département with ``np.bincount``. Same rows as :func:`_coverage_by_departement_reference`."""
-    claims = _claims_on([day])
+    claims = _claims_on([day]) if claims is None else claims
     arrays = claims.arrays
     scope = _scope_mask(arrays, region, None)
     _, population = claims.population(day)
@@ -575,13 +598,14 @@ def _coverage_by_departement_reference(
     return [rows[code] for code in sorted(rows)]
 
 
-def overlapping_units(
+def _overlapping_units_reference(
     day: dt.date,
     region: str | None = None,
     limit: int = 500,
     claims: dict[str, set[int]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Communes or arrondissements claimed by two communities or more, for the ARS to settle."""
+    """Overlaps leaf by leaf in Python: the reference :func:`overlapping_units` is checked
+    against (tests and benchmark)."""
     index = _index(day)
     claims = _claims(day, index) if claims is None else claims
     names = dict(Community.objects.values_list("pk", "name"))
@@ -601,13 +625,14 @@ def overlapping_units(
     return result[:limit]
 
 
-def uncovered_communes(
+def _uncovered_communes_reference(
     day: dt.date,
     region: str | None = None,
     departement: str | None = None,
     claims: dict[str, set[int]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Communes no community covers, even in part (largest first)."""
+    """White zones leaf by leaf in Python: the reference :func:`uncovered_communes` is checked
+    against (tests and benchmark)."""
     index = _index(day)
     claims = _claims(day, index) if claims is None else claims
     totals: dict[str, int] = {}
@@ -629,6 +654,69 @@ def uncovered_communes(
         }
         for code, population in totals.items()
         if code not in touched
+    ]
+    return sorted(rows, key=lambda row: (-row["population"], row["code"]))
+
+
+def overlapping_units(
+    day: dt.date, region: str | None = None, limit: int = 500, claims: _Claims | None = None
+) -> list[dict[str, Any]]:
+    """Communes or arrondissements claimed by two communities or more, for the ARS to settle
+    (by code), on the arrays: the leaves with two owners or more, their owners' names read for
+    them only. Same rows as :func:`_overlapping_units_reference`."""
+    claims = _claims_on([day]) if claims is None else claims
+    arrays = claims.arrays
+    owners, owners_of, leaves = claims.owners(day)
+    shared = (owners > 1) & _scope_mask(arrays, region, None)
+    chosen = np.flatnonzero(shared)[:limit]  # leaves are in the order of their codes
+    selected = np.isin(leaves, chosen)
+    ids = claims.ids[owners_of[selected]]
+    names = dict(Community.objects.filter(pk__in=ids.tolist()).values_list("pk", "name"))
+    by_leaf: dict[int, list[str]] = {}
+    for leaf, owner in zip(leaves[selected].tolist(), ids.tolist(), strict=True):
+        by_leaf.setdefault(leaf, []).append(names.get(owner, str(owner)))
+    return [
+        {
+            "code": arrays.codes[leaf],
+            "name": arrays.names.get(arrays.codes[leaf], arrays.codes[leaf]),
+            "departement": arrays.departement[leaf],
+            "communities": sorted(by_leaf[leaf]),
+        }
+        for leaf in chosen.tolist()
+    ]
+
+
+def uncovered_communes(
+    day: dt.date,
+    region: str | None = None,
+    departement: str | None = None,
+    claims: _Claims | None = None,
+) -> list[dict[str, Any]]:
+    """Communes no community covers, even in part (largest first), on the arrays: a commune is
+    touched when one of its leaves has an owner. Same rows as
+    :func:`_uncovered_communes_reference`."""
+    claims = _claims_on([day]) if claims is None else claims
+    arrays = claims.arrays
+    _, population = claims.population(day)
+    owners, _, _ = claims.owners(day)
+    scope = _scope_mask(arrays, region, departement)
+    in_scope = np.zeros(arrays.communes, dtype=bool)
+    in_scope[arrays.commune[scope]] = True
+    touched = np.zeros(arrays.communes, dtype=bool)
+    touched[arrays.commune[scope & (owners > 0)]] = True
+    totals = np.bincount(
+        arrays.commune[scope], weights=population[scope], minlength=arrays.communes
+    )
+    place = np.empty(arrays.communes, dtype=object)
+    place[arrays.commune] = arrays.departement
+    rows = [
+        {
+            "code": arrays.commune_codes[index],
+            "name": arrays.names.get(arrays.commune_codes[index], arrays.commune_codes[index]),
+            "departement": place[index],
+            "population": round(totals[index]),
+        }
+        for index in np.flatnonzero(in_scope & ~touched).tolist()
     ]
     return sorted(rows, key=lambda row: (-row["population"], row["code"]))
 

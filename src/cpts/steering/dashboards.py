@@ -48,6 +48,8 @@ from cpts.crises.models import CrisisActivation, HealthCrisis
 from cpts.payments import ledger
 from cpts.territory.models import Departement, Region
 
+from . import versions
+
 ZERO = Decimal("0.00")
 #: The first month of the coverage series: the ACI CPTS came into force in August 2019.
 SERIES_START = dt.date(2019, 1, 1)
@@ -735,18 +737,35 @@ class Dashboard:
 
 
 def dashboard(user: User, filters: Filters, today: dt.date) -> Dashboard:
-    """Every figure of the steering dashboard for ``user`` (its scope) and ``filters``."""
+    """Every figure of the steering dashboard for ``user`` (its scope) and ``filters``.
+
+    The figures are cached under the data version (:mod:`cpts.steering.versions`, read first,
+    before any data) and everything else they depend on: the filters, the communities counted,
+    the territory and the day. A write to any table they read moves the version: never stale."""
+    version = versions.data_version()
     area = area_of(user, filters, today)
-    return Dashboard(
-        filters=filters,
-        area=area,
-        stages=stages(area),
-        coverage=coverage(area),
-        money=money(area, filters),
-        late=late_deadlines(area),
-        crises=crises(area, filters),
-        indicators=indicators(area, filters),
-        communities=len(area.community_ids),
+    parts = (
+        filters,
+        tuple(area.community_ids),
+        None if area.departements is None else tuple(sorted(area.departements)),
+        area.region,
+        area.departement,
+        area.day,
+    )
+    figures = versions.cached(version, "steering.dashboard", parts, lambda: _figures(area, filters))
+    return Dashboard(filters, area, *figures, communities=len(area.community_ids))
+
+
+def _figures(
+    area: Area, filters: Filters
+) -> tuple[Stages, Coverage, Money, list[LateDeadline], list[CrisisRow], list[IndicatorRow]]:
+    return (
+        stages(area),
+        coverage(area),
+        money(area, filters),
+        late_deadlines(area),
+        crises(area, filters),
+        indicators(area, filters),
     )
 
 

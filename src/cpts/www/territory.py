@@ -3,7 +3,9 @@ and the import of a regional perimeter file."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,6 +18,7 @@ from cpts.aci import size_class
 from cpts.communities import perimeters
 from cpts.communities.perimeter_imports import import_perimeter_data
 from cpts.communities.scope import community_for
+from cpts.steering import versions
 from cpts.territory.communes import vintage_on
 from cpts.territory.files import csv_export
 from cpts.territory.maps import ATTRIBUTION, coverage_map, perimeter_map
@@ -37,16 +40,15 @@ def overview(request: HttpRequest) -> HttpResponse:
         region = region or (
             form.cleaned_data.get("region").code if form.cleaned_data.get("region") else None
         )
-    totals = perimeters.coverage(day, region=region)
-    rows = perimeters.coverage_by_departement(day, region=region)  # on the arrays
-    claims = perimeters.claims_on(day)  # read once for the two tables below
+    # the figures, cached under the data version read before them (never stale after a write)
+    version = versions.data_version()
+    totals, rows, overlaps, white = versions.cached(
+        version, "territory.overview", (day, region), lambda: _overview_figures(day, region)
+    )
     names = dict(Departement.objects.values_list("code", "name"))
     for row in rows:
         row["name"] = names.get(row["departement"], row["departement"])
-    overlaps = perimeters.overlapping_units(day, region=region, claims=claims)
-    uncovered = Paginator(
-        perimeters.uncovered_communes(day, region=region, claims=claims), 50
-    ).get_page(request.GET.get("page"))
+    uncovered = Paginator(white, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "territory/overview.html",
@@ -63,6 +65,18 @@ def overview(request: HttpRequest) -> HttpResponse:
             "title": "Couverture du territoire",
         },
     )
+
+
+def _overview_figures(
+    day: dt.date, region: str | None
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Totals, coverage by département, overlaps and white zones on ``day`` (the region's)."""
+    claims = perimeters.arrays_on(day)  # the perimeters of the day, read once for all four
+    totals = perimeters.coverage(day, region=region, claims=claims)
+    rows = perimeters.coverage_by_departement(day, region=region, claims=claims)
+    overlaps = perimeters.overlapping_units(day, region=region, claims=claims)
+    uncovered = perimeters.uncovered_communes(day, region=region, claims=claims)
+    return totals, rows, overlaps, uncovered
 
 
 def community_perimeter(request: HttpRequest, pk: int) -> HttpResponse:
