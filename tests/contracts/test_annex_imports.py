@@ -280,3 +280,172 @@ def test_a_closed_year_has_no_form(annex: dict[str, Any], client: Client) -> Non
     content = client.get(_url(annex)).content.decode()
     assert "aucun import n" in content
     assert 'type="file"' not in content
+
+
+# --- Review 19: numbers, formulas, stale templates, report wording, the two buttons ---------------
+
+
+def _patched(data: bytes, old: bytes, new: bytes) -> bytes:
+    """The same workbook with ``old`` replaced by ``new`` in its first sheet's XML."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert old in content
+                content = content.replace(old, new)
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("header", "raw", "expected"),
+    [
+        ("Année contractuelle", b"-1E999", "année contractuelle illisible"),
+        ("Objectif", b"1E999", "n'est pas un nombre"),
+        ("Valeur mesurée", b"-1E999", "n'est pas un nombre"),
+        ("Objectif", b"1E300", "trop grand"),
+    ],
+)
+def test_a_non_finite_or_absurd_number_is_a_french_error_of_its_line(
+    annex: dict[str, Any], header: str, raw: bytes, expected: str
+) -> None:
+    target = annex["target"]
+    cells = {"Année contractuelle": 1, "Objectif": 46, "Valeur mesurée": 30}
+    cells[header] = 987654
+    data = _patched(
+        xlsx([["Identifiant", *cells], [target.pk, *cells.values()]]),
+        b"<v>987654</v>",
+        b"<v>" + raw + b"</v>",
+    )
+    report = import_annex(annex["contract"], 1, annex["coordinator"], "annexe.xlsx", data)
+    assert [(p.line, p.severity) for p in report.problems] == [(2, "erreur")]
+    assert expected in report.problems[0].message
+    target.refresh_from_db()
+    assert (target.objective, target.measured_value) == (Decimal("45"), None)
+
+
+def test_a_formula_is_refused_by_name_and_one_in_an_ignored_column_is_not(
+    annex: dict[str, Any],
+) -> None:
+    target = annex["target"]
+    data = xlsx([["Identifiant", "Objectif"], [target.pk, "=40+6"]])
+    report = import_annex(annex["contract"], 1, annex["coordinator"], "annexe.xlsx", data)
+    assert [str(p) for p in report.problems] == [
+        "Ligne 2 : « Objectif » : formule non acceptée (« =40+6 »), saisissez une valeur."
+    ]
+    data = xlsx([["Identifiant", "CPTS", "Objectif"], [target.pk, '=UPPER("nord")', 46]])
+    report = import_annex(annex["contract"], 1, annex["coordinator"], "annexe.xlsx", data)
+    assert report.ok, report.problems
+    target.refresh_from_db()
+    assert target.objective == Decimal("46")
+
+
+def test_the_report_names_the_fields_actually_changed(annex: dict[str, Any]) -> None:
+    target = annex["target"]
+    data = xlsx([["Identifiant", "Remarques"], [target.pk, "Source : registre"]])
+    report = import_annex(annex["contract"], 1, annex["coordinator"], "annexe.xlsx", data)
+    assert [p.message for p in report.notes] == [
+        "« Patients sans médecin traitant » modifié (remarques)."
+    ]
+    data = xlsx([["Identifiant", "Valeur mesurée", "Remarques"], [target.pk, 47, "Autre"]])
+    report = import_annex(annex["contract"], 1, annex["coordinator"], "annexe.xlsx", data)
+    assert [p.message for p in report.notes] == [
+        "« Patients sans médecin traitant » modifié (valeur mesurée, remarques)."
+    ]
+
+
+def _template(client: Client, annex: dict[str, Any], extension: str = "xlsx") -> bytes:
+    response = client.get(f"/exports/indicateurs.{extension}?cpts={annex['nord'].pk}&annee=1")
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def _edit(template: bytes, pk: int, column: str, value: Any) -> bytes:
+    book = load_workbook(io.BytesIO(template))
+    sheet = book.active
+    header = [cell.value for cell in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[header.index("Identifiant")].value == pk:
+            row[header.index(column)].value = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_stale_template_is_refused_with_a_clear_message_a_fresh_one_imports(
+    annex: dict[str, Any], client: Client
+) -> None:
+    coordinator, cpam, target, done = (
+        annex["coordinator"], annex["cpam"], annex["target"], annex["done"]
+    )  # fmt: skip
+    client.force_login(coordinator)
+    template = _template(client, annex)
+    header = [cell.value for cell in load_workbook(io.BytesIO(template)).active[1]]
+    assert header[-1] == "Version"
+    services.set_objective(target, cpam, Decimal("60"))
+    # the coordinator types a value on the *other* line: the target's stale objective (45) would
+    # revert the CPAM's 60, so the whole file is refused, naming the line
+    report = import_annex(
+        annex["contract"], 1, coordinator, "m.xlsx", _edit(template, done.pk, "Réalisé", "oui")
+    )
+    assert [str(p) for p in report.problems] == [
+        "Ligne 2 : « Patients sans médecin traitant » modifié depuis le téléchargement du "
+        "modèle : téléchargez un nouveau modèle."
+    ]
+    target.refresh_from_db()
+    done.refresh_from_db()
+    assert (target.objective, done.done) == (Decimal("60.00"), False)
+    # a fresh template (or the stale one with the line brought up to date) imports
+    fresh = _template(client, annex)
+    report = import_annex(
+        annex["contract"], 1, coordinator, "m.xlsx", _edit(fresh, target.pk, "Valeur mesurée", 61)
+    )
+    assert report.ok, report.problems
+    target.refresh_from_db()
+    assert (target.objective, target.measured_value) == (Decimal("60.00"), Decimal("61.00"))
+
+
+def test_a_stale_line_that_changes_nothing_passes_and_a_hand_made_file_keeps_the_cell_rule(
+    annex: dict[str, Any], client: Client
+) -> None:
+    coordinator, cpam, target, done = (
+        annex["coordinator"], annex["cpam"], annex["target"], annex["done"]
+    )  # fmt: skip
+    client.force_login(coordinator)
+    template = _template(client, annex, "csv")
+    services.set_objective(target, cpam, Decimal("60"))
+    # the CSV template, the target's line brought up to date by hand (its version still stale):
+    # nothing of it would change, so the other line imports
+    text = template.decode("utf-8-sig").replace(";45;", ";60;")
+    lines = text.split("\r\n")
+    assert ";60;" in lines[1] or ";60;" in lines[2]
+    index = next(i for i, line in enumerate(lines) if line.startswith(f"{done.pk};"))
+    cells = lines[index].split(";")
+    cells[12] = "oui"  # « Réalisé »
+    lines[index] = ";".join(cells)
+    report = import_annex(annex["contract"], 1, coordinator, "m.csv", "\r\n".join(lines).encode())
+    assert report.ok, report.problems
+    done.refresh_from_db()
+    assert done.done is True
+    # a hand-made file (no « Version »): a differing cell is written, as before
+    data = xlsx([["Identifiant", "Objectif"], [target.pk, 50]])
+    assert import_annex(annex["contract"], 1, coordinator, "m.xlsx", data).ok
+    target.refresh_from_db()
+    assert target.objective == Decimal("50")
+
+
+def test_the_page_offers_two_buttons_check_and_import(
+    annex: dict[str, Any], client: Client
+) -> None:
+    client.force_login(annex["coordinator"])
+    page = client.get(_url(annex)).content.decode()
+    assert 'type="checkbox"' not in page
+    assert (
+        '<button class="fr-btn fr-btn--secondary" type="submit" name="dry_run" value="on">'
+        "Vérifier sans importer</button>" in page
+    )
+    assert '<button class="fr-btn" type="submit">Importer</button>' in page

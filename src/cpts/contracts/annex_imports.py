@@ -15,6 +15,18 @@ writes nothing, and each role may send back the whole template with only its col
 column the role may not write, with a changed value, is an error of that line. Every other column
 (CPTS, mission, amount...) is read only to help the reader and ignored.
 
+**A stale template is refused** (optimistic concurrency): the export carries, per line, a
+« Version » of the indicator as exported (:func:`indicator_version`, a digest of what an import can
+change). A line whose indicator changed since (another role raised the objective, the community
+recorded a new value...) and whose cells would change anything is refused — « téléchargez un
+nouveau modèle » — instead of writing back the stale cells over the other role's change. A file
+without the column (made by hand) keeps the cell-by-cell rule: only a cell that differs from what
+is recorded changes it.
+
+**Formulas are refused**: a workbook written by a program keeps a formula without its computed
+value, which would read as an empty cell and erase the objective or the value; a formula cell in a
+column read is an error of its line (« saisissez une valeur »).
+
 **All or nothing**: the lines are checked, then applied in one transaction through the services,
 under the contract's row lock (as the closing of the evaluation and the fill from the claims take
 it); one refused line — by this module or by a service — rolls everything back, and the report
@@ -25,6 +37,7 @@ transaction that is always rolled back: what it says is what the import would do
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,7 +51,14 @@ from django.db import transaction
 from cpts.accounts.access import Action, can
 from cpts.accounts.models import User
 from cpts.core.dates import today
-from cpts.territory.files import FileError, csv_export, read_csv, read_xlsx, text_problem
+from cpts.territory.files import (
+    FileError,
+    Formula,
+    csv_export,
+    read_csv,
+    read_xlsx,
+    text_problem,
+)
 
 from . import services
 from .models import Contract, Evaluation, Indicator
@@ -67,6 +87,7 @@ ALIASES = {
     "remarques": "remarks",
     "decision": "verdict",
     "motif": "reason",
+    "version": "version",
 }
 COLUMN_LABELS = {
     "objective": "Objectif",
@@ -75,7 +96,14 @@ COLUMN_LABELS = {
     "remarks": "Remarques",
     "verdict": "Décision",
     "reason": "Motif",
+    "id": "Identifiant",
+    "label": "Indicateur",
+    "year": "Année contractuelle",
+    "version": "Version",
 }
+#: How the report names a changed field.
+FIELD_NAMES = {"value": "valeur mesurée", "done": "réalisé", "remarks": "remarques"}
+STALE = "modifié depuis le téléchargement du modèle : téléchargez un nouveau modèle"
 YES = {"oui", "o", "yes", "vrai", "true", "1", "x", "realise"}
 NO = {"non", "n", "no", "faux", "false", "0", "non_realise"}
 ACCEPT = {"accepte", "accepted", "atteint"}
@@ -134,6 +162,27 @@ class AnnexImportReport:
         )
 
 
+def indicator_version(indicator: Indicator) -> str:
+    """The version of an indicator as the export of the annex writes it (column « Version »): a
+    digest of every field an import can change, so that an import tells a template exported
+    before another change. Starts with a letter, so that no spreadsheet reads it as a number."""
+
+    def number(value: Decimal | None) -> str:
+        return "" if value is None else f"{value:.2f}"
+
+    fields = (
+        indicator.kind,
+        number(indicator.objective),
+        number(indicator.measured_value),
+        str(bool(indicator.done)),
+        indicator.remarks,
+        indicator.verdict,
+        indicator.verdict_reason,
+    )
+    digest = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+    return "v" + digest[:12]
+
+
 def _key(text: object) -> str:
     """Lower case, no accents, words joined by ``_``: how headers and words compare."""
     plain = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
@@ -144,6 +193,8 @@ def _cell(value: Any) -> Any:
     """A spreadsheet cell: numbers stay numbers (as Decimal), text is stripped, None is empty."""
     if value is None:
         return ""
+    if isinstance(value, Formula):
+        return value
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, int | float | Decimal):
@@ -161,7 +212,7 @@ def read_lines(name: str, data: bytes) -> list[tuple[int, dict[str, Any]]]:
     suffix = Path(name).suffix.lower()
     rows: Iterator[list[Any]]
     if data.startswith(b"PK\x03\x04") or suffix == ".xlsx":
-        rows = (list(row) for row in read_xlsx(data))
+        rows = (list(row) for row in read_xlsx(data, formulas=True))
     elif suffix in (".csv", ".txt"):
         csv_header, csv_rows = read_csv(data)
         rows = iter([csv_header, *(row.cells for row in csv_rows)])
@@ -186,7 +237,7 @@ def read_lines(name: str, data: bytes) -> list[tuple[int, dict[str, Any]]]:
         cells = {
             column: _cell(value) for column, value in zip(columns, row, strict=False) if column
         }
-        if not any(value != "" for value in cells.values()):
+        if not any(value != "" for column, value in cells.items() if column != "version"):
             continue
         if len(lines) == MAX_ROWS:
             raise FileError(f"Le fichier dépasse {MAX_ROWS} lignes : une annexe en a bien moins.")
@@ -218,6 +269,19 @@ def _number(value: Any, what: str) -> Decimal | None:
     return number.quantize(Decimal("0.01"))
 
 
+def _whole(value: Any) -> int | None:
+    """A whole number of at most 12 digits written in a cell (« 12 », 12, 12.0), else ``None``
+    (text, a fraction, a negative, an infinite or absurd number)."""
+    if isinstance(value, Decimal):
+        if not value.is_finite() or value < 0 or value >= Decimal(10) ** 12:
+            return None
+        return int(value) if value == value.to_integral_value() else None
+    text = str(value).strip()
+    if text.isascii() and text.isdigit() and len(text) <= 12:
+        return int(text)
+    return None
+
+
 def _text(value: Any, what: str, limit: int) -> str:
     text = "" if value == "" else str(value)
     problem = text_problem(text, limit)
@@ -231,6 +295,7 @@ class _Line:
     number: int
     indicator: Indicator
     operations: list[tuple[str, Callable[[], None]]]
+    version: str = ""
 
 
 def import_annex(
@@ -273,6 +338,14 @@ def import_annex(
     seen: dict[int, int] = {}
     planned: list[_Line] = []
     for number, cells in lines:
+        formulas = [column for column, value in cells.items() if isinstance(value, Formula)]
+        if formulas:
+            report.error(
+                number,
+                f"« {COLUMN_LABELS[formulas[0]]} » : formule non acceptée "
+                f"(« {str(cells[formulas[0]])[:40]} »), saisissez une valeur.",
+            )
+            continue
         try:
             indicator = _find(cells, year, by_id, by_label)
         except ValueError as error:
@@ -284,12 +357,17 @@ def import_annex(
             )
             continue
         seen[indicator.pk] = number
+        version = str(cells.get("version", "")).strip()
+        stale = bool(version) and version != indicator_version(indicator)
         try:
             operations = _operations(indicator, cells, user)
         except ValueError as error:
-            report.error(number, str(error))
+            report.error(number, f"{STALE}." if stale else str(error))
             continue
-        planned.append(_Line(number, indicator, operations))
+        if stale and operations:
+            report.error(number, f"« {indicator.label[:80]} » {STALE}.")
+            continue
+        planned.append(_Line(number, indicator, operations, version))
     if report.errors:
         return report
     _apply(contract, planned, report, dry_run)
@@ -304,26 +382,23 @@ def _find(
 ) -> Indicator:
     written_year = cells.get("year", "")
     if written_year != "":
-        if not (isinstance(written_year, Decimal) and written_year == int(written_year)) and not (
-            str(written_year).isdigit()
-        ):
+        number = _whole(written_year)
+        if number is None:
             raise ValueError(f"année contractuelle illisible : « {str(written_year)[:20]} ».")
-        if int(written_year) != year:
+        if number != year:
             raise ValueError(
-                f"cette ligne est de l'année {int(written_year)}, le fichier est importé dans "
+                f"cette ligne est de l'année {number}, le fichier est importé dans "
                 f"l'annexe de l'année {year}."
             )
     identifier = cells.get("id", "")
     if identifier != "":
-        text = str(identifier)
-        if isinstance(identifier, Decimal) and identifier == int(identifier):
-            text = str(int(identifier))
-        if not (text.isascii() and text.isdigit()) or len(text) > 12:
-            raise ValueError(f"identifiant illisible : « {text[:20]} ».")
-        found = by_id.get(int(text))
+        pk = _whole(identifier)
+        if pk is None:
+            raise ValueError(f"identifiant illisible : « {str(identifier)[:20]} ».")
+        found = by_id.get(pk)
         if found is None:
             raise ValueError(
-                f"l'indicateur n° {text} n'est pas dans l'annexe de l'année {year} de ce contrat."
+                f"l'indicateur n° {pk} n'est pas dans l'annexe de l'année {year} de ce contrat."
             )
         return found
     label = str(cells.get("label", "")).strip()
@@ -391,7 +466,7 @@ def _operations(
             refuse(changed[0], "les valeurs se déposent par la CPTS")
         operations.append(
             (
-                "valeur",
+                ", ".join(FIELD_NAMES[column] for column in changed),
                 lambda: services.record_indicator(indicator, user, value, done, remarks),
             )
         )
@@ -450,6 +525,12 @@ def _apply(
         with transaction.atomic():
             Contract.objects.select_for_update().filter(pk=contract.pk).first()
             for line in planned:
+                if line.version and line.operations:
+                    # changed between the check and the lock: the same refusal
+                    line.indicator.refresh_from_db()
+                    if indicator_version(line.indicator) != line.version:
+                        report.error(line.number, f"« {line.indicator.label[:80]} » {STALE}.")
+                        raise _Rollback
                 for what, operation in line.operations:
                     try:
                         operation()

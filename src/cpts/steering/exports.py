@@ -27,6 +27,7 @@ from cpts.aci import Mission, add_months
 from cpts.communities import perimeters
 from cpts.communities.models import Community, Member, Profession, StructureKind
 from cpts.communities.scope import visible_communities
+from cpts.contracts.annex_imports import indicator_version
 from cpts.contracts.models import (
     Contract,
     ContractYear,
@@ -461,6 +462,9 @@ INDICATOR_COLUMNS = [
     Column("Motif"),
     Column("Décidé le", Kind.DATE),
     Column("Remarques"),
+    # the indicator as exported: the import of the annex (this export is its template) refuses a
+    # line whose indicator changed since, rather than write the stale cells back
+    Column("Version"),
 ]
 
 
@@ -508,6 +512,7 @@ def indicator_row(indicator: Indicator) -> list[Any]:
         indicator.verdict_reason,
         indicator.decided_on,
         indicator.remarks,
+        indicator_version(indicator),
     ]
 
 

@@ -202,32 +202,60 @@ def check_xlsx(data: bytes, limit: int = MAX_XLSX_UNCOMPRESSED) -> None:
         )
 
 
-def read_xlsx(data: bytes, limit: int = MAX_XLSX_UNCOMPRESSED) -> Iterator[list[Any]]:
+@dataclass(frozen=True)
+class Formula:
+    """A cell holding a formula, as :func:`read_xlsx` gives it with ``formulas=True``: a workbook
+    written by a program (openpyxl, pandas) keeps no computed value, so its cached value would
+    read as an empty cell."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def read_xlsx(
+    data: bytes, limit: int = MAX_XLSX_UNCOMPRESSED, *, formulas: bool = False
+) -> Iterator[list[Any]]:
     """The rows of the first sheet of an Excel file, each a list of cell values, checked by
-    :func:`check_xlsx` first. Raises :class:`FileError` for a file openpyxl cannot read."""
+    :func:`check_xlsx` first. Raises :class:`FileError` for a file openpyxl cannot read.
+
+    A formula cell gives its cached value (``None`` if the program that wrote the file computed
+    none), or, with ``formulas=True``, a :class:`Formula`, so that the caller can refuse it
+    rather than read it as empty."""
     check_xlsx(data, limit)
     from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=not formulas)
     except Exception:  # openpyxl raises many kinds on a corrupt file; none is a bug of ours
         raise FileError("Le classeur Excel est illisible ou endommagé.") from None
     try:
         if not workbook.worksheets:
             raise FileError("Le classeur Excel n'a aucune feuille.")
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        rows = workbook.worksheets[0].iter_rows(values_only=not formulas)
         while True:
             try:
                 row = next(rows)
+                values = list(row) if not formulas else [_formula_or_value(cell) for cell in row]
             except StopIteration:
                 return
             except FileError:
                 raise
             except Exception:
                 raise FileError("Le classeur Excel est illisible ou endommagé.") from None
-            yield list(row)
+            yield values
     finally:
         workbook.close()
+
+
+def _formula_or_value(cell: Any) -> Any:
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "f":
+        # an array or data-table formula is an object whose ``text`` (if any) is the formula
+        text = value if isinstance(value, str) else getattr(value, "text", None)
+        return Formula(str(text or "=")[:200])
+    return value
 
 
 # --- CSV exports ----------------------------------------------------------------------------------

@@ -36,7 +36,6 @@ class AnnexImportForm(DsfrBaseForm):  # type: ignore[misc]
             "plus : le modèle ci-dessus, complété."
         ),
     )
-    dry_run = forms.BooleanField(label="Vérifier sans importer", required=False)
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
@@ -70,7 +69,9 @@ def annex_import(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             user,
             Path(upload.name or "").name,
             upload.read(),
-            dry_run=form.cleaned_data["dry_run"],
+            # the « Vérifier sans importer » submit button (``name="dry_run"``): two buttons say
+            # which action runs, without script (a checkbox left the button saying « Importer »)
+            dry_run=bool(request.POST.get("dry_run")),
         )
         request.session[REPORT_KEY.format(pk=pk, year=year)] = report.as_csv()
         if report.ok:
