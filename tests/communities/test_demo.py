@@ -218,6 +218,7 @@ def test_the_demo(geography: None, tmp_path: Path) -> None:
     check_the_demo_community_responded_to_the_flu()
     check_a_recent_crisis_awaits_the_demo_community()
     check_payments_were_booked_by_runs_on_their_due_dates()
+    check_one_mission_missed_its_deployment_deadline()
     check_the_sas_publishes_a_week_of_slots_and_tops_them_up()  # last: it moves the clock
 
 
@@ -439,3 +440,22 @@ def check_payments_were_booked_by_runs_on_their_due_dates() -> None:
     for username in ("cpam", "cpam-occitanie", "cpam-idf"):
         report = ledger.run_payments(User.objects.get(username=username), TODAY, today=TODAY)
         assert report.paid == [] and report.skipped == [], username
+
+
+def check_one_mission_missed_its_deployment_deadline() -> None:
+    """The Ternois (signed 01/03/2025) started its access mission in time but has not deployed
+    it 18 months after the signature: the steering's late deadlines list it, for every role
+    whose scope holds it, and for no other."""
+    from cpts.steering.dashboards import Filters, area_of, late_deadlines
+
+    ternois = Contract.objects.get(community__name="CPTS du Ternois")
+    access = ternois.missions.get(mission="access")
+    assert access.started_on is not None and access.deployed_on is None
+    expected = ("CPTS du Ternois", "déploiement", dt.date(2026, 9, 1), 85)
+    for username in ("national", "cpam", "ars"):
+        rows = late_deadlines(area_of(User.objects.get(username=username), Filters(), TODAY))
+        found = [(r.community, r.step, r.due, r.days_late) for r in rows]
+        assert found == [expected], username
+        assert "accès" in rows[0].mission.lower()
+    for username in ("cpam-occitanie", "ars-idf"):
+        assert late_deadlines(area_of(User.objects.get(username=username), Filters(), TODAY)) == []

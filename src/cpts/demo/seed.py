@@ -103,6 +103,8 @@ class Seed:
     accompanied: bool = False  # by the facilitator
     quality: bool = False  # the optional mission « qualité et pertinence » added to the contract
     grows: tuple[dt.date, tuple[str, ...]] | None = field(default=None)  # a later perimeter
+    #: a core mission started in time whose deployment drags on: not deployed by its deadline
+    late: str = ""
 
 
 SEEDS = [
@@ -113,7 +115,8 @@ SEEDS = [
          members=60, grows=(dt.date(2026, 9, 1), ("200044618", "245901152"))),  # + Cœur d'Ostrevent
     Seed("CPTS du Calaisis", "62", "contract", ("200090751",), signed=dt.date(2024, 2, 1),
          members=45, accompanied=True, quality=True),
-    Seed("CPTS du Ternois", "62", "contract", ("200069672",), signed=dt.date(2025, 3, 1), members=25),
+    Seed("CPTS du Ternois", "62", "contract", ("200069672",), signed=dt.date(2025, 3, 1), members=25,
+         late="access"),  # a small rural CPTS: access to care started, not deployed in 18 months
     Seed("CPTS Amiens Métropole", "80", "project_validated", ("248000531",)),
     Seed("CPTS du Bassin creillois", "60", "project_filed", ("200068047", "246000921")),
     Seed("CPTS du Pays de Laon", "02", "accelerator", ("200043495",), accompanied=True),
@@ -569,10 +572,10 @@ def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
                 default_tree().parameter(f"missions.core.{commitment.mission}").dates[0],
             ) + dt.timedelta(days=delay)
             if started <= today:
-                deployed = started + dt.timedelta(days=300)
-                services.record_mission(
-                    commitment, cpam_user, started, deployed if deployed <= today else None
-                )
+                deployed: dt.date | None = started + dt.timedelta(days=300)
+                if commitment.mission == seed.late or (deployed and deployed > today):
+                    deployed = None  # late: past its deadline (the steering lists it)
+                services.record_mission(commitment, cpam_user, started, deployed)
         if seed.quality:
             services.add_mission(contract, cpam_user, Mission.QUALITY)
         if index == 1 and coordinator is not None:
