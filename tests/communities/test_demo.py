@@ -419,7 +419,8 @@ def check_payments_were_booked_by_runs_on_their_due_dates() -> None:
     paid = Payment.objects.filter(status=Payment.Status.PAID).select_related("run")
     assert paid.count() > 20
     for payment in paid:
-        assert payment.run is not None and payment.paid_on == payment.run.run_on
+        assert payment.run is not None
+        assert payment.paid_on == payment.run.run_on
         first_run = next(day for day in dates if day >= payment.due_on)
         assert payment.paid_on == first_run, (payment.label, payment.due_on, payment.paid_on)
     years = {day.year for day in paid.values_list("paid_on", flat=True)}
@@ -439,7 +440,8 @@ def check_payments_were_booked_by_runs_on_their_due_dates() -> None:
     assert sum(run.total for run in runs) == ledger.totals(Payment.objects.all()).paid
     for username in ("cpam", "cpam-occitanie", "cpam-idf"):
         report = ledger.run_payments(User.objects.get(username=username), TODAY, today=TODAY)
-        assert report.paid == [] and report.skipped == [], username
+        assert report.paid == [], username
+        assert report.skipped == [], username
 
 
 def check_one_mission_missed_its_deployment_deadline() -> None:
@@ -450,7 +452,8 @@ def check_one_mission_missed_its_deployment_deadline() -> None:
 
     ternois = Contract.objects.get(community__name="CPTS du Ternois")
     access = ternois.missions.get(mission="access")
-    assert access.started_on is not None and access.deployed_on is None
+    assert access.started_on is not None
+    assert access.deployed_on is None
     expected = ("CPTS du Ternois", "déploiement", dt.date(2026, 9, 1), 85)
     for username in ("national", "cpam", "ars"):
         rows = late_deadlines(area_of(User.objects.get(username=username), Filters(), TODAY))
