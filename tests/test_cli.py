@@ -212,3 +212,8 @@ def test_demo_is_a_group_with_the_national_demo() -> None:
     assert code == 0
     assert "--communities" in out
     assert "--reset" in out
+    reset_line = next(line for line in out.splitlines() if "--reset" in line and "Vider" in line)
+    assert "<bool>" not in reset_line  # a flag, without a value to type
+    text = " ".join(out.split())
+    assert "Refuse une base qui contient déjà des CPTS" in text
+    assert "sauf le territoire de référence" in text

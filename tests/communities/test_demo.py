@@ -217,6 +217,8 @@ def test_the_demo(geography: None, tmp_path: Path) -> None:
     check_the_demo_sas_is_dated_placed_and_counted()
     check_the_demo_community_responded_to_the_flu()
     check_a_recent_crisis_awaits_the_demo_community()
+    check_payments_were_booked_by_runs_on_their_due_dates()
+    check_one_mission_missed_its_deployment_deadline()
     check_the_sas_publishes_a_week_of_slots_and_tops_them_up()  # last: it moves the clock
 
 
@@ -403,3 +405,60 @@ def check_the_demo_sas_is_dated_placed_and_counted() -> None:
         community, facts.start, TODAY + dt.timedelta(days=1)
     )
     assert indicator.measured_value > 0
+
+
+def check_payments_were_booked_by_runs_on_their_due_dates() -> None:
+    """Each entry was paid by the first of the CPAM's runs (end of June, mid-December, today) on
+    or after its due date, as a CPAM would have over the years; a run of the real ledger today
+    books nothing more, and the runs' totals reconcile with ``ledger.totals``."""
+    from cpts.contracts.models import Payment, PaymentRun
+    from cpts.demo.runs import run_dates
+    from cpts.payments import ledger
+
+    dates = run_dates(TODAY)
+    paid = Payment.objects.filter(status=Payment.Status.PAID).select_related("run")
+    assert paid.count() > 20
+    for payment in paid:
+        assert payment.run is not None
+        assert payment.paid_on == payment.run.run_on
+        first_run = next(day for day in dates if day >= payment.due_on)
+        assert payment.paid_on == first_run, (payment.label, payment.due_on, payment.paid_on)
+    years = {day.year for day in paid.values_list("paid_on", flat=True)}
+    assert {2022, 2023, 2024, 2025, 2026} <= years
+    # in 2022 the CPAM paid Lille Nord and the Muretain (signed in March and June 2022)
+    in_2022 = paid.filter(paid_on__year=2022)
+    assert set(in_2022.values_list("community__name", flat=True)) >= {
+        "CPTS Métropole lilloise Nord",
+        "CPTS du Muretain",
+    }
+    assert not Payment.objects.filter(status=Payment.Status.DUE, due_on__lte=TODAY).exists()
+    runs = PaymentRun.objects.all()
+    for run in runs:
+        entries = Payment.objects.filter(run=run)
+        assert run.payments_count == entries.count()
+        assert run.total == ledger.totals(entries).paid
+    assert sum(run.total for run in runs) == ledger.totals(Payment.objects.all()).paid
+    for username in ("cpam", "cpam-occitanie", "cpam-idf"):
+        report = ledger.run_payments(User.objects.get(username=username), TODAY, today=TODAY)
+        assert report.paid == [], username
+        assert report.skipped == [], username
+
+
+def check_one_mission_missed_its_deployment_deadline() -> None:
+    """The Ternois (signed 01/03/2025) started its access mission in time but has not deployed
+    it 18 months after the signature: the steering's late deadlines list it, for every role
+    whose scope holds it, and for no other."""
+    from cpts.steering.dashboards import Filters, area_of, late_deadlines
+
+    ternois = Contract.objects.get(community__name="CPTS du Ternois")
+    access = ternois.missions.get(mission="access")
+    assert access.started_on is not None
+    assert access.deployed_on is None
+    expected = ("CPTS du Ternois", "déploiement", dt.date(2026, 9, 1), 85)
+    for username in ("national", "cpam", "ars"):
+        rows = late_deadlines(area_of(User.objects.get(username=username), Filters(), TODAY))
+        found = [(r.community, r.step, r.due, r.days_late) for r in rows]
+        assert found == [expected], username
+        assert "accès" in rows[0].mission.lower()
+    for username in ("cpam-occitanie", "ars-idf"):
+        assert late_deadlines(area_of(User.objects.get(username=username), Filters(), TODAY)) == []

@@ -169,3 +169,13 @@ def test_a_count_out_of_range_is_a_french_message(geography: None) -> None:
         seed_national(0)
     with pytest.raises(NationalError, match="Nombre de CPTS impossible"):
         seed_national(5000)
+
+
+def test_a_refusal_prints_only_its_french_message(geography: None) -> None:
+    """No progress bar (nor its blank lines) before the message of a refused count."""
+    import io
+
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="Nombre de CPTS impossible"):
+        call_command("seed_national", communities=0, stdout=out)
+    assert out.getvalue() == ""

@@ -157,7 +157,15 @@ def test_the_report_shows_the_years_figures(year_one: dict[str, Any], tmp_path: 
     assert "75 000,00 €" in text
     assert "90 000,00 €" in text
     assert "Total de l'année 165 000,00 €" in text
-    assert "missions.access.fixed.size_3" in text
+    # in French, as the parameter files name them, not the engine's keys
+    # (the PDF's columns wrap: the whole wording is checked on the report's lines)
+    assert "(Mission « accès aux soins » : part fixe (moyens), par taille : taille 3, grille" in (
+        report.lines[1].explanation
+    )
+    assert "Financement annuel du" in text
+    assert "fonctionnement, par taille : taille 3, grille" in text
+    assert "missions.access" not in text
+    assert "functioning.base" not in text
     assert "Avenant 2 à l'ACI CPTS, art. 4" in text
     # payments and recoveries of the year
     assert "67 500,00 €" in text
@@ -282,3 +290,25 @@ def test_the_command_line_writes_the_pdf(
     text = pdf_text(output.read_bytes(), tmp_path)
     assert "FINESS 590000017" in text
     assert "Total de l'année 165 000,00 €" in text
+
+
+def test_a_size_4_increase_is_explained_in_french() -> None:
+    """The increase of a size-4 year of a hundred members and more: its rate and its base named
+    as the parameter files and the lines name them, not by the engine's keys."""
+    from cpts.aci import compute_contract_year, default_tree, readable_explanation
+    from tests.aci.test_increase import size_4
+
+    result = compute_contract_year(size_4()).to_dict()
+    labels = {line["code"]: line["label"] for line in result["lines"]}
+    texts = {
+        line["code"]: readable_explanation(line, labels, default_tree()) for line in result["lines"]
+    }
+    increase = flat(texts["size4_increase"])
+    assert increase.startswith("10 % (Taux de la majoration, grille avenant-2) × 235 000,00 € (")
+    assert "Accès aux soins : part fixe, Accès aux soins : part variable" in increase
+    assert "; 120 membres (minimum 100)) = 23 500,00 €" in increase
+    assert flat(texts["functioning"]).startswith(
+        "90 000,00 € (Financement annuel du fonctionnement, par taille : taille 4, grille"
+    )
+    for text in texts.values():
+        assert not re.search(r"\b(access|crisis|functioning|increase|missions)\.", text), text

@@ -8,7 +8,8 @@ increase is kept by the year's result (:meth:`~.financing.ContractYearResult.inc
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -16,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from .money import ONE, apply_ratio, euros, euros_fr, fraction_text, percent_fr
-from .parameters import ParameterValue, Reference
+from .parameters import ParameterTree, ParameterValue, Reference
 
 RATE_UNIT = "/1"
 
@@ -101,6 +102,24 @@ class Line:
             "note": self.note,
             "explanation": self.explanation(),
         }
+
+
+def readable_explanation(
+    line: Mapping[str, Any], labels: Mapping[str, str], tree: ParameterTree
+) -> str:
+    """A line's explanation (as :meth:`Line.to_dict` stores it) for a reader of an official
+    document: the parameter's French title (:meth:`~.parameters.ParameterTree.title`) instead of
+    its path, and each line code of a base (« access.fixed, access.variable ») replaced by that
+    line's label from ``labels`` (code -> label). Figures and wording otherwise unchanged."""
+    text = str(line["explanation"])
+    parameter = str(line.get("parameter") or "")
+    if parameter in tree:
+        text = text.replace(f"({parameter}, ", f"({tree.title(parameter)}, ")
+    codes = sorted(labels, key=len, reverse=True)  # the longest first: « access.fixed »
+    if codes:
+        pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, codes)) + r")(?![\w.])")
+        text = pattern.sub(lambda match: labels[match.group(1)], text)
+    return text
 
 
 def parameter_line(

@@ -224,6 +224,27 @@ class ParameterTree:
         self._texts[("description", path)] = " ".join(text.split())
         return self._texts[("description", path)]
 
+    def title(self, path: str) -> str:
+        """The French name of a parameter for a reader (an official document shows it instead
+        of ``path``): its description, after the description of the node of its file when the
+        parameter is one value of that node (« Financement annuel du fonctionnement, par
+        taille : taille 4 »)."""
+        try:
+            return self._texts[("title", path)]
+        except KeyError:
+            pass
+        text = self.description(path)
+        parameter = self._parameters.get(path)
+        if parameter is not None:
+            file = parameter.file.with_suffix("").as_posix()
+            node = path.rpartition(".")[0]
+            while node and not file.endswith("/" + node.replace(".", "/")):
+                node = node.rpartition(".")[0]
+            if node and node in self.descriptions:
+                text = f"{self.description(node)} : {text[:1].lower()}{text[1:]}"
+        self._texts[("title", path)] = text
+        return text
+
     def children(self, prefix: str) -> list[str]:
         """Names of the direct children of a node (``missions`` -> ``access``, ``pathways``...)."""
         start = prefix + "."

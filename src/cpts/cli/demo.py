@@ -37,13 +37,21 @@ def national(
     reset: Annotated[
         bool,
         typer.Option(
-            "--reset", help="Vider d'abord la base (tout sauf le territoire de référence)."
+            "--reset",
+            help=(
+                "Vider d'abord la base : efface tout (CPTS, contrats, paiements, comptes, "
+                "journal d'audit) sauf le territoire de référence."
+            ),
+            metavar="",  # a flag: no value to type (typer would show « <bool> »)
         ),
     ] = False,
 ) -> None:
     """Crée en base une démonstration nationale : des CPTS sur des intercommunalités réelles de
     toutes les régions, leurs membres et cinq ans de contrats, d'évaluations, de crises et de
-    paiements calculés par le moteur."""
+    paiements calculés par le moteur.
+
+    Refuse une base qui contient déjà des CPTS : relancez avec [cyan]--reset[/] pour tout
+    effacer sauf le territoire de référence, ou utilisez une autre base."""
     django_setup()
     from django.core.management import call_command
     from django.core.management.base import CommandError

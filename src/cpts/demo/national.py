@@ -56,6 +56,7 @@ from cpts.territory.communes import population_of
 from cpts.territory.models import Commune, Departement, Epci, Perimeter, PerimeterItem, Region
 
 from .annex import indicators_for, level, measured
+from .runs import run_dates
 from .seed import _refusal, _user
 
 #: The Métropole du Grand Paris contains the communes of its établissements publics territoriaux:
@@ -741,18 +742,6 @@ def _crises(
         if ended <= today:
             end_crisis(officers.ars[region], crisis, ended)
         tick(1)
-
-
-def run_dates(today: dt.date) -> list[dt.date]:
-    """The CPAM's payment runs: end of June and mid-December each year, and today."""
-    first = default_tree().parameter("agreement.grid_version").dates[0]
-    days = [
-        day
-        for year in range(first.year, today.year + 1)
-        for day in (dt.date(year, 6, 30), dt.date(year, 12, 15))
-        if first <= day < today
-    ]
-    return [*days, today]
 
 
 def _payments(

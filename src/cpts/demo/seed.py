@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Min
 from django.test import override_settings
 from django.utils import timezone
 
@@ -49,6 +50,7 @@ from cpts.territory.models import Commune, Departement, Epci
 from . import sas_history
 from .annex import indicators_for, level, measured
 from .claims import Plan
+from .runs import run_dates
 from .sas import seed_sas
 
 PASSWORD = "demo-cpts-2026"
@@ -101,6 +103,8 @@ class Seed:
     accompanied: bool = False  # by the facilitator
     quality: bool = False  # the optional mission « qualité et pertinence » added to the contract
     grows: tuple[dt.date, tuple[str, ...]] | None = field(default=None)  # a later perimeter
+    #: a core mission started in time whose deployment drags on: not deployed by its deadline
+    late: str = ""
 
 
 SEEDS = [
@@ -111,7 +115,8 @@ SEEDS = [
          members=60, grows=(dt.date(2026, 9, 1), ("200044618", "245901152"))),  # + Cœur d'Ostrevent
     Seed("CPTS du Calaisis", "62", "contract", ("200090751",), signed=dt.date(2024, 2, 1),
          members=45, accompanied=True, quality=True),
-    Seed("CPTS du Ternois", "62", "contract", ("200069672",), signed=dt.date(2025, 3, 1), members=25),
+    Seed("CPTS du Ternois", "62", "contract", ("200069672",), signed=dt.date(2025, 3, 1), members=25,
+         late="access"),  # a small rural CPTS: access to care started, not deployed in 18 months
     Seed("CPTS Amiens Métropole", "80", "project_validated", ("248000531",)),
     Seed("CPTS du Bassin creillois", "60", "project_filed", ("200068047", "246000921")),
     Seed("CPTS du Pays de Laon", "02", "accelerator", ("200043495",), accompanied=True),
@@ -443,6 +448,29 @@ def _communes(seed: Seed, epcis: tuple[str, ...] | None = None) -> list[Commune]
     return communes
 
 
+def _payment_runs(cpam: User, today: dt.date) -> None:
+    """The CPAM's payment runs over the years, by the ledger itself: one at each of
+    :func:`~.runs.run_dates` from the first signature or entry due in its scope, so that each
+    entry is paid by the first run on or after its due date, as the CPAM would have paid it."""
+    from cpts.communities.scope import payable_communities
+    from cpts.contracts.models import Payment
+    from cpts.payments import ledger
+
+    scope = payable_communities(cpam)
+    firsts = [
+        day
+        for day in (
+            Contract.objects.filter(community__in=scope).aggregate(first=Min("signed_on"))["first"],
+            Payment.objects.filter(community__in=scope).aggregate(first=Min("due_on"))["first"],
+        )
+        if day is not None
+    ]
+    if not firsts:
+        return
+    for run_on in run_dates(today, since=min(firsts)):
+        ledger.run_payments(cpam, run_on, today=today)
+
+
 @transaction.atomic
 def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
     """Create the demo; returns the logins (username -> role). ``claims_dir``: the claims of
@@ -544,10 +572,10 @@ def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
                 default_tree().parameter(f"missions.core.{commitment.mission}").dates[0],
             ) + dt.timedelta(days=delay)
             if started <= today:
-                deployed = started + dt.timedelta(days=300)
-                services.record_mission(
-                    commitment, cpam_user, started, deployed if deployed <= today else None
-                )
+                deployed: dt.date | None = started + dt.timedelta(days=300)
+                if commitment.mission == seed.late or (deployed and deployed > today):
+                    deployed = None  # late: past its deadline (the steering lists it)
+                services.record_mission(commitment, cpam_user, started, deployed)
         if seed.quality:
             services.add_mission(contract, cpam_user, Mission.QUALITY)
         if index == 1 and coordinator is not None:
@@ -591,10 +619,8 @@ def seed_demo(today: dt.date, claims_dir: Path | None = None) -> dict[str, str]:
     declare_crisis(
         ars_occ, dt.date(2026, 7, 15), Typology.CLIMATE, "Canicule", "Vigilance rouge canicule.", []
     )
-    from cpts.payments import ledger
-
     for cpam_user in (cpam, cpam_occ, cpam_idf):
-        ledger.run_payments(cpam_user, today)
+        _payment_runs(cpam_user, today)
     seed_sas(timezone.now(), PASSWORD)  # the SAS: regulators, a publishing community, its slots
     sas_history.add_history(today)
     sas_history.bind_sas_indicator(today)  # an annex indicator counted from the SAS requests

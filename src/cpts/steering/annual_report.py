@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from cpts.aci import InvalidInput, Mission, contract_year, default_tree, mission_deadlines
+from cpts.aci import (
+    InvalidInput,
+    Mission,
+    contract_year,
+    default_tree,
+    mission_deadlines,
+    readable_explanation,
+)
 from cpts.communities.models import Community
 from cpts.communities.perimeters import current_perimeter
 from cpts.communities.selectors import MemberCounts, member_counts
@@ -226,13 +233,15 @@ def _amounts(
         except InvalidInput as refusal:
             return (), None, refusal.message
         result, total = computed.to_dict(), computed.total
+    labels = {line["code"]: line["label"] for line in result.get("lines", []) if "code" in line}
+    tree = default_tree()
     lines = tuple(
         AmountLine(
             label=line["label"],
             amount=Decimal(line["amount"]),
             parameter=line["parameter"],
             value=line["value"],
-            explanation=line["explanation"],
+            explanation=readable_explanation(line, labels, tree),  # French, not engine keys
             reference=line["reference"],
         )
         for line in result.get("lines", [])

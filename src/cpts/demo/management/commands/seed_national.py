@@ -16,8 +16,12 @@ class _Bar:
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
+        self.started = False
 
     def step(self, label: str, total: int) -> Callable[[int], None]:
+        if not self.started:  # shown from the first step only: a refusal prints no blank lines
+            self.progress.start()
+            self.started = True
         task = self.progress.add_task(label, total=total)
 
         def advance(done: int = 1) -> None:
@@ -68,16 +72,16 @@ class Command(BaseCommand):
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
-        with Progress(*columns, console=console, disable=options["quiet"]) as progress:
-            try:
-                summary = seed_national(
-                    options["communities"],
-                    options["seed"],
-                    progress=_Bar(progress),
-                    wipe=options["reset"],
-                )
-            except NationalError as error:
-                raise CommandError(str(error)) from None
+        bar = _Bar(Progress(*columns, console=console, disable=options["quiet"]))
+        try:
+            summary = seed_national(
+                options["communities"], options["seed"], progress=bar, wipe=options["reset"]
+            )
+        except NationalError as error:
+            raise CommandError(str(error)) from None
+        finally:
+            if bar.started:
+                bar.progress.stop()
         # Fresh statistics for the planner: after a bulk load of this size, the estimates of
         # the tables it filled are off by a factor of ten until autovacuum comes round.
         with connection.cursor() as cursor:
