@@ -21,7 +21,7 @@ from typing import Any, cast
 from django.db.models import Count, F, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Cast, ExtractYear
 
-from cpts.accounts.access import scope_of, steering_departements
+from cpts.accounts.access import may_read_crisis_responses, scope_of, steering_departements
 from cpts.accounts.models import User
 from cpts.aci import (
     InvalidInput,
@@ -523,7 +523,8 @@ def money(area: Area, filters: Filters) -> Money:
         _add(row(by_region, str(region), regions.get(region, str(region))), paid, recovered)
         recorded_size = sizes.get((contract_id, year_number))
         if recorded_size is None:
-            _add(row(by_size, "-", "Hors année contractuelle enregistrée"), paid, recovered)
+            label = "Accélérateur et autres écritures sans année contractuelle"
+            _add(row(by_size, "-", label), paid, recovered)
         else:
             _add(row(by_size, str(recorded_size), f"Taille {recorded_size}"), paid, recovered)
     return Money(
@@ -616,9 +617,10 @@ class CrisisRow:
     activated: int  # of which activated their plan
 
 
-def crises(area: Area, filters: Filters) -> list[CrisisRow]:
+def crises(area: Area, filters: Filters, *, responses: bool = True) -> list[CrisisRow]:
     """The crises declared in the area (the year filter: declared that year), each with the
-    communities of the area it concerns and how many activated their crisis plan."""
+    communities of the area it concerns and how many activated their crisis plan (0 when the
+    user may not read the communities' response, ``responses`` false: the view says so)."""
     region_of = dict(Departement.objects.values_list("code", "region_id"))
     by_departement: dict[str, set[int]] = defaultdict(set)
     by_region: dict[str, set[int]] = defaultdict(set)
@@ -641,7 +643,7 @@ def crises(area: Area, filters: Filters) -> list[CrisisRow]:
         named[crisis_id].add(departement)
     activations: dict[int, set[int]] = defaultdict(set)
     for crisis_id, community in CrisisActivation.objects.filter(
-        crisis__in=found_list, community_id__in=area.communities
+        crisis__in=found_list if responses else [], community_id__in=area.communities
     ).values_list("crisis_id", "community_id"):
         activations[crisis_id].add(community)
     rows = []
@@ -744,7 +746,7 @@ def dashboard(user: User, filters: Filters, today: dt.date) -> Dashboard:
         coverage=coverage(area),
         money=money(area, filters),
         late=late_deadlines(area),
-        crises=crises(area, filters),
+        crises=crises(area, filters, responses=may_read_crisis_responses(user)),
         indicators=indicators(area, filters),
         communities=len(area.community_ids),
     )
