@@ -178,6 +178,14 @@ def may_read_crisis_response(user: User, community: Any) -> bool:
     return scope_of(user).contains(community)
 
 
+def may_read_crisis_responses(user: User) -> bool:
+    """May ``user`` count how the communities of its scope responded to crises (the activations
+    of a dashboard)? The rule of :func:`may_read_crisis_response` for every community of the
+    scope at once: a facilitator does not, even summed over the communities it accompanies (one
+    community accompanied, « 1 (100 %) » would tell its response)."""
+    return bool(user.is_authenticated and user.is_active and user.role in CRISIS_RESPONSE_ROLES)
+
+
 def may_read_crisis_reports(user: User) -> bool:
     """The report of a crisis (every concerned community in scope): ARS, CPAM, national,
     administrators."""

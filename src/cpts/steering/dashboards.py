@@ -21,7 +21,7 @@ from typing import Any, cast
 from django.db.models import Count, F, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Cast, ExtractYear
 
-from cpts.accounts.access import scope_of, steering_departements
+from cpts.accounts.access import may_read_crisis_responses, scope_of, steering_departements
 from cpts.accounts.models import User
 from cpts.aci import (
     InvalidInput,
@@ -525,7 +525,8 @@ def money(area: Area, filters: Filters) -> Money:
         _add(row(by_region, str(region), regions.get(region, str(region))), paid, recovered)
         recorded_size = sizes.get((contract_id, year_number))
         if recorded_size is None:
-            _add(row(by_size, "-", "Hors année contractuelle enregistrée"), paid, recovered)
+            label = "Accélérateur et autres écritures sans année contractuelle"
+            _add(row(by_size, "-", label), paid, recovered)
         else:
             _add(row(by_size, str(recorded_size), f"Taille {recorded_size}"), paid, recovered)
     return Money(
@@ -618,9 +619,10 @@ class CrisisRow:
     activated: int  # of which activated their plan
 
 
-def crises(area: Area, filters: Filters) -> list[CrisisRow]:
+def crises(area: Area, filters: Filters, *, responses: bool = True) -> list[CrisisRow]:
     """The crises declared in the area (the year filter: declared that year), each with the
-    communities of the area it concerns and how many activated their crisis plan."""
+    communities of the area it concerns and how many activated their crisis plan (0 when the
+    user may not read the communities' response, ``responses`` false: the view says so)."""
     region_of = dict(Departement.objects.values_list("code", "region_id"))
     by_departement: dict[str, set[int]] = defaultdict(set)
     by_region: dict[str, set[int]] = defaultdict(set)
@@ -643,7 +645,7 @@ def crises(area: Area, filters: Filters) -> list[CrisisRow]:
         named[crisis_id].add(departement)
     activations: dict[int, set[int]] = defaultdict(set)
     for crisis_id, community in CrisisActivation.objects.filter(
-        crisis__in=found_list, community_id__in=area.communities
+        crisis__in=found_list if responses else [], community_id__in=area.communities
     ).values_list("crisis_id", "community_id"):
         activations[crisis_id].add(community)
     rows = []
@@ -744,6 +746,7 @@ def dashboard(user: User, filters: Filters, today: dt.date) -> Dashboard:
     the territory and the day. A write to any table they read moves the version: never stale."""
     version = versions.data_version()
     area = area_of(user, filters, today)
+    responses = may_read_crisis_responses(user)  # the crisis rows depend on the role too
     parts = (
         filters,
         tuple(area.community_ids),
@@ -751,20 +754,23 @@ def dashboard(user: User, filters: Filters, today: dt.date) -> Dashboard:
         area.region,
         area.departement,
         area.day,
+        responses,
     )
-    figures = versions.cached(version, "steering.dashboard", parts, lambda: _figures(area, filters))
+    figures = versions.cached(
+        version, "steering.dashboard", parts, lambda: _figures(area, filters, responses)
+    )
     return Dashboard(filters, area, *figures, communities=len(area.community_ids))
 
 
 def _figures(
-    area: Area, filters: Filters
+    area: Area, filters: Filters, responses: bool
 ) -> tuple[Stages, Coverage, Money, list[LateDeadline], list[CrisisRow], list[IndicatorRow]]:
     return (
         stages(area),
         coverage(area),
         money(area, filters),
         late_deadlines(area),
-        crises(area, filters),
+        crises(area, filters, responses=responses),
         indicators(area, filters),
     )
 

@@ -63,6 +63,7 @@ class Filters:
     day: dt.date | None = None
     start: dt.date | None = None
     end: dt.date | None = None
+    departement: str | None = None  # coverage only: the département of the page exported
 
 
 def _day(filters: Filters) -> dt.date:
@@ -565,6 +566,14 @@ def _coverage_region(user: User, filters: Filters) -> str | None:
     return coverage_region(user) or filters.region
 
 
+def _coverage_departement(region: str | None, filters: Filters) -> str | None:
+    """The département asked, if it lies in the region of the export (else the region)."""
+    if filters.departement is None or region is None:
+        return filters.departement
+    inside = Departement.objects.filter(code=filters.departement, region_id=region).exists()
+    return filters.departement if inside else None
+
+
 def _share(covered: int, population: int) -> Decimal:
     """The covered share in percent, to two decimals, computed from the integers."""
     if not population:
@@ -576,6 +585,7 @@ def coverage(user: User, filters: Filters) -> Table:
     """Coverage of the population by département on a day (the territory overview's table)."""
     day = _day(filters)
     region = _coverage_region(user, filters)
+    departement = _coverage_departement(region, filters)
     names = dict(Departement.objects.values_list("code", "name"))
     rows = [
         [
@@ -588,6 +598,7 @@ def coverage(user: User, filters: Filters) -> Table:
             row["overlaps"],
         ]
         for row in perimeters.coverage_by_departement(day, region=region)
+        if departement is None or row["departement"] == departement
     ]
     return Table(
         f"couverture-{day.isoformat()}",
@@ -614,12 +625,16 @@ def coverage_series(user: User, filters: Filters) -> Table:
     end = filters.end or _day(filters)
     start = filters.start or add_months(end.replace(day=1), -SERIES_MONTHS)
     region = _coverage_region(user, filters)
-    label = (
-        Region.objects.filter(code=region).values_list("name", flat=True).first()
-        if region
-        else None
-    )
-    points = perimeters.coverage_series(start, end, region=region)
+    departement = _coverage_departement(region, filters)
+    if departement is not None:
+        label = Departement.objects.filter(code=departement).values_list("name", flat=True).first()
+    else:
+        label = (
+            Region.objects.filter(code=region).values_list("name", flat=True).first()
+            if region
+            else None
+        )
+    points = perimeters.coverage_series(start, end, region=region, departement=departement)
     rows = [
         [
             dt.date.fromisoformat(point["date"]),

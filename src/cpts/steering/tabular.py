@@ -22,6 +22,7 @@ writers below turn it into a file, the same way for every list:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,16 @@ from cpts.territory.files import csv_stream, safe_cell
 
 #: The rows written to the CSV buffer before it is handed to the response.
 CSV_BATCH = 500
+
+#: The control characters an XML file (hence a workbook) cannot hold; removed from the CSV too, so
+#: both files say the same. They are removed *before* a cell is neutralised: removed after, they
+#: would uncover a formula (« \x01=HYPERLINK(...) » would become « =HYPERLINK(...) »).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without the control characters a workbook refuses (not yet neutralised)."""
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 class Kind(StrEnum):
@@ -77,7 +88,7 @@ def csv_value(value: Any, kind: Kind) -> str:
         number = Decimal(str(value)) if isinstance(value, float) else value
         text = f"{number:.2f}" if kind == Kind.AMOUNT else _plain(number)
         return text.replace(".", ",")
-    return str(value)
+    return clean_text(str(value))
 
 
 def _plain(number: Decimal) -> str:
@@ -110,7 +121,6 @@ def xlsx_file(table: Table) -> IO[bytes]:
     (the caller streams it, then closes it: it disappears)."""
     from openpyxl import Workbook  # type: ignore[import-untyped]
     from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(table.title))
@@ -118,7 +128,7 @@ def xlsx_file(table: Table) -> IO[bytes]:
 
     def text_cell(value: str) -> Any:
         cell = WriteOnlyCell(sheet, value=None)
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value))
+        cell.value = safe_cell(clean_text(value))  # cleaned first, then neutralised
         cell.data_type = "s"  # a string, even if it starts with "=": never a formula
         return cell
 

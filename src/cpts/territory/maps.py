@@ -13,6 +13,8 @@ from typing import Any
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from cpts.core.numbers import percent_fr
+
 from .reference import DATA_DIR
 
 # Sequential blues of the State design system (from light to dark), by share of population covered.
@@ -81,14 +83,16 @@ def coverage_map(rows: list[dict[str, Any]], names: dict[str, str]) -> SafeStrin
         row["departement"]: (
             shade(row["covered_share"]),
             f"{names.get(row['departement'], row['departement'])} ({row['departement']}) : "
-            f"{row['covered_share']:.0%} de la population couverte",
+            f"{percent_fr(row['covered_share'])} de la population couverte",
         )
         for row in rows
     }
+    uppers = [bound for bound, _ in SHADES[1:]] + [1.0]
     legend = "".join(
-        f'<rect x="{10 + index * 70}" y="0" width="20" height="12" fill="{colour}" stroke="#666"/>'
-        f'<text x="{34 + index * 70}" y="10" font-size="10">{int(bound * 100)} %+</text>'
-        for index, (bound, colour) in enumerate(SHADES)
+        f'<rect x="{10 + index * 90}" y="0" width="20" height="12" fill="{colour}" stroke="#666"/>'
+        f'<text x="{34 + index * 90}" y="10" font-size="10">'
+        f"{_legend_range(bound, upper)}</text>"
+        for index, ((bound, colour), upper) in enumerate(zip(SHADES, uppers, strict=True))
     )
     svg = _france(
         paint,
@@ -99,8 +103,13 @@ def coverage_map(rows: list[dict[str, Any]], names: dict[str, str]) -> SafeStrin
     )
     return mark_safe(
         svg
-        + f'<svg viewBox="0 0 380 14" width="380" class="cpts-map" aria-hidden="true">{legend}</svg>'
+        + f'<svg viewBox="0 0 460 14" width="460" class="cpts-map" aria-hidden="true">{legend}</svg>'
     )
+
+
+def _legend_range(lower: float, upper: float) -> str:
+    """A shade of the legend in words: « 25 à 50 % » (from 25 %, under 50 %), « 90 à 100 % »."""
+    return f"{round(lower * 100)} à {round(upper * 100)}\u00a0%"
 
 
 def perimeter_map(departements: dict[str, int], names: dict[str, str]) -> SafeString:

@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from cpts.core.numbers import integer_fr, percent_fr
+
 #: Colours of the State design system: blue France, and a second hue for a second series.
 BLUE = "#000091"
 SECOND = "#c9191e"
@@ -20,9 +22,15 @@ GREY = "#666666"
 
 
 def _svg(width: int, height: int, title: str, description: str, body: str) -> SafeString:
+    """The chart in a frame that scrolls sideways on a phone: the drawing keeps a minimum width
+    (``site.css``) so that its labels stay readable, and the frame can be focused and scrolled
+    with the keyboard (a labelled region)."""
     return format_html(
+        '<div class="cpts-chart-frame" tabindex="0" role="region" aria-label="Graphique : {}">'
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" width="100%" '
-        'role="img" aria-label="{}" class="cpts-chart"><title>{}</title><desc>{}</desc>{}</svg>',
+        'role="img" aria-label="{}" class="cpts-chart"><title>{}</title><desc>{}</desc>{}</svg>'
+        "</div>",
+        title,
         width,
         height,
         title,
@@ -39,7 +47,7 @@ def _f(value: float) -> str:
 
 def _number(value: float | int | Decimal) -> str:
     """A French number, thin spaces between thousands, no decimals (charts show orders)."""
-    return f"{round(value):,}".replace(",", "\u202f")
+    return integer_fr(round(value))
 
 
 def bar_chart(
@@ -150,14 +158,14 @@ def line_chart(title: str, description: str, points: Sequence[tuple[dt.date, flo
             format_html(
                 '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#dddddd"/>'
                 '<text x="{}" y="{}" font-size="11" text-anchor="end" fill="#161616">'
-                "{} %</text>",
+                "{}</text>",
                 left,
                 _f(y),
                 width - 20,
                 _f(y),
                 left - 6,
                 _f(y + 4),
-                int(share * 100),
+                f"{int(share * 100)}\u00a0%",
             )
         )
     if points:
@@ -187,11 +195,11 @@ def line_chart(title: str, description: str, points: Sequence[tuple[dt.date, flo
         last_x, last_y = coordinates[-1]
         parts.append(
             format_html(
-                '<text x="{}" y="{}" font-size="12" text-anchor="end" fill="{}">{} %</text>',
+                '<text x="{}" y="{}" font-size="12" text-anchor="end" fill="{}">{}</text>',
                 _f(last_x),
                 _f(max(last_y - 6, 12)),
                 BLUE,
-                round(points[-1][1] * 100, 1),
+                percent_fr(points[-1][1]),
             )
         )
     return _svg(width, height, title, description, "".join(str(part) for part in parts))

@@ -3,8 +3,8 @@
 The rows come from :mod:`cpts.steering.exports` (the same scope as the screens); the files are
 written by :mod:`cpts.steering.tabular` and streamed: a CSV line by line
 (``StreamingHttpResponse``), a workbook from a temporary file (``FileResponse``). The filters are
-those of the list pages (``cpts``, ``q``, ``annee``, ``contrat``, ``region``, ``on``, ``du``,
-``au``); a community out of scope is a 404, a filter that cannot be read a 400 in French.
+those of the list pages (``cpts``, ``q``, ``annee``, ``contrat``, ``region``, ``departement``,
+``on``, ``du``, ``au``); a community out of scope is a 404, a filter that cannot be read a 400 in French.
 """
 
 from __future__ import annotations
@@ -20,12 +20,15 @@ from django.http import (
     HttpResponseBadRequest,
     StreamingHttpResponse,
 )
+from django.utils import timezone
 
 from cpts.accounts.access import current_user
 from cpts.communities.scope import community_for
 from cpts.steering.exports import EXPORTS, Filters
 from cpts.steering.tabular import csv_chunks, xlsx_file
-from cpts.territory.models import Region
+from cpts.territory.models import Departement, Region
+
+from .params import unreadable_parameter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -43,6 +46,12 @@ def _integer(request: HttpRequest, name: str, label: str) -> int | None:
     return int(value)
 
 
+#: The first day a date filter may name: the ACI CPTS was signed in 2019, nothing is older.
+EARLIEST = dt.date(2019, 1, 1)
+#: How many years after today a date filter may reach (a contract year is planned ahead).
+YEARS_AHEAD = 10
+
+
 def _date(request: HttpRequest, name: str, label: str) -> dt.date | None:
     value = request.GET.get(name, "").strip()
     if not value:
@@ -50,10 +59,19 @@ def _date(request: HttpRequest, name: str, label: str) -> dt.date | None:
     try:
         if "/" in value:
             day, month, year = value.split("/")
-            return dt.date(int(year), int(month), int(day))
-        return dt.date.fromisoformat(value)
+            day_asked = dt.date(int(year), int(month), int(day))
+        else:
+            day_asked = dt.date.fromisoformat(value)
     except ValueError:
-        pass
+        day_asked = None
+    if day_asked is not None:
+        latest = dt.date(timezone.localdate().year + YEARS_AHEAD, 12, 31)
+        if not EARLIEST <= day_asked <= latest:
+            raise BadFilter(
+                f"« {label} » doit être une date entre le {EARLIEST:%d/%m/%Y} et le "
+                f"{latest:%d/%m/%Y} (reçu « {value[:40]} »)."
+            )
+        return day_asked
     raise BadFilter(
         f"« {label} » doit être une date AAAA-MM-JJ ou JJ/MM/AAAA (reçu « {value[:40]} »)."
     )
@@ -61,11 +79,23 @@ def _date(request: HttpRequest, name: str, label: str) -> dt.date | None:
 
 def filters_of(request: HttpRequest) -> Filters:
     """The filters of the query string, checked; a community out of scope is a 404."""
+    problem = unreadable_parameter(request)  # before any query reads a filter
+    if problem:
+        raise BadFilter(problem)
     user = current_user(request)
     community_pk = _integer(request, "cpts", "CPTS")
     region = request.GET.get("region", "").strip() or None
     if region is not None and not Region.objects.filter(code=region[:3]).exists():
         raise BadFilter(f"Région inconnue : « {region[:40]} ».")
+    departement = request.GET.get("departement", "").strip() or None
+    if departement is not None:
+        region_of = (
+            Departement.objects.filter(code=departement).values_list("region_id", flat=True)
+        ).first()
+        if region_of is None:
+            raise BadFilter(f"Département inconnu : « {departement[:40]} ».")
+        if region is not None and region_of != region:
+            raise BadFilter(f"Le département {departement} n'est pas dans la région {region}.")
     start = _date(request, "du", "Du")
     end = _date(request, "au", "Au")
     if start and end and start > end:
@@ -81,6 +111,7 @@ def filters_of(request: HttpRequest) -> Filters:
         day=_date(request, "on", "À la date du"),
         start=start,
         end=end,
+        departement=departement,
     )
 
 

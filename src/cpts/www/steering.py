@@ -13,14 +13,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from cpts.accounts.access import current_user, may_read_steering, steering_departements
+from cpts.accounts.access import (
+    current_user,
+    may_read_crisis_responses,
+    may_read_steering,
+    steering_departements,
+)
 from cpts.accounts.models import Role
 from cpts.aci.money import euros_fr
+from cpts.core.numbers import integer_fr, share_fr
 from cpts.steering import dashboards
 from cpts.territory.maps import ATTRIBUTION, coverage_map
 from cpts.territory.models import Departement, Region
 
 from . import charts
+from .params import unreadable_parameter
 from .steering_forms import SteeringFilterForm
 
 LATE_PER_PAGE = 20
@@ -30,8 +37,7 @@ def _table(caption: str, header: list[str], rows: list[list[Any]], **extra: str)
     return {"caption": caption, "header": header, "content": rows, **extra}
 
 
-def _percent(part: int, whole: int) -> str:
-    return f"{part * 100 / whole:.1f} %".replace(".", ",") if whole else "—"
+_percent = share_fr
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -53,6 +59,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     regions = list(
         Region.objects.filter(code__in=region_codes).order_by("name").values_list("code", "name")
     )
+    today = timezone.localdate()
+    problem = unreadable_parameter(request)  # checked before any query reads a filter
+    if problem:
+        form = SteeringFilterForm(
+            None, regions=regions, departements=departement_rows, this_year=today.year
+        )
+        refused = {"form": form, "title": "Pilotage", "problem": problem}
+        return render(request, "steering/dashboard.html", refused, status=400)
     # a real region or département outside the scope: 404 (an unknown code is a form error)
     asked_region, asked_departement = request.GET.get("region"), request.GET.get("departement")
     known = {code for code, _, _ in departement_rows}
@@ -68,7 +82,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         and Departement.objects.filter(code=asked_departement).exists()
     ):
         raise Http404("Département hors de votre périmètre")
-    today = timezone.localdate()
     form = SteeringFilterForm(
         request.GET or None,
         regions=regions,
@@ -86,7 +99,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if dashboards.out_of_scope(user, filters):
         raise Http404("Hors de votre périmètre")
     board = dashboards.dashboard(user, filters, today)
-    context.update(_figures(board, request))
+    context.update(_figures(board, request, may_read_crisis_responses(user)))
     context["where"] = _where(board, regions, departement_rows)
     return render(request, "steering/dashboard.html", context)
 
@@ -104,10 +117,10 @@ def _where(
         return names.get(board.filters.region, board.filters.region)
     if board.area.departements is None:
         return "France entière"
-    return "Votre périmètre : " + ", ".join(code for code, _, _ in departements)
+    return "Votre périmètre : " + ", ".join(f"{name} ({code})" for code, name, _ in departements)
 
 
-def _figures(board: dashboards.Dashboard, request: HttpRequest) -> dict[str, Any]:
+def _figures(board: dashboards.Dashboard, request: HttpRequest, responses: bool) -> dict[str, Any]:
     stages = board.stages
     stage_rows = [[row.label, row.count] for row in stages.rows]
     coverage = board.coverage
@@ -150,7 +163,12 @@ def _figures(board: dashboards.Dashboard, request: HttpRequest) -> dict[str, Any
             "Population couverte au premier jour de chaque mois",
             ["Mois", "Population", "Couverte", "Part"],
             [
-                [f"{p.day:%m/%Y}", p.population, p.covered, _percent(p.covered, p.population)]
+                [
+                    f"{p.day:%m/%Y}",
+                    integer_fr(p.population),
+                    integer_fr(p.covered),
+                    _percent(p.covered, p.population),
+                ]
                 for p in reversed(coverage.points)
             ],
             extra_classes="fr-table--sm",
@@ -216,7 +234,9 @@ def _figures(board: dashboards.Dashboard, request: HttpRequest) -> dict[str, Any
                     f"{row.declared_on:%d/%m/%Y}",
                     f"{row.ended_on:%d/%m/%Y}" if row.ended_on else "en cours",
                     row.concerned,
-                    f"{row.activated} ({_percent(row.activated, row.concerned)})",
+                    f"{row.activated} ({_percent(row.activated, row.concerned)})"
+                    if responses
+                    else "non communiqué à votre rôle",
                 ]
                 for row in board.crises
             ],

@@ -20,6 +20,8 @@ from django.template.base import FilterExpression, Node, NodeList, Parser, Token
 from django.template.context import Context
 from django.template.loader import render_to_string
 
+from cpts.core.numbers import integer_fr, share_fr
+
 register = template.Library()
 
 NOTHING = "—"
@@ -160,7 +162,7 @@ def _text(value: object) -> str:
 
 
 def _percent(part: int, whole: int) -> str:
-    return f"{round(part * 100 / whole) if whole else 0} %"
+    return share_fr(part, whole)
 
 
 def _table(
@@ -214,8 +216,8 @@ def coverage_table(rows: Iterable[Any]) -> Table:
     content = (
         (
             f"{_get(row, 'name')} ({_get(row, 'departement')})",
-            _get(row, "population"),
-            _get(row, "covered_population"),
+            integer_fr(_get(row, "population")),
+            integer_fr(_get(row, "covered_population")),
             _percent(_get(row, "covered_population"), _get(row, "population")),
             _get(row, "overlaps"),
         )

@@ -9,6 +9,7 @@ from django import template
 
 from cpts.aci import Mission
 from cpts.aci.money import euros_fr, to_cents
+from cpts.core.numbers import integer_fr
 from cpts.indicators.models import ComputedIndicator, Engine
 from cpts.unscheduled_care.enums import SlotKind
 
@@ -79,3 +80,22 @@ def engine_label(code: str) -> str:
         return str(Engine(code).label)
     except ValueError:
         return code
+
+
+@register.filter
+def pluriel(count: object, suffix: str = "s") -> str:
+    """The plural ending the French way: ``suffix`` from 2 on, none for 0 and 1 (« 0 échéance »),
+    where Django's ``pluralize`` follows the English rule (« 0 échéances »)."""
+    try:
+        return suffix if abs(float(str(count))) >= 2 else ""
+    except ValueError:
+        return ""
+
+
+@register.filter
+def entier(value: object) -> str:
+    """An integer count the French way (« 68 350 798 », narrow no-break spaces)."""
+    try:
+        return integer_fr(int(str(value)))
+    except ValueError:
+        return str(value)
