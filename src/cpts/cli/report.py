@@ -33,17 +33,12 @@ def annual(
     django_setup()
     from django.utils import timezone
 
-    from cpts.communities.models import Community
-    from cpts.communities.scope import visible_communities
     from cpts.steering.annual_report import NoContractYear, annual_report
     from cpts.steering.annual_report_pdf import render_pdf
 
     from .territory_args import find_community
 
-    user = _user(as_user)
-    communities = Community.objects.all() if user is None else visible_communities(user)
-    found = communities.filter(finess=community.strip()).first() if community.strip() else None
-    found = found or find_community(user, community)
+    found = find_community(_user(as_user), community)
     try:
         report = annual_report(found, year, timezone.localdate())
     except NoContractYear as refusal:

@@ -33,18 +33,32 @@ INSEE_CODE = re.compile(r"(?:[0-9]{5}|2[AB][0-9]{3})")
 
 
 def find_community(user: User | None, name_or_id: str) -> Community:
-    """A community of ``user``'s scope (every one for ``None``), by id or exact name; out of
-    scope is unknown, as a 404."""
+    """A community of ``user``'s scope (every one for ``None``), by FINESS, id or exact name; out
+    of scope is unknown, as a 404. A name that two communities of the scope share is refused,
+    with the FINESS and ids to choose from: never the first one picked in silence."""
     from cpts.communities.models import Community
     from cpts.communities.scope import visible_communities
 
     communities = Community.objects.all() if user is None else visible_communities(user)
-    found = (
-        communities.filter(pk=int(name_or_id)).first()
-        # ASCII digits only: "²".isdigit() is true, and int("²") fails
-        if name_or_id.isascii() and name_or_id.isdigit() and len(name_or_id) <= 18
-        else communities.filter(name__iexact=name_or_id.strip()).first()
-    )
+    text = name_or_id.strip()
+    found = communities.filter(finess=text).first() if text else None
+    # ASCII digits only: "²".isdigit() is true, and int("²") fails
+    if found is None and text.isascii() and text.isdigit() and len(text) <= 18:
+        found = communities.filter(pk=int(text)).first()
+    elif found is None and text:
+        named = list(communities.filter(name__iexact=text).order_by("pk")[:21])
+        if len(named) > 1:
+            choices = "\n".join(
+                f"  - identifiant {item.pk}, FINESS {item.finess or 'non renseigné'}, "
+                f"département {item.departement_id}"
+                for item in named[:20]
+            )
+            more = "\n  - …" if len(named) > 20 else ""
+            raise _fail(
+                f"plusieurs CPTS s'appellent « {text} » : relancez avec le FINESS ou "
+                f"l'identifiant de l'une d'elles :\n{choices}{more}"
+            )
+        found = named[0] if named else None
     if found is None:
         where = "" if user is None else " dans votre périmètre"
         raise _fail(f"CPTS introuvable{where} : « {name_or_id} ».")

@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from cpts.accounts.access import Action, require
 from cpts.accounts.models import User
-from cpts.aci import default_tree
 from cpts.core.dates import today
 from cpts.indicators import services as computations
 from cpts.indicators.models import ComputedIndicator, Engine
@@ -36,8 +35,9 @@ from .models import Contract, Evaluation, Indicator
 from .services import (
     RuleError,
     _back_to_decision,
-    _evaluation_closed,
+    _open_year,
     check_binding,
+    check_contract_year,
     clear_provenance,
     save_audited,
 )
@@ -57,14 +57,15 @@ def measured_value(result: ComputedIndicator, measure: str) -> Decimal | None:
 def bind_indicator(indicator: Indicator, user: User, code: str, measure: str) -> None:
     """Bind an indicator of the annex to a computed indicator (``code`` empty: typed by hand)."""
     require(user, Action.ANNEX, indicator.contract.community)
-    if _evaluation_closed(indicator.contract, indicator.contract_year):
-        raise RuleError("L'évaluation de cette année est close.")
     code, measure = check_binding(code, measure, indicator.kind)
-    if (code, measure) == (indicator.computed_code, indicator.computed_measure):
-        return
-    indicator.computed_code, indicator.computed_measure = code, measure
-    clear_provenance(indicator)  # the value, if any, no longer comes from this binding
-    save_audited(indicator, user)
+    with transaction.atomic():
+        _open_year(indicator.contract, indicator.contract_year)
+        indicator.refresh_from_db()
+        if (code, measure) == (indicator.computed_code, indicator.computed_measure):
+            return
+        indicator.computed_code, indicator.computed_measure = code, measure
+        clear_provenance(indicator)  # the value, if any, no longer comes from this binding
+        save_audited(indicator, user)
 
 
 @dataclass
@@ -99,12 +100,8 @@ def _fillable_year(contract: Contract, number: int, user: User | None) -> year_e
     line without ``--as``) and the year exists, has begun, within the contract, and is open."""
     if user is not None:
         require(user, Action.COMPUTE, contract.community)
-    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
-    if not 1 <= number <= duration:
-        raise RuleError(f"L'année contractuelle va de 1 à {duration}.")
+    check_contract_year(contract, number)
     facts = year_engine.year_facts(contract, number)
-    if facts.start >= contract.period_end:
-        raise RuleError(f"Le contrat a pris fin avant l'année contractuelle {number}.")
     if facts.start > today():
         raise RuleError(f"L'année contractuelle {number} n'a pas commencé.")
     _open(contract, number)

@@ -273,8 +273,37 @@ def sign_contract(
     return contract
 
 
+def check_contract_year(contract: Contract, number: int) -> None:
+    """Refuse a number that is not one of ``contract``'s years: outside 1 to the agreement's
+    duration, or a year that would start on or after the contract's end (its termination, if
+    terminated: the years after it never exist, nothing is written for them)."""
+    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
+    if not 1 <= number <= duration:
+        raise RuleError(f"L'année contractuelle va de 1 à {duration}.")
+    start = contract_year(contract.signed_on, number).start
+    if start >= contract.period_end:
+        raise RuleError(
+            f"Le contrat prend fin le {contract.period_end:%d/%m/%Y} : l'année contractuelle "
+            f"{number}, qui commencerait le {start:%d/%m/%Y}, n'en fait pas partie."
+        )
+
+
+def _open_year(contract: Contract, number: int) -> Contract:
+    """Inside a transaction: lock ``contract``'s row until its end (closing the evaluation, the
+    fills of the annex and its import take it too, so a write never crosses a closing), then
+    refuse a year that is not the contract's or whose evaluation is closed. Returns the contract
+    as read under the lock."""
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    check_contract_year(locked, number)
+    if _evaluation_closed(locked, number):
+        raise RuleError("L'évaluation de cette année est close.")
+    return locked
+
+
 def record_year(contract: Contract, number: int, user: User | None) -> ContractYear:
-    """Record the facts of contract year ``number`` (its first day must have come)."""
+    """Record the facts of contract year ``number`` (a year of the contract, whose first day must
+    have come)."""
+    check_contract_year(contract, number)
     year = contract_year(contract.signed_on, number)
     if year.start > today():
         raise RuleError(f"L'année contractuelle {number} n'a pas commencé.")
@@ -643,14 +672,21 @@ def add_indicator(contract: Contract, number: int, user: User, data: dict[str, A
     """Add an indicator to the annex of a contract year, with its expected deliverables."""
     require(user, Action.ANNEX, contract.community)
     _in_force(contract)
+    check_contract_year(contract, number)
     if _evaluation_closed(contract, number):
         raise RuleError("L'évaluation de cette année est close.")
-    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
-    if not 1 <= number <= duration:
-        raise RuleError(f"L'année contractuelle va de 1 à {duration}.")
     code, measure = check_binding(
         data.get("computed_code") or "", data.get("computed_measure") or "", data["kind"]
     )
+    with transaction.atomic():
+        _open_year(contract, number)
+        return _save_indicator(contract, number, user, data, code, measure)
+
+
+def _save_indicator(
+    contract: Contract, number: int, user: User, data: dict[str, Any], code: str, measure: str
+) -> Indicator:
+    """The new indicator and its deliverables (under :func:`_open_year`)."""
     indicator = save_audited(
         Indicator(
             contract=contract,
@@ -706,17 +742,18 @@ def record_indicator(
     indicator: Indicator, user: User, measured_value: Decimal | None, done: bool, remarks: str
 ) -> None:
     require(user, Action.FILE, indicator.contract.community)
-    if _evaluation_closed(indicator.contract, indicator.contract_year):
-        raise RuleError("L'évaluation de cette année est close.")
-    changed = indicator.measured_value != measured_value or indicator.done != done
-    if indicator.measured_value != measured_value:
-        clear_provenance(indicator)  # typed by hand now
-    indicator.measured_value = measured_value
-    indicator.done = done
-    indicator.remarks = remarks
-    if changed:
-        _back_to_decision(indicator)
-    save_audited(indicator, user)
+    with transaction.atomic():
+        _open_year(indicator.contract, indicator.contract_year)
+        indicator.refresh_from_db()  # as a fill that held the lock may have left it
+        changed = indicator.measured_value != measured_value or indicator.done != done
+        if indicator.measured_value != measured_value:
+            clear_provenance(indicator)  # typed by hand now
+        indicator.measured_value = measured_value
+        indicator.done = done
+        indicator.remarks = remarks
+        if changed:
+            _back_to_decision(indicator)
+        save_audited(indicator, user)
 
 
 def set_objective(indicator: Indicator, user: User, objective: Decimal | None) -> None:
@@ -724,13 +761,14 @@ def set_objective(indicator: Indicator, user: User, objective: Decimal | None) -
     its CPAM). A verdict already given goes back to the CPAM: it was given against the old one."""
     require(user, Action.ANNEX, indicator.contract.community)
     _in_force(indicator.contract)
-    if _evaluation_closed(indicator.contract, indicator.contract_year):
-        raise RuleError("L'évaluation de cette année est close.")
-    if indicator.objective == objective:
-        return
-    indicator.objective = objective
-    _back_to_decision(indicator)
-    save_audited(indicator, user)
+    with transaction.atomic():
+        _open_year(indicator.contract, indicator.contract_year)
+        indicator.refresh_from_db()
+        if indicator.objective == objective:
+            return
+        indicator.objective = objective
+        _back_to_decision(indicator)
+        save_audited(indicator, user)
 
 
 def clear_provenance(indicator: Indicator) -> None:
@@ -756,17 +794,17 @@ def update_deliverable(
 ) -> None:
     """The community ticks a deliverable and may upload its proof (type and size checked by the form)."""
     require(user, Action.FILE, deliverable.indicator.contract.community)
-    if _evaluation_closed(deliverable.indicator.contract, deliverable.indicator.contract_year):
-        raise RuleError("L'évaluation de cette année est close.")
     changed = deliverable.ticked != ticked or proof is not None
-    deliverable.ticked = ticked
-    if proof is not None:
-        deliverable.proof = proof
-        deliverable.uploaded_on = timezone.now()
     with transaction.atomic():
+        _open_year(deliverable.indicator.contract, deliverable.indicator.contract_year)
+        deliverable.ticked = ticked
+        if proof is not None:
+            deliverable.proof = proof
+            deliverable.uploaded_on = timezone.now()
         save_audited(deliverable, user)
         if changed:
             indicator = deliverable.indicator
+            indicator.refresh_from_db()
             if indicator.verdict != Indicator.Verdict.PENDING:
                 _back_to_decision(indicator)
                 save_audited(indicator, user)
@@ -775,17 +813,21 @@ def update_deliverable(
 def decide_indicator(
     indicator: Indicator, user: User, accept: bool, reason: str, on: dt.date
 ) -> None:
+    """The CPAM accepts or refuses an indicator. Under the contract's row lock, as the closing
+    of the evaluation: a decision racing a closing either lands before it (the closing sees
+    it) or finds the year closed (a French refusal), never a change to a closed year."""
     require(user, Action.EVALUATE, indicator.contract.community)
     check_day(on, "Date de la décision")
-    if _evaluation_closed(indicator.contract, indicator.contract_year):
-        raise RuleError("L'évaluation de cette année est close.")
-    if not accept and not reason.strip():
-        raise RuleError("Un refus doit être motivé.")
-    indicator.verdict = Indicator.Verdict.ACCEPTED if accept else Indicator.Verdict.REFUSED
-    indicator.verdict_reason = reason.strip()
-    indicator.decided_by = user
-    indicator.decided_on = on
-    save_audited(indicator, user)
+    with transaction.atomic():
+        _open_year(indicator.contract, indicator.contract_year)
+        if not accept and not reason.strip():
+            raise RuleError("Un refus doit être motivé.")
+        indicator.refresh_from_db()
+        indicator.verdict = Indicator.Verdict.ACCEPTED if accept else Indicator.Verdict.REFUSED
+        indicator.verdict_reason = reason.strip()
+        indicator.decided_by = user
+        indicator.decided_on = on
+        save_audited(indicator, user)
 
 
 def carry_over(indicator: Indicator, user: User) -> Indicator:
@@ -831,6 +873,7 @@ def close_evaluation(contract: Contract, number: int, user: User, on: dt.date) -
     (``measures.fill_measured_values``): a fill under way finishes first, and what it sent back
     to the CPAM's decision is seen here; a fill that comes after finds the year closed."""
     require(user, Action.EVALUATE, contract.community)
+    check_contract_year(contract, number)
     year = contract_year(contract.signed_on, number)
     if on < year.start:
         raise RuleError("L'évaluation d'une année ne peut pas être close avant son début.")
@@ -838,6 +881,8 @@ def close_evaluation(contract: Contract, number: int, user: User, on: dt.date) -
         raise RuleError("La date de clôture ne peut pas être dans le futur.")
     with transaction.atomic():
         Contract.objects.select_for_update().filter(pk=contract.pk).first()
+        contract.refresh_from_db()
+        check_contract_year(contract, number)  # a termination may have come in the meantime
         pending = contract.indicators.filter(
             contract_year=number, verdict=Indicator.Verdict.PENDING
         ).count()

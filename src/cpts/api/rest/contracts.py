@@ -145,8 +145,9 @@ def close_year(
 ) -> dict[str, Any]:
     """La CPAM (et l'administration) clôt l'évaluation d'une année, comme à l'écran de l'annexe :
     chaque indicateur accepté ou refusé, les parts variables calculées une fois pour toutes
-    (total définitif). Une année déjà close, un indicateur encore à évaluer, une date hors de
-    l'année ou future : 400, rien n'est écrit. Tracé au nom du jeton."""
+    (total définitif). Une année déjà close, une année qui commencerait après la fin (ou la
+    résiliation) du contrat, un indicateur encore à évaluer, une date hors de l'année ou future :
+    400, rien n'est écrit. Tracé au nom du jeton."""
     user = caller(request)
     contract = _year_of(user, contract_id, number)
     require(user, Action.EVALUATE, contract.community)
