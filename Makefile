@@ -39,6 +39,7 @@ demo-stop:
 	@if [ -x $(BIN)/python ] && [ -d var/postgres ]; then $(BIN)/python -m cpts.devdb stop; fi
 
 demo-data: demo-db
+	@bash scripts/ensure-services.sh --pdf >/dev/null || echo "Rapport annuel (PDF) indisponible : installez Pango et poppler-utils (voir scripts/ensure-services.sh)."
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py load_territory
 	$(BIN)/python manage.py seed_demo

@@ -14,6 +14,23 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# The annual report's PDF (WeasyPrint): Pango >= 1.44 with its FreeType backend, HarfBuzz's
+# subsetter for the embedded fonts, a font (DejaVu); poppler-utils (pdftotext, pdftoppm) for
+# the tests that read the PDF back and for its screenshots. `--pdf` installs only these (the
+# demo's `make demo` asks for them: its dashboards offer the annual report).
+pdf_libraries() {
+  for package in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed"; then
+      apt_install "$package"
+    fi
+  done
+  pdftotext -v 2>&1 | sed -n 1p  # sed reads it all: head would end pdftotext by SIGPIPE (pipefail)
+}
+if [ "${1:-}" = "--pdf" ]; then
+  pdf_libraries
+  exit 0
+fi
+
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
@@ -36,12 +53,4 @@ if ! grep -qs "\"version\": \"$AXE_VERSION\"" var/axe/node_modules/axe-core/pack
 fi
 echo "axe-core $AXE_VERSION"
 
-# The annual report's PDF (WeasyPrint): Pango >= 1.44 with its FreeType backend, HarfBuzz's
-# subsetter for the embedded fonts, a font (DejaVu); poppler-utils (pdftotext, pdftoppm) for
-# the tests that read the PDF back and for its screenshots.
-for package in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed"; then
-    apt_install "$package"
-  fi
-done
-pdftotext -v 2>&1 | sed -n 1p  # sed reads it all: head would end pdftotext by SIGPIPE (pipefail)
+pdf_libraries
