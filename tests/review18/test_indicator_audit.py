@@ -42,7 +42,7 @@ def test_a_year_after_the_contracts_termination_is_not_filled_from_the_sas(
         terminated_on=dt.date(2023, 6, 1), termination_reason="dissolution"
     )
     contract.refresh_from_db()
-    with pytest.raises(RuleError, match="prend fin le 01/06/2023 : l.année contractuelle 2"):
+    with pytest.raises(RuleError, match=r"prend fin le 01/06/2023 : l'année contractuelle 2"):
         measures.fill_sas_values(contract, 2, records["cpam"])
     indicator.refresh_from_db()
     assert indicator.measured_value is None
