@@ -51,8 +51,9 @@ from cpts.territory.models import Departement, Region
 from . import versions
 
 ZERO = Decimal("0.00")
-#: The first month of the coverage series: the ACI CPTS came into force in August 2019.
-SERIES_START = dt.date(2019, 1, 1)
+#: The first month of the coverage series: January of the year the ACI CPTS came into force
+#: (the first date of its grid, ``agreement.grid_version``, with its reference).
+SERIES_START = dt.date(default_tree().parameter("agreement.grid_version").dates[0].year, 1, 1)
 MISSION_LABELS = dict(MISSION_CHOICES)
 
 

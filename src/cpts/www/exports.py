@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from cpts.accounts.access import current_user
 from cpts.communities.scope import community_for
+from cpts.steering.dashboards import SERIES_START
 from cpts.steering.exports import EXPORTS, Filters
 from cpts.steering.tabular import csv_chunks, xlsx_file
 from cpts.territory.models import Departement, Region
@@ -46,8 +47,9 @@ def _integer(request: HttpRequest, name: str, label: str) -> int | None:
     return int(value)
 
 
-#: The first day a date filter may name: the ACI CPTS was signed in 2019, nothing is older.
-EARLIEST = dt.date(2019, 1, 1)
+#: The first day a date filter may name: the steering's first month (the ACI CPTS's year of
+#: entry into force), nothing is older.
+EARLIEST = SERIES_START
 #: How many years after today a date filter may reach (a contract year is planned ahead).
 YEARS_AHEAD = 10
 
