@@ -29,7 +29,7 @@ fi
 $BIN/python manage.py collectstatic --noinput -v0
 $BIN/python benchmarks/load/prepare.py
 
-$BIN/gunicorn cpts.wsgi:application --workers "$WORKERS" --bind "127.0.0.1:$PORT" \
+$BIN/gunicorn cpts.wsgi:application --preload --workers "$WORKERS" --bind "127.0.0.1:$PORT" \
   --access-logfile /dev/null --error-logfile var/load/gunicorn.log --pid var/load/gunicorn.pid &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT

@@ -313,6 +313,14 @@ def _population_array(arrays: _Arrays, year: int) -> np.ndarray:
     return _POPULATIONS[key]
 
 
+def warm() -> None:
+    """Build this process's arrays of the territory and the population of each vintage (what
+    the first coverage figure would otherwise build; a server process calls it at start-up)."""
+    arrays = _arrays()
+    for year in PopulationVintage.objects.values_list("year", flat=True):
+        _population_array(arrays, year)
+
+
 def _vintage_year(day: dt.date, vintages: list[tuple[int, dt.date]]) -> int | None:
     """:func:`vintage_on`, on the vintages read once (``(year, in_force_from)``, oldest first)."""
     chosen = None
