@@ -20,8 +20,8 @@ from cpts.contracts.annex_imports import MAX_BYTES, import_annex
 from cpts.contracts.models import Evaluation
 from cpts.territory.files import csv_export
 
+from .contract_choice import contract_for_year, contract_query
 from .exports import export_query
-from .lifecycle import _contract_for_year, _contract_query
 
 #: Session key of the last report, per community and year.
 REPORT_KEY = "annex_import_report_{pk}_{year}"
@@ -53,7 +53,7 @@ class AnnexImportForm(DsfrBaseForm):  # type: ignore[misc]
 def annex_import(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
-    contract = _contract_for_year(community, year, request)
+    contract = contract_for_year(community, year, request)
     if not any(can(user, action, community) for action in IMPORT_ACTIONS):
         raise PermissionDenied("Votre rôle ne permet pas d'importer les valeurs de l'annexe.")
     closed = contract.evaluations.filter(
@@ -97,7 +97,7 @@ def annex_import(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             "template_csv_url": reverse("exports:export", args=["indicateurs", "csv"])
             + export_query(cpts=community.pk, annee=year, contrat=contract.pk),
             "can": {action.value: can(user, action, community) for action in IMPORT_ACTIONS},
-            "contract_query": _contract_query(contract),
+            "contract_query": contract_query(contract),
             "title": f"Importer l'annexe, année {year} — {community.name}",
         },
     )

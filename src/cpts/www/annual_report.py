@@ -12,14 +12,14 @@ from cpts.communities.scope import community_for
 from cpts.steering.annual_report import NoContractYear, annual_report
 from cpts.steering.annual_report_pdf import file_name, render_pdf
 
-from .lifecycle import _contract_or_404
+from .contract_choice import chosen_contract
 
 
 def annual_report_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     """The PDF of contract year ``year`` of the community's latest contract (or ``?contrat=``);
     out of scope: 404; no such year: back to the dashboard with a French message."""
     community = community_for(current_user(request), pk)
-    contract = _contract_or_404(community, request) if request.GET.get("contrat") else None
+    contract = chosen_contract(community, request) if request.GET.get("contrat") else None
     try:
         report = annual_report(community, year, timezone.localdate(), contract)
     except NoContractYear as refusal:

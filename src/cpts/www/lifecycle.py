@@ -31,8 +31,7 @@ from cpts.accounts.access import (
     may_read_proofs,
     require,
 )
-from cpts.aci import InvalidInput, Mission, default_tree
-from cpts.communities.models import Community
+from cpts.aci import InvalidInput, Mission
 from cpts.communities.scope import community_for, payable_communities
 from cpts.contracts import engine, measures, services, workflow
 from cpts.contracts.models import (
@@ -48,6 +47,7 @@ from cpts.contracts.selectors import years_of
 from cpts.payments import ledger
 from cpts.unscheduled_care.selectors import INDICATOR_CODE as SAS_INDICATOR_CODE
 
+from .contract_choice import chosen_contract, contract_for_year, contract_query
 from .lifecycle_forms import (
     AddMissionForm,
     AmendmentDecisionForm,
@@ -83,38 +83,9 @@ def _submit(
     return True
 
 
-def _contract_or_404(community: Community, request: HttpRequest | None = None) -> Any:
-    """The contract chosen by ``?contrat=<id>`` among the community's, or its latest one (the
-    one in force, or the last one); anything else is a 404."""
-    chosen = request.GET.get("contrat", "") if request is not None else ""
-    if chosen:
-        if not (chosen.isascii() and chosen.isdigit()) or len(chosen) > 18:
-            raise Http404("Pas de contrat")
-        return get_object_or_404(community.contracts, pk=int(chosen))
-    contract = community.contracts.order_by("-signed_on").first()
-    if contract is None:
-        raise Http404("Pas de contrat")
-    return contract
-
-
-def _contract_query(contract: Any) -> str:
-    """The query string that names ``contract`` when it is not its community's latest."""
-    latest = contract.community.contracts.order_by("-signed_on").values_list("pk", flat=True)[:1]
-    return "" if contract.pk in list(latest) else f"?contrat={contract.pk}"
-
-
 def _to(name: str, contract: Any, **kwargs: Any) -> HttpResponse:
     """A redirect to ``name`` that keeps naming ``contract``."""
-    return redirect(reverse(name, kwargs=kwargs) + _contract_query(contract))
-
-
-def _contract_for_year(community: Community, year: int, request: HttpRequest) -> Any:
-    """The chosen contract, if ``year`` is one of its contract years (any other number: 404)."""
-    contract = _contract_or_404(community, request)
-    duration = default_tree().at("agreement.contract_duration_years", contract.signed_on).integer()
-    if not 1 <= year <= duration:
-        raise Http404("Année contractuelle introuvable")
-    return contract
+    return redirect(reverse(name, kwargs=kwargs) + contract_query(contract))
 
 
 def _posted_action(request: HttpRequest, action: str | None) -> str | None:
@@ -263,7 +234,7 @@ def contract(request: HttpRequest, pk: int, action: str | None = None) -> HttpRe
     community = community_for(user, pk)
     contracts = list(community.contracts.order_by("-signed_on"))
     latest = contracts[0] if contracts else None
-    current = _contract_or_404(community, request) if request.GET.get("contrat") else latest
+    current = chosen_contract(community, request) if request.GET.get("contrat") else latest
     today = timezone.localdate()
     action = _posted_action(request, action)
     sign_form = SignContractForm(request.POST if action == "sign" else None, prefix="sign")
@@ -373,7 +344,7 @@ def contract(request: HttpRequest, pk: int, action: str | None = None) -> HttpRe
             "sign_form": sign_form
             if action == "sign" or workflow.refusal(community, "sign", user) is None
             else None,
-            "contract_query": _contract_query(current) if current else "",
+            "contract_query": contract_query(current) if current else "",
             "add_form": add_form
             if in_force and current is not None and can(user, Action.MISSIONS, community)
             else None,
@@ -393,7 +364,7 @@ def contract(request: HttpRequest, pk: int, action: str | None = None) -> HttpRe
 def mission(request: HttpRequest, pk: int, mission_pk: int) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
-    current = _contract_or_404(community, request)
+    current = chosen_contract(community, request)
     commitment = get_object_or_404(current.missions, pk=mission_pk)
     form = MissionForm(
         request.POST or None,
@@ -416,7 +387,7 @@ def mission(request: HttpRequest, pk: int, mission_pk: int) -> HttpResponse:
             "commitment": commitment,
             "form": form if can(user, Action.MISSIONS, community) else None,
             "title": f"{commitment.get_mission_display()} — {community.name}",
-            "contract_query": _contract_query(current),
+            "contract_query": contract_query(current),
         },
     )
 
@@ -425,7 +396,7 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     """The indicator annex of a contract year: progress per mission, and what is missing."""
     user = current_user(request)
     community = community_for(user, pk)
-    current = _contract_for_year(community, year, request)
+    current = contract_for_year(community, year, request)
     may_edit = can(user, Action.ANNEX, community)
     add_form = IndicatorForm(request.POST or None, prefix="indicator", community=community)
     if request.method == "POST":
@@ -501,7 +472,7 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             if can(user, Action.EVALUATE, community) and not closed
             else None,
             "title": f"Annexe des indicateurs, année {year} — {community.name}",
-            "contract_query": _contract_query(current),
+            "contract_query": contract_query(current),
         },
     )
 
@@ -512,7 +483,7 @@ def indicator(
 ) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
-    current = _contract_for_year(community, year, request)
+    current = contract_for_year(community, year, request)
     item = get_object_or_404(current.indicators, pk=indicator_pk, contract_year=year)
     action = _posted_action(request, action)
     value_form = IndicatorValueForm(
@@ -591,7 +562,7 @@ def indicator(
             "can_file": can(user, Action.FILE, community),
             "can_read_proofs": may_read_proofs(user, community),
             "title": f"{item.label} — {community.name}",
-            "contract_query": _contract_query(current),
+            "contract_query": contract_query(current),
         },
     )
 
@@ -600,7 +571,7 @@ def close_evaluation(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
     require(user, Action.EVALUATE, community)
-    current = _contract_for_year(community, year, request)
+    current = contract_for_year(community, year, request)
     form = CloseEvaluationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -622,7 +593,7 @@ def compute_indicators(request: HttpRequest, pk: int, year: int) -> HttpResponse
     user = current_user(request)
     community = community_for(user, pk)
     require(user, Action.COMPUTE, community)
-    current = _contract_for_year(community, year, request)
+    current = contract_for_year(community, year, request)
     try:
         filled = measures.fill_measured_values(current, year, user)
     except (services.RuleError, InvalidInput) as error:
@@ -639,7 +610,7 @@ def count_sas_requests(request: HttpRequest, pk: int, year: int) -> HttpResponse
     user = current_user(request)
     community = community_for(user, pk)
     require(user, Action.COMPUTE, community)
-    current = _contract_for_year(community, year, request)
+    current = contract_for_year(community, year, request)
     try:
         changed = measures.fill_sas_values(current, year, user)
     except (services.RuleError, InvalidInput) as error:
@@ -776,7 +747,7 @@ def deliverable(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -
     """Tick a deliverable and upload its proof (the community)."""
     user = current_user(request)
     community = community_for(user, pk)
-    current = _contract_for_year(community, year, request)
+    current = contract_for_year(community, year, request)
     item = get_object_or_404(
         Deliverable, pk=deliverable_pk, indicator__contract=current, indicator__contract_year=year
     )
@@ -802,7 +773,7 @@ def deliverable(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -
             "deliverable": item,
             "form": form,
             "title": item.label,
-            "contract_query": _contract_query(current),
+            "contract_query": contract_query(current),
         },
     )
 
@@ -811,7 +782,7 @@ def proof(request: HttpRequest, pk: int, year: int, deliverable_pk: int) -> File
     """Download a proof: only for the community, its CPAM and its ARS; anyone else gets a 404."""
     user = current_user(request)
     community = community_for(user, pk)
-    _contract_for_year(community, year, request)
+    contract_for_year(community, year, request)
     if not may_read_proofs(user, community):
         raise Http404("Justificatif introuvable")
     item = get_object_or_404(
