@@ -16,6 +16,9 @@ from cpts.communities.models import Community
 from .factories import CommunityFactory, MemberFactory, UserFactory
 
 _STARTED_DEVDB = pytest.StashKey[bool]()
+# Tests that import ``cpts.wsgi`` get the application without its start-up warm-up (it reads the
+# database outside any test's access; ``tests/www/test_warmup.py`` tests the warm-up itself).
+os.environ.setdefault("CPTS_WARM_UP", "0")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -15,7 +15,7 @@ import logging
 import time
 from pathlib import Path
 
-from django.db import DatabaseError, connections
+from django.db import connections
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.urls import get_resolver
@@ -41,8 +41,8 @@ def warm() -> float:
             logger.exception("template %s could not be compiled", path)
     try:
         perimeters.warm()
-    except DatabaseError:
-        logger.warning("territory arrays not built at start-up (database unavailable)")
+    except Exception:  # the database unreachable, or not allowed here: serve, build later
+        logger.warning("territory arrays not built at start-up", exc_info=True)
     finally:
         connections.close_all()
     return time.perf_counter() - began

@@ -35,6 +35,9 @@ from .schemas import (
     amount,
 )
 
+#: a contract year's number in a path (1 to the contract's duration; checked against it later)
+YearNumber = Annotated[int, Path(ge=1, le=99, description="Année contractuelle.")]
+
 router = Router(tags=["Contrats et versements"])
 
 
@@ -140,7 +143,7 @@ class CloseIn(Schema):
 def close_year(
     request: HttpRequest,
     contract_id: Identifier,
-    number: Annotated[int, Path(ge=1, le=99, description="Année contractuelle.")],
+    number: YearNumber,
     body: CloseIn,
 ) -> dict[str, Any]:
     """La CPAM (et l'administration) clôt l'évaluation d'une année, comme à l'écran de l'annexe :
@@ -171,7 +174,7 @@ class FillIn(Schema):
 def fill_year(
     request: HttpRequest,
     contract_id: Identifier,
-    number: Annotated[int, Path(ge=1, le=99, description="Année contractuelle.")],
+    number: YearNumber,
     body: FillIn,
 ) -> dict[str, Any]:
     """Les valeurs mesurées des indicateurs liés, calculées comme aux boutons de l'annexe : depuis
