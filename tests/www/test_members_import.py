@@ -345,3 +345,29 @@ def test_an_optional_email_column_is_kept_and_checked(people: dict[str, Any]) ->
         "Dr Martin": "martin@example.org",
         "Mme Durand": "",
     }
+
+
+def test_a_formula_in_an_excel_cell_is_refused_not_read_as_empty(
+    people: dict[str, Any],
+) -> None:
+    """A workbook written by a program (openpyxl, pandas) keeps a formula without its value: read
+    as a value, the member's name would be empty and the line refused for the wrong reason, or
+    a date silently dropped. The import names the line, the column and the formula."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["type", "nom", "rpps", "profession", "commune", "date_adhesion"])
+    sheet.append(["professionnel", "Dr Durand", "10101201233", "sage-femme", "59350", None])
+    sheet.append(["professionnel", "Dr Martin", "01234567897", "sage-femme", "59350", "=TODAY()"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    report = import_members(
+        people["nord"], people["coordinator"], SimpleUploadedFile("m.xlsx", buffer.getvalue())
+    )
+    assert report.created == 0
+    assert [(e.line, e.column) for e in report.errors] == [(0, "fichier")]
+    assert report.errors[0].message == (
+        "Ligne 3, colonne « date_adhesion » : formule non acceptée (« =TODAY() ») ; "
+        "enregistrez le classeur avec les valeurs."
+    )
+    assert not people["nord"].members.exists()

@@ -26,7 +26,7 @@ from django.utils import timezone
 from cpts.accounts.access import require_members_import
 from cpts.accounts.models import User
 from cpts.core.audit import bulk_create_audited
-from cpts.territory.files import MAX_NAME, FileError, csv_export, read_csv, read_xlsx
+from cpts.territory.files import MAX_NAME, FileError, Formula, csv_export, read_csv, read_xlsx
 from cpts.territory.models import Commune, FormerCode
 
 from .identifiers import finess_error, normalize, rpps_error
@@ -127,8 +127,11 @@ PROFESSIONS = _choices(Profession.choices)
 STRUCTURE_KINDS = _choices(StructureKind.choices)
 
 
-def _cell(value: Any) -> str | dt.date:
-    """A spreadsheet cell as text (or a date), whatever type Excel gave it."""
+def _cell(value: Any) -> str | dt.date | Formula:
+    """A spreadsheet cell as text (or a date), whatever type Excel gave it; a formula as such
+    (refused by :func:`read_rows`: a workbook written by a program keeps no computed value)."""
+    if isinstance(value, Formula):
+        return value
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -140,15 +143,15 @@ def _cell(value: Any) -> str | dt.date:
     return str(value).strip()
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str | dt.date]]:
+def _csv_rows(data: bytes) -> Iterator[list[str | dt.date | Formula]]:
     header, rows = read_csv(data)
     yield [cell.strip() for cell in header]
     for row in rows:
         yield [cell.strip() for cell in row.cells]
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[str | dt.date]]:
-    for row in read_xlsx(data):
+def _xlsx_rows(data: bytes) -> Iterator[list[str | dt.date | Formula]]:
+    for row in read_xlsx(data, formulas=True):
         yield [_cell(value) for value in row]
 
 
@@ -158,6 +161,7 @@ def read_rows(name: str, data: bytes) -> list[tuple[int, dict[str, str | dt.date
     Raises :class:`FileError` for a file that cannot be read as a whole.
     """
     suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    rows: Iterator[list[str | dt.date | Formula]]
     if data.startswith(b"PK\x03\x04") or suffix == "xlsx":
         rows = _xlsx_rows(data)
     elif suffix in ("csv", "txt"):
@@ -186,11 +190,20 @@ def read_rows(name: str, data: bytes) -> list[tuple[int, dict[str, str | dt.date
         }
         if not cells:
             continue  # an empty line
-        if any("\x00" in value for value in cells.values() if isinstance(value, str)):
+        formulas = [column for column, value in cells.items() if isinstance(value, Formula)]
+        if formulas:
+            raise FileError(
+                f"Ligne {number}, colonne « {formulas[0]} » : formule non acceptée "
+                f"(« {str(cells[formulas[0]])[:40]} ») ; enregistrez le classeur avec les valeurs."
+            )
+        values = {
+            column: value for column, value in cells.items() if not isinstance(value, Formula)
+        }
+        if any("\x00" in value for value in values.values() if isinstance(value, str)):
             raise FileError(f"Ligne {number} : une cellule contient un caractère nul (octet 0).")
         if len(lines) == MAX_ROWS:
             raise FileError(f"Le fichier dépasse {MAX_ROWS} lignes de membres : découpez-le.")
-        lines.append((number, cells))
+        lines.append((number, values))
     if not lines:
         raise FileError("Le fichier ne contient aucun membre.")
     return lines
