@@ -24,7 +24,7 @@ from .financing import ContractYearInput, ContractYearResult, compute_contract_y
 from .functioning import ADDITIONAL_FUNCTIONING, FUNCTIONING
 from .increase import INCREASE
 from .indicators import Achievement, DoneIndicator, GradedIndicator, TargetIndicator, Tier
-from .lines import Factor, Line, readable_explanation
+from .lines import Factor, Line, readable_explanation, readable_lines
 from .missions import UNSCHEDULED_CARE, Mission, MissionInput, core_missions, mission_exists
 from .parameters import ParameterTree, default_tree, load_tree
 from .sas import ResponseDeadline, response_deadline
@@ -74,6 +74,7 @@ __all__ = [
     "mission_exists",
     "payment_schedule",
     "readable_explanation",
+    "readable_lines",
     "response_deadline",
     "settle_year",
     "size_class",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -120,6 +120,16 @@ def readable_explanation(
         pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, codes)) + r")(?![\w.])")
         text = pattern.sub(lambda match: labels[match.group(1)], text)
     return text
+
+
+def readable_lines(
+    lines: Iterable[Mapping[str, Any]], tree: ParameterTree
+) -> list[dict[str, Any]]:
+    """Lines as :meth:`Line.to_dict` stores them, each with its :func:`readable_explanation`
+    (the codes of a base named by the labels of the same lines): what a screen shows."""
+    stored = list(lines)
+    labels = {str(line["code"]): str(line["label"]) for line in stored if "code" in line}
+    return [{**line, "explanation": readable_explanation(line, labels, tree)} for line in stored]
 
 
 def parameter_line(

@@ -31,7 +31,7 @@ from cpts.accounts.access import (
     may_read_proofs,
     require,
 )
-from cpts.aci import InvalidInput, Mission
+from cpts.aci import InvalidInput, Mission, default_tree, readable_lines
 from cpts.communities.scope import community_for, payable_communities
 from cpts.contracts import engine, measures, services, workflow
 from cpts.contracts.models import (
@@ -452,6 +452,10 @@ def annex(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             "evaluation": evaluation,
             "closed": closed,
             "result": projected,
+            # each line explained in French (parameter titles, not the engine's keys)
+            "lines": readable_lines((line.to_dict() for line in projected.lines), default_tree())
+            if projected
+            else [],
             "can_file": can(user, Action.FILE, community),
             "can_evaluate": can(user, Action.EVALUATE, community),
             "can_compute": can(user, Action.COMPUTE, community) and not closed,
@@ -645,6 +649,13 @@ def payments(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _readable_year(year: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A contract year's computation as an entry recorded it, its lines explained in French."""
+    if not year:
+        return year
+    return {**year, "lines": readable_lines(year.get("lines", []), default_tree())}
+
+
 def payment_detail(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
     user = current_user(request)
     community = community_for(user, pk)
@@ -669,7 +680,7 @@ def payment_detail(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespon
             "payment": payment,
             "adjustments": payment.adjustments.all(),
             "final": ledger.entry_amount(payment),
-            "year": explanation.get("year"),
+            "year": _readable_year(explanation.get("year")),
             "scheduled": explanation.get("payment"),
             "settlement": explanation.get("settlement"),
             "termination": explanation.get("termination"),
