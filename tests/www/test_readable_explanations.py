@@ -26,7 +26,8 @@ def test_the_annex_and_a_payment_name_parameters_by_their_title(
     # CPTS Nord: 100,000 inhabitants on the day of signature (15 Jan 2023), avenant 2's grid
     functioning = "functioning.base.size_3"
     title = tree.title(functioning)
-    assert title and title != functioning
+    assert title
+    assert title != functioning
 
     annex = client.get(reverse("communities:annex", args=[nord.pk, 1])).content.decode()
     assert f"({title}, grille avenant-2)" in annex
