@@ -122,9 +122,7 @@ def readable_explanation(
     return text
 
 
-def readable_lines(
-    lines: Iterable[Mapping[str, Any]], tree: ParameterTree
-) -> list[dict[str, Any]]:
+def readable_lines(lines: Iterable[Mapping[str, Any]], tree: ParameterTree) -> list[dict[str, Any]]:
     """Lines as :meth:`Line.to_dict` stores them, each with its :func:`readable_explanation`
     (the codes of a base named by the labels of the same lines): what a screen shows."""
     stored = list(lines)
