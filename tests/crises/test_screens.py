@@ -45,7 +45,7 @@ def send(client: Client, people: dict[str, Any], crisis: HealthCrisis, text: str
         url("crisis_message", people, crisis),
         {"template": "instructions", "text": text, "preview": "1"},
     ).content.decode()
-    token = re.search(r'name="previewed" value="([0-9a-f]+)"', page)
+    token = re.search(r'name="previewed" value="([^"]+)"', page)
     assert token is not None
     return client.post(
         url("crisis_message", people, crisis),
@@ -285,7 +285,7 @@ def test_sending_needs_the_preview_of_that_very_message(
         url("crisis_message", people, crisis),
         {"template": "instructions", "text": "Masques obligatoires", "preview": "1"},
     ).content.decode()
-    token = re.search(r'name="previewed" value="([0-9a-f]+)"', preview)
+    token = re.search(r'name="previewed" value="([^"]+)"', preview)
     assert token is not None
     other = client.post(
         url("crisis_message", people, crisis),
@@ -368,3 +368,42 @@ def test_the_crisis_list_names_the_departements(people: dict[str, Any], client: 
     login(client, people["ars"])
     page = client.get(reverse("crises:list")).content.decode()
     assert "<td>Nord (59), Pas-de-Calais (62)</td>" in page
+
+
+def test_a_preview_is_good_for_its_user_and_for_half_an_hour_only(
+    people: dict[str, Any],
+    crisis: HealthCrisis,
+    client: Client,
+    make_user: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    from cpts.accounts.models import Role
+
+    MemberFactory(community=people["nord"], name="Dr Dupont", email="dupont@example.org")
+    response.activate(crisis, people["nord"], people["coordinator"])
+    login(client, people["coordinator"])
+    data = {"template": "instructions", "text": "Masques obligatoires"}
+    preview = client.post(url("crisis_message", people, crisis), {**data, "preview": "1"})
+    token = re.search(r'name="previewed" value="([^"]+)"', preview.content.decode())
+    assert token is not None
+    sent = {**data, "previewed": token[1], "send": "1"}
+
+    # another coordinator of the same community replays it: shown the preview, nothing sent
+    other = make_user("coord2", Role.COORDINATOR, community=people["nord"])
+    replay = login(Client(), other).post(url("crisis_message", people, crisis), sent)
+    assert "Vérifiez l&#x27;aperçu du message avant de l&#x27;envoyer." in replay.content.decode()
+    assert not response.CrisisMessage.objects.exists()
+
+    # 31 minutes later, the same user's preview has expired: shown again, nothing sent
+    later = time.time() + 31 * 60
+    monkeypatch.setattr("django.core.signing.time.time", lambda: later)
+    stale = client.post(url("crisis_message", people, crisis), sent).content.decode()
+    assert "Vérifiez l&#x27;aperçu du message avant de l&#x27;envoyer." in stale
+    assert not response.CrisisMessage.objects.exists()
+
+    # within the half hour, it sends
+    monkeypatch.setattr("django.core.signing.time.time", lambda: later - 2 * 60)
+    assert client.post(url("crisis_message", people, crisis), sent).status_code == 302
+    assert response.CrisisMessage.objects.count() == 1

@@ -8,10 +8,12 @@ what it did, and its report (print page, CSV).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.core.signing import BadSignature, TimestampSigner
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -250,12 +252,34 @@ def mobilise(request: HttpRequest, pk: int, crisis_pk: int) -> HttpResponse:
     return _page(request, user, activation, mobilise_form=form, status=400)
 
 
-def _preview_token(activation: CrisisActivation, template: str, text: str) -> str:
-    """Proof that this very message (template and text) was shown in a preview before « Envoyer »:
-    the send button lives on the preview only, and carries it."""
+#: How long a preview stays good for « Envoyer »: after that, the message is shown again.
+PREVIEW_MAX_AGE = dt.timedelta(minutes=30)
+_PREVIEW_SALT = "cpts.crises.message_preview"
+
+
+def _preview_digest(activation: CrisisActivation, user: User, template: str, text: str) -> str:
     text = text.replace("\r\n", "\n").strip()
-    value = f"{activation.pk}\0{template}\0{text}"
-    return salted_hmac("cpts.crises.message_preview", value).hexdigest()
+    value = f"{activation.pk}\0{user.pk}\0{template}\0{text}"
+    return salted_hmac(_PREVIEW_SALT, value).hexdigest()
+
+
+def _preview_token(activation: CrisisActivation, user: User, template: str, text: str) -> str:
+    """Proof that this very message (template and text) was shown to this user in a preview
+    before « Envoyer », less than :data:`PREVIEW_MAX_AGE` ago: the send button lives on the
+    preview only, and carries it."""
+    digest = _preview_digest(activation, user, template, text)
+    return TimestampSigner(salt=_PREVIEW_SALT).sign(digest)
+
+
+def _previewed(
+    token: str, activation: CrisisActivation, user: User, template: str, text: str
+) -> bool:
+    """Is ``token`` a preview of this message, by this user, still fresh?"""
+    try:
+        digest = TimestampSigner(salt=_PREVIEW_SALT).unsign(token, max_age=PREVIEW_MAX_AGE)
+    except BadSignature:  # forged, or expired (SignatureExpired is a BadSignature)
+        return False
+    return constant_time_compare(digest, _preview_digest(activation, user, template, text))
 
 
 def send_message(request: HttpRequest, pk: int, crisis_pk: int) -> HttpResponse:
@@ -267,10 +291,10 @@ def send_message(request: HttpRequest, pk: int, crisis_pk: int) -> HttpResponse:
     form = MessageForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        token = _preview_token(activation, data["template"], data["text"])
+        token = _preview_token(activation, user, data["template"], data["text"])
         try:
-            previewed = "send" in request.POST and constant_time_compare(
-                request.POST.get("previewed", ""), token
+            previewed = "send" in request.POST and _previewed(
+                request.POST.get("previewed", ""), activation, user, data["template"], data["text"]
             )
             if not previewed:
                 preview = response.preview(activation, data["template"], data["text"])
