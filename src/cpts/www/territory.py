@@ -46,8 +46,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         version, "territory.overview", (day, region), lambda: _overview_figures(day, region)
     )
     names = dict(Departement.objects.values_list("code", "name"))
-    for row in rows:
-        row["name"] = names.get(row["departement"], row["departement"])
+    # copies: the cached rows are shared by the requests of the process, never changed
+    rows = [{**row, "name": names.get(row["departement"], row["departement"])} for row in rows]
     uncovered = Paginator(white, 50).get_page(request.GET.get("page"))
     return render(
         request,
