@@ -86,6 +86,22 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Caches. "default": the memory of each process (Django's own uses). "shared": the level 2 of the
+# steering figures' cache (cpts.steering.versions), shared by every server process, in PostgreSQL
+# (table cpts_shared_cache, created by the migrations of cpts.steering). Its entries are keyed on
+# the data version, so they are never stale; TIMEOUT (= versions.TIMEOUT) and MAX_ENTRIES only
+# bound the table: past 1,000 entries (national figures weigh ~100 kB each) the expired ones go,
+# then a third of the rest, oldest versions first (the keys begin with the version).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cpts_shared_cache",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 1000, "CULL_FREQUENCY": 3},
+    },
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

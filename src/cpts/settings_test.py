@@ -28,3 +28,6 @@ SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+
+# The caches are production's (CACHES, from cpts.settings): the steering figures' shared cache is
+# the PostgreSQL table cpts_shared_cache of the test database, created by the migrations.
