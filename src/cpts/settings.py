@@ -90,8 +90,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # steering figures' cache (cpts.steering.versions), shared by every server process, in PostgreSQL
 # (table cpts_shared_cache, created by the migrations of cpts.steering). Its entries are keyed on
 # the data version, so they are never stale; TIMEOUT (= versions.TIMEOUT) and MAX_ENTRIES only
-# bound the table: past 1,000 entries (national figures weigh ~100 kB each) the expired ones go,
-# then a third of the rest, oldest versions first (the keys begin with the version).
+# bound the table: past 1,000 entries (the national dashboard's figures weigh 22 kB pickled) the
+# expired ones go, then a third of the rest, oldest versions first (the keys begin with the
+# version).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {
