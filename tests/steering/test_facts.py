@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,8 +20,10 @@ from django.db import transaction
 
 from cpts.accounts.access import may_read_crisis_responses
 from cpts.accounts.models import Role, User
+from cpts.aci import InvalidInput, contract_year, default_tree
 from cpts.communities import perimeters
 from cpts.communities.models import Community
+from cpts.contracts import engine
 from cpts.contracts.models import Amendment, Contract, ContractYear, MissionCommitment
 from cpts.core.dates import today as today_
 from cpts.demo.national import seed_national
@@ -135,12 +138,12 @@ def users() -> list[User]:
 def test_the_fixture_has_what_the_comparison_needs(country: dict[str, Any]) -> None:
     today = country["today"]
     national = facts.compute(today)
-    assert any(fact.total is None for fact in national.years)  # a refused year
+    assert national.years.refused.any()  # a refused year
     closed = ContractYear.objects.filter(total__isnull=False).count()
     assert closed > 0
-    assert len(national.years) > closed  # and open ones, projected by the engine
+    assert len(national.years.total) > closed  # and open ones, projected by the engine
     assert Contract.objects.filter(renews__isnull=False).exists()
-    assert any(status == "paid" and sign < 0 for _, _, status, *_, sign, _ in national.entries)
+    assert (national.entries.paid & (national.entries.sign < 0)).any()  # a recovery booked
     overlaps = perimeters.coverage(today)["overlaps"]
     assert overlaps > 0
     assert Amendment.objects.filter(status=Amendment.Status.APPLIED).count() == 1
@@ -191,23 +194,36 @@ def test_slices_equal_the_reference_for_a_region_and_a_departement_filter(
 
 @pytest.mark.django_db
 def test_the_facts_count_each_year_once_and_the_money_adds_up(country: dict[str, Any]) -> None:
-    """By hand: the national committed total is the sum of the recorded totals of the closed
-    years plus the engine's totals of the open ones; the refused contract's first year counts
-    as refused, not as money."""
+    """The national committed total is the sum of ``engine.year_total`` over every contract year
+    started (the recorded total of a closed one, the engine's of an open one), taken one by one;
+    the refused contract's first year counts as refused, not as money."""
     today = country["today"]
     national = facts.compute(today)
     viewer = User.objects.get(role=Role.NATIONAL)
     area = dashboards.area_of(viewer, Filters(), today)
     money = facts.money(national, area, Filters())
     refused = country["refused"]
-    refused_years = [
-        fact
-        for fact in national.years
-        if fact.community == refused.community_id and fact.start == refused.signed_on
-    ]
-    assert [fact.total for fact in refused_years] == [None]
-    assert money.refused == sum(fact.total is None for fact in national.years) >= 1
-    assert money.years + money.refused == len(national.years)
+    years = national.years
+    first_year = (years.community == refused.community_id) & (
+        years.start == refused.signed_on.toordinal()
+    )
+    assert years.refused[first_year].tolist() == [True]
+    assert money.refused == int(years.refused.sum()) >= 1
+    assert money.years + money.refused == len(years.total)
+    # one contract year at a time, through the engine's own entry point (no memo, no facts)
+    expected, refusals = Decimal("0.00"), 0
+    for contract in Contract.objects.filter(signed_on__lte=today):
+        duration = default_tree().at("agreement.contract_duration_years", contract.signed_on)
+        for number in range(1, duration.integer() + 1):
+            start = contract_year(contract.signed_on, number).start
+            if start >= contract.period_end or start > today:
+                break
+            try:
+                expected += engine.year_total(contract, number)
+            except InvalidInput:
+                refusals += 1
+    assert money.committed == expected
+    assert money.refused == refusals
     assert money.committed == sum(row.committed for row in money.by_year)
     assert money.committed == sum(row.committed for row in money.by_region)
     assert money.committed == sum(row.committed for row in money.by_mission)

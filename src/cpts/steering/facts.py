@@ -30,8 +30,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, TextField
 from django.db.models.functions import Cast, ExtractYear
@@ -50,6 +51,7 @@ from cpts.contracts.models import (
     MissionCommitment,
 )
 from cpts.contracts.workflow import Stage, stages_of
+from cpts.crises.models import CrisisActivation, HealthCrisis
 from cpts.payments import ledger
 from cpts.territory.models import Departement, Region
 
@@ -59,8 +61,7 @@ from . import versions
 # --- The facts ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class YearFact:
+class YearFact(NamedTuple):
     """A contract year the money counts (the engine's total) or refuses (``total`` None)."""
 
     community: int
@@ -71,20 +72,81 @@ class YearFact:
 
 
 @dataclass(frozen=True)
+class YearTable:
+    """The contract years as columns (one row each): what the money « committed » adds up."""
+
+    community: np.ndarray  # int64 community id
+    start: np.ndarray  # int64 ordinal of the first day
+    year: np.ndarray  # int64 calendar year of the first day
+    refused: np.ndarray  # bool: the engine refuses the year's facts
+    size: np.ndarray  # int64 index in ``Facts.size_keys``
+    total: np.ndarray  # int64 cents
+    buckets: np.ndarray  # int64 cents, years x ``BUCKETS``
+    present: np.ndarray  # bool, years x ``BUCKETS``: the year has a line in that row
+
+
+@dataclass(frozen=True)
+class EntryTable:
+    """The ledger's entries grouped by community, booking day, status, contract year and sign,
+    as columns: what ``ledger.totals`` and the rows « paid, recovered » add up."""
+
+    community: np.ndarray  # int64
+    booked: np.ndarray  # bool: has a booking day (paid_on)
+    day: np.ndarray  # int64 ordinal of paid_on (0 without)
+    year: np.ndarray  # int64 year of paid_on (0 without)
+    paid: np.ndarray  # bool: status paid
+    due: np.ndarray  # bool: status due
+    sign: np.ndarray  # int64 sign of the amounts
+    cents: np.ndarray  # int64 sum of the amounts
+    #: the entry's contract year as recorded: its contract's community (``NONE``: none recorded),
+    #: the contract's signature (ordinal) and the size class (index in ``size_keys``, -1: none)
+    size_community: np.ndarray
+    size_signed: np.ndarray
+    size: np.ndarray
+
+
+@dataclass(frozen=True)
+class IndicatorTable:
+    """The indicators' counts by community, contract signature, start year and mission."""
+
+    community: np.ndarray
+    signed: np.ndarray  # ordinal of the contract's signature
+    year: np.ndarray  # the calendar year the contract year starts
+    mission: np.ndarray  # index in ``MISSION_CHOICES``
+    total: np.ndarray
+    measured: np.ndarray
+    met: np.ndarray
+
+
+@dataclass(frozen=True)
+class CrisisFact:
+    pk: int
+    title: str
+    region: str
+    region_name: str
+    declared_on: dt.date
+    ended_on: dt.date | None
+    departements: frozenset[str]  # named ones (none: the whole region)
+    activated: frozenset[int]  # communities that activated their plan
+
+
+@dataclass(frozen=True)
 class Facts:
-    """Everything the money, coverage and indicator figures add up, for every community."""
+    """Everything the money, coverage, indicator and crisis figures add up, for every community
+    (columns as numpy arrays: a slice is a few masks and sums; amounts in cents, exact)."""
 
     today: dt.date
-    region_of: dict[int, str]  # community -> region code
+    communities: int  # the arrays indexed by community id have this length (ids below it)
+    region: np.ndarray  # community id -> index in ``regions`` (-1: no community)
+    departement_of: dict[int, str]  # community -> département
+    regions: list[str]  # region codes
     region_names: dict[str, str]
     departement_regions: dict[str, str]  # département -> region
-    years: tuple[YearFact, ...]  # contract years starting on or before ``today``
-    #: ledger entries grouped: (community, paid_on, status, contract, contract year, sign) -> sum
-    entries: tuple[tuple[int, dt.date | None, str, int | None, int | None, int, Decimal], ...]
-    #: (contract, contract year number) -> (contract's community, signed on, recorded size class)
-    sizes: dict[tuple[int, int], tuple[int, dt.date, int | None]]
-    #: indicators: (community, contract signed on, start year, mission, total, measured, met)
-    indicators: tuple[tuple[int, dt.date, int, str, int, int, int], ...]
+    size_keys: list[str]  # the keys of the rows « by size class » (« 3 », …)
+    years: YearTable  # contract years starting on or before ``today``
+    entries: EntryTable
+    indicators: IndicatorTable
+    crises: tuple[CrisisFact, ...]  # declared on or before ``today``, latest first
     coverage: perimeters.DepartementSeries
 
 
@@ -103,37 +165,246 @@ class DayFacts:
 # --- Computing them -------------------------------------------------------------------------------
 
 
+#: the rows « by mission » of the money, in the order the dashboard shows them
+BUCKETS = tuple(d.BUCKET_LABELS)
+MISSIONS = [code for code, _ in MISSION_CHOICES]
+NONE = -1
+
+
+def _cents(amount: Decimal) -> int:
+    """An amount in cents: the engine and the ledger round every amount to the cent."""
+    scaled = amount.scaleb(2)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} is not a whole number of cents")
+    return int(scaled)
+
+
+def _euros(cents: Any) -> Decimal:
+    return Decimal(int(cents)).scaleb(-2)
+
+
+def _array(values: Iterable[Any], dtype: Any = np.int64) -> np.ndarray:
+    return np.fromiter(values, dtype=dtype)
+
+
 def compute(today: dt.date) -> Facts:
-    """The national facts on ``today`` (about a dozen queries)."""
+    """The national facts on ``today`` (about fifteen queries)."""
     communities = list(Community.objects.values_list("pk", "departement_id"))
     departement_regions = dict(Departement.objects.values_list("code", "region_id"))
-    region_of = {pk: departement_regions[departement] for pk, departement in communities}
+    regions = sorted(set(departement_regions.values()))
+    region_position = {code: i for i, code in enumerate(regions)}
+    size = max((pk for pk, _ in communities), default=0) + 2  # the last slot: « none »
+    region = np.full(size, -1, dtype=np.int64)
+    for pk, departement in communities:
+        region[pk] = region_position[departement_regions[departement]]
+    years = _years(today)
+    entries = _entries()
+    recorded: dict[tuple[int, int], tuple[int, dt.date, int | None]] = {
+        (contract, number): (community, signed_on, size_class)
+        for contract, number, community, signed_on, size_class in ContractYear.objects.values_list(
+            "contract_id", "number", "contract__community_id", "contract__signed_on",
+            "size_class",
+        )
+    }  # fmt: skip
+    size_keys = sorted(
+        {fact.size for fact in years}
+        | {str(size_class) for _, _, size_class in recorded.values() if size_class is not None}
+    )
+    size_index = {key: i for i, key in enumerate(size_keys)}
     return Facts(
         today=today,
-        region_of=region_of,
+        communities=size,
+        region=region,
+        departement_of=dict(communities),
+        regions=regions,
         region_names=dict(Region.objects.values_list("code", "name")),
         departement_regions=departement_regions,
-        years=_years(today),
-        entries=_entries(),
-        sizes={
-            (contract, number): (community, signed_on, size)
-            for contract, number, community, signed_on, size in ContractYear.objects.values_list(
-                "contract_id",
-                "number",
-                "contract__community_id",
-                "contract__signed_on",
-                "size_class",
-            )
-        },
-        indicators=_indicators(),
+        size_keys=size_keys,
+        years=_year_table(years, size_index),
+        entries=_entry_table(entries, recorded, size_index, size - 1),
+        indicators=_indicator_table(_indicators()),
+        crises=_crisis_facts(today),
         coverage=perimeters.coverage_by_departement_series(d.SERIES_START, today),
     )
 
 
+def _year_table(years: tuple[YearFact, ...], size_index: dict[str, int]) -> YearTable:
+    buckets = np.zeros((len(years), len(BUCKETS)), dtype=np.int64)
+    present = np.zeros((len(years), len(BUCKETS)), dtype=bool)
+    position = {bucket: i for i, bucket in enumerate(BUCKETS)}
+    for row, fact in enumerate(years):
+        for bucket, amount in fact.buckets:
+            buckets[row, position[bucket]] = _cents(amount)
+            present[row, position[bucket]] = True
+    return YearTable(
+        community=_array(fact.community for fact in years),
+        start=_array(fact.start.toordinal() for fact in years),
+        year=_array(fact.start.year for fact in years),
+        refused=_array((fact.total is None for fact in years), bool),
+        size=_array(size_index.get(fact.size, NONE) for fact in years),
+        total=_array(0 if fact.total is None else _cents(fact.total) for fact in years),
+        buckets=buckets,
+        present=present,
+    )
+
+
+def _entry_table(
+    entries: tuple[tuple[int, dt.date | None, str, int | None, int | None, int, Decimal], ...],
+    recorded: dict[tuple[int, int], tuple[int, dt.date, int | None]],
+    size_index: dict[str, int],
+    none: int,
+) -> EntryTable:
+    sizes = [
+        recorded.get((contract, number)) if contract is not None and number is not None else None
+        for _, _, _, contract, number, _, _ in entries
+    ]
+    return EntryTable(
+        community=_array(row[0] for row in entries),
+        booked=_array((row[1] is not None for row in entries), bool),
+        day=_array(0 if row[1] is None else row[1].toordinal() for row in entries),
+        year=_array(0 if row[1] is None else row[1].year for row in entries),
+        paid=_array((row[2] == "paid" for row in entries), bool),
+        due=_array((row[2] == "due" for row in entries), bool),
+        sign=_array(row[5] for row in entries),
+        cents=_array(_cents(row[6]) for row in entries),
+        size_community=_array(none if size is None else size[0] for size in sizes),
+        size_signed=_array(0 if size is None else size[1].toordinal() for size in sizes),
+        size=_array(
+            NONE if size is None or size[2] is None else size_index[str(size[2])] for size in sizes
+        ),
+    )
+
+
+def _indicator_table(
+    rows: tuple[tuple[int, dt.date, int, str, int, int, int], ...],
+) -> IndicatorTable:
+    position = {code: i for i, code in enumerate(MISSIONS)}
+    known = [row for row in rows if row[3] in position]  # the dashboard lists known missions
+    return IndicatorTable(
+        community=_array(row[0] for row in known),
+        signed=_array(row[1].toordinal() for row in known),
+        year=_array(row[2] for row in known),
+        mission=_array(position[row[3]] for row in known),
+        total=_array(row[4] for row in known),
+        measured=_array(row[5] for row in known),
+        met=_array(row[6] for row in known),
+    )
+
+
+def _crisis_facts(today: dt.date) -> tuple[CrisisFact, ...]:
+    named: dict[int, set[str]] = defaultdict(set)
+    for crisis, departement in HealthCrisis.departements.through.objects.values_list(
+        "healthcrisis_id", "departement_id"
+    ):
+        named[crisis].add(departement)
+    activated: dict[int, set[int]] = defaultdict(set)
+    for crisis, community in CrisisActivation.objects.values_list("crisis_id", "community_id"):
+        activated[crisis].add(community)
+    return tuple(
+        CrisisFact(
+            pk,
+            title,
+            region,
+            region_name,
+            declared_on,
+            ended_on,
+            frozenset(named[pk]),
+            frozenset(activated[pk]),
+        )
+        for pk, title, region, region_name, declared_on, ended_on in HealthCrisis.objects.filter(
+            declared_on__lte=today
+        )
+        .order_by("-declared_on", "-pk")
+        .values_list("pk", "title", "region_id", "region__name", "declared_on", "ended_on")
+    )
+
+
+# Two memos within the process, so that a version after a write reads again only what changed:
+# a closed year's amounts by row « by mission » keyed on the row's identity and ``xmin`` (the id
+# of the transaction that wrote this version of the row: any update of the row changes it; xids
+# are unique in the cluster, and the database's name is in the key too), and an open year's
+# projection keyed on its facts with its indicators as an MD5 digest of their rows computed by
+# PostgreSQL (a change of any field of any of them changes the digest).
+_CLOSED: dict[tuple[str, int, str], tuple[tuple[str, Decimal], ...]] = {}
+_OPEN: dict[tuple[Any, ...], tuple[Decimal, tuple[tuple[str, Decimal], ...]] | None] = {}
+MEMO_BOUND = 100_000
+
+
+def _bounded(memo: dict[Any, Any]) -> None:
+    if len(memo) > MEMO_BOUND:
+        memo.clear()
+
+
+def _closed_buckets(today: dt.date) -> dict[tuple[int, int], tuple[tuple[str, Decimal], ...]]:
+    """(contract, number) -> amounts by row « by mission » of every closed year of a contract
+    signed on or before ``today``: the lines' amounts summed by code by PostgreSQL (the JSON is
+    never decoded here), read only for the rows not seen before in this version."""
+    database = str(connection.settings_dict["NAME"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT year.id, year.xmin::text, year.contract_id, year.number
+            FROM {ContractYear._meta.db_table} year
+            JOIN {Contract._meta.db_table} contract ON contract.id = year.contract_id
+            WHERE year.total IS NOT NULL AND contract.signed_on <= %s
+            """,
+            [today],
+        )
+        rows = cursor.fetchall()
+        missing = [pk for pk, xmin, _, _ in rows if (database, pk, xmin) not in _CLOSED]
+        if missing:
+            lines: dict[tuple[int, str], list[tuple[str, Decimal]]] = defaultdict(list)
+            cursor.execute(
+                f"""
+                SELECT year.id, year.xmin::text, line.value->>'code',
+                       sum((line.value->>'amount')::numeric), min(line.ordinality)
+                FROM {ContractYear._meta.db_table} year
+                CROSS JOIN LATERAL jsonb_array_elements(
+                    CASE WHEN jsonb_typeof(year.result->'lines') = 'array'
+                         THEN year.result->'lines' ELSE '[]'::jsonb END
+                ) WITH ORDINALITY AS line(value, ordinality)
+                WHERE year.id = ANY(%s)
+                GROUP BY 1, 2, 3
+                ORDER BY 1, 5
+                """,
+                [missing],
+            )
+            for pk, xmin, code, amount, _ in cursor.fetchall():
+                lines[pk, xmin].append((code, amount))
+            _bounded(_CLOSED)
+            for pk, xmin, _, _ in rows:
+                if (database, pk, xmin) not in _CLOSED:
+                    _CLOSED[database, pk, xmin] = _buckets(lines.get((pk, xmin), ()))
+    return {(contract, number): _CLOSED[database, pk, xmin] for pk, xmin, contract, number in rows}
+
+
+def _indicator_digests(today: dt.date) -> dict[tuple[int, int], str]:
+    """(contract, number) -> an MD5 digest of the indicators of each year not closed, in the
+    order the engine reads them (mission, then creation)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT i.contract_id, i.contract_year, md5(string_agg(
+                ROW(i.mission, i.amount, i.verdict, i.kind, i.done, i.label, i.measured_value,
+                    i.tiers, i.lower_is_better, i.objective, i.id)::text,
+                ',' ORDER BY i.mission, i.id))
+            FROM {Indicator._meta.db_table} i
+            JOIN {Contract._meta.db_table} contract ON contract.id = i.contract_id
+            WHERE contract.signed_on <= %s AND NOT EXISTS (
+                SELECT 1 FROM {ContractYear._meta.db_table} year
+                WHERE year.contract_id = i.contract_id AND year.number = i.contract_year
+                  AND year.total IS NOT NULL)
+            GROUP BY 1, 2
+            """,
+            [today],
+        )
+        return {(contract, number): digest for contract, number, digest in cursor.fetchall()}
+
+
 def _years(today: dt.date) -> tuple[YearFact, ...]:
     """Every contract year starting on or before ``today``, as :func:`dashboards.money` counts
-    it: a closed year's total and lines as recorded (the lines' amounts summed by code in SQL,
-    the JSON never decoded here), an open year's from the engine on its facts (memoised)."""
+    it: a closed year's total and lines as recorded, an open year's from the engine on its facts
+    (memoised on them; its indicators read only when its digest is new)."""
     signed = Contract.objects.filter(signed_on__lte=today)
     contracts = list(
         signed.order_by("pk").values_list(
@@ -147,29 +418,7 @@ def _years(today: dt.date) -> tuple[YearFact, ...]:
             "contract_id", *d.YEAR_FIELDS
         )
     )
-    closed: dict[tuple[int, int], list[tuple[str, Decimal]]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT year.contract_id, year.number, line.value->>'code',
-                   sum((line.value->>'amount')::numeric), min(line.ordinality)
-            FROM {ContractYear._meta.db_table} year
-            JOIN {Contract._meta.db_table} contract ON contract.id = year.contract_id
-            CROSS JOIN LATERAL jsonb_array_elements(
-                CASE WHEN jsonb_typeof(year.result->'lines') = 'array'
-                     THEN year.result->'lines' ELSE '[]'::jsonb END
-            ) WITH ORDINALITY AS line(value, ordinality)
-            WHERE year.total IS NOT NULL AND contract.signed_on <= %s
-            GROUP BY 1, 2, 3
-            ORDER BY 1, 2, 5
-            """,
-            [today],
-        )
-        for contract, number, code, amount, _ in cursor.fetchall():
-            closed[contract, number].append((code, amount))
-    open_years = ContractYear.objects.filter(
-        contract_id=OuterRef("contract_id"), number=OuterRef("contract_year"), total__isnull=False
-    )
+    closed = _closed_buckets(today)
     amendments = d._grouped(
         Amendment.objects.filter(contract__signed_on__lte=today, status=Amendment.Status.APPLIED)
         .order_by("pk")
@@ -180,18 +429,11 @@ def _years(today: dt.date) -> tuple[YearFact, ...]:
         .order_by("pk")
         .values_list("contract_id", *d.MISSION_FIELDS)
     )
-    indicators: dict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
-    for found in (
-        Indicator.objects.filter(contract__signed_on__lte=today)
-        .exclude(Exists(open_years))  # a closed year's indicators: its total is recorded
-        .annotate(tiers_text=Cast("tiers", TextField()))
-        .order_by("contract_year", "mission", "pk")
-        .values_list("contract_id", *d.INDICATOR_FIELDS[:8], "tiers_text", *d.INDICATOR_FIELDS[9:])
-    ):
-        indicators[found[0], found[1]].append(found[1:])
+    digests = _indicator_digests(today)
     crises = d._crisis_dates({row[1]: (row[5], row[6]) for row in contracts})
     tree = default_tree()
-    facts: list[YearFact] = []
+    # first pass: the closed years, and the open ones' keys (their indicators as a digest)
+    planned: list[tuple[int, dt.date, Any, Any]] = []  # community, start, closed or key, ...
     for pk, community_id, signed_on, ends_on, terminated_on, _, _, *terms in contracts:
         period_end = terminated_on or ends_on
         recorded = {year[0]: year for year in years.get(pk, [])}
@@ -202,38 +444,81 @@ def _years(today: dt.date) -> tuple[YearFact, ...]:
                 break
             year_row = recorded.get(number)
             if year_row is not None and year_row[-1] is not None:
-                lines = [(code, amount) for code, amount in closed.get((pk, number), ())]
-                facts.append(
-                    YearFact(
-                        community_id, dates.start, str(year_row[4]), year_row[-1], _buckets(lines)
-                    )
+                fact = YearFact(
+                    community_id,
+                    dates.start,
+                    str(year_row[4]),
+                    year_row[-1],
+                    closed.get((pk, number), ()),
                 )
+                planned.append((community_id, dates.start, fact, None))
                 continue
-            projected = d._projected(
-                d._YearKey(
-                    signed_on,
-                    tuple(terms),
-                    number,
-                    year_row,
-                    tuple(amendments.get(pk, ())),
-                    tuple(missions.get(pk, ())),
-                    tuple(indicators.get((pk, number), ())),
-                    crises[community_id],
-                )
-            )
-            if projected is None:
-                facts.append(YearFact(community_id, dates.start, "", None, ()))
-                continue
-            total, engine_lines = projected
             size = (
                 year_row[4]
                 if year_row is not None
                 else d._size_on(amendments.get(pk, ()), terms[1], dates.start)
             )
-            facts.append(
-                YearFact(community_id, dates.start, str(size), total, _buckets(engine_lines))
+            key = (
+                signed_on,
+                tuple(terms),
+                number,
+                year_row,
+                tuple(amendments.get(pk, ())),
+                tuple(missions.get(pk, ())),
+                digests.get((pk, number)),
+                crises[community_id],
             )
+            planned.append((community_id, dates.start, (pk, key), str(size)))
+    # the open years not seen before with these facts: their indicators, then the engine
+    wanted = {plan[2] for plan in planned if plan[3] is not None and plan[2][1] not in _OPEN}
+    if wanted:
+        indicators = _open_indicators({(pk, key[2]) for pk, key in wanted})
+        _bounded(_OPEN)
+        for pk, key in wanted:
+            signed_on, terms, number, year_row, amended, missioned, _, crisis = key
+            _OPEN[key] = d._projected(
+                d._YearKey(
+                    signed_on,
+                    terms,
+                    number,
+                    year_row,
+                    amended,
+                    missioned,
+                    tuple(indicators.get((pk, number), ())),
+                    crisis,
+                )
+            )
+    facts: list[YearFact] = []
+    for community_id, start, found, size in planned:
+        if size is None:
+            facts.append(found)
+            continue
+        projected = _OPEN[found[1]]
+        if projected is None:
+            facts.append(YearFact(community_id, start, "", None, ()))
+        else:
+            total, lines = projected
+            facts.append(YearFact(community_id, start, size, total, _buckets(lines)))
     return tuple(facts)
+
+
+def _open_indicators(years: set[tuple[int, int]]) -> dict[tuple[int, int], list[tuple[Any, ...]]]:
+    """The indicators of these (contract, number) years, as the engine's stand-ins read them."""
+    contracts = {contract for contract, _ in years}
+    closed = ContractYear.objects.filter(
+        contract_id=OuterRef("contract_id"), number=OuterRef("contract_year"), total__isnull=False
+    )
+    found: dict[tuple[int, int], list[tuple[Any, ...]]] = defaultdict(list)
+    for row in (
+        Indicator.objects.filter(contract_id__in=contracts)
+        .exclude(Exists(closed))
+        .annotate(tiers_text=Cast("tiers", TextField()))  # as text: hashable, decoded on demand
+        .order_by("contract_year", "mission", "pk")
+        .values_list("contract_id", *d.INDICATOR_FIELDS[:8], "tiers_text", *d.INDICATOR_FIELDS[9:])
+    ):
+        if (row[0], row[1]) in years:
+            found[row[0], row[1]].append(row[1:])
+    return found
 
 
 def _buckets(lines: Iterable[tuple[str, Decimal]]) -> tuple[tuple[str, Decimal], ...]:
@@ -372,9 +657,25 @@ def coverage(facts: Facts, day_facts: DayFacts, area: d.Area) -> d.Coverage:
     return d.Coverage(points, rows)
 
 
+def _members(facts: Facts, area: d.Area) -> np.ndarray:
+    """Community id -> in the area (the last slot, « none », never is)."""
+    members = np.zeros(facts.communities, dtype=bool)
+    ids = np.asarray(area.community_ids, dtype=np.int64)
+    members[ids[ids < facts.communities - 1]] = True  # a community newer than the facts: none
+    return members
+
+
+def _sums(keys: np.ndarray, values: np.ndarray) -> dict[int, int]:
+    """values added up by key (every key present, even with a zero sum)."""
+    found, inverse = np.unique(keys, return_inverse=True)
+    sums = np.zeros(len(found), dtype=np.int64)
+    np.add.at(sums, inverse, values)
+    return {int(key): int(total) for key, total in zip(found, sums, strict=True)}
+
+
 def money(facts: Facts, area: d.Area, filters: d.Filters) -> d.Money:
-    ids = set(area.community_ids)
-    day, year = area.day, filters.year
+    members = _members(facts, area)
+    day, year = area.day.toordinal(), filters.year
     by_year: dict[str, d.MoneyRow] = {}
     by_region: dict[str, d.MoneyRow] = {}
     by_size: dict[str, d.MoneyRow] = {}
@@ -387,83 +688,87 @@ def money(facts: Facts, area: d.Area, filters: d.Filters) -> d.Money:
             found = table[key] = d.MoneyRow(key, label)
         return found
 
-    committed = d.ZERO
-    refused = counted = 0
-    for fact in facts.years:
-        if fact.community not in ids or fact.start > day:
-            continue
-        if year is not None and fact.start.year != year:
-            continue
-        if fact.total is None:
-            refused += 1
-            continue
-        counted += 1
-        committed += fact.total
-        key = str(fact.start.year)
-        row(by_year, key, key).committed += fact.total
-        region = facts.region_of[fact.community]
-        row(by_region, region, names.get(region, region)).committed += fact.total
-        row(by_size, fact.size, f"Taille {fact.size}").committed += fact.total
-        for bucket, amount in fact.buckets:
-            row(by_mission, bucket, d.BUCKET_LABELS[bucket]).committed += amount
-    paid = due = to_recover = recovered = d.ZERO
-    booked: dict[tuple[int, str, int | None, int | None], list[Decimal | None]] = {}
-    for community, paid_on, status, contract, number, sign, amount in facts.entries:
-        if community not in ids:
-            continue
-        if year is not None:
-            counts = paid_on is not None and paid_on.year == year
-        else:
-            counts = (paid_on is not None and paid_on <= day) or status == "due"
-        if counts:
-            if status == "paid":
-                paid += amount
-                if sign < 0:
-                    recovered += amount
-            elif status == "due":
-                if sign > 0:
-                    due += amount
-                elif sign < 0:
-                    to_recover += amount
-        if status != "paid" or paid_on is None or paid_on > day:
-            continue
-        if year is not None and paid_on.year != year:
-            continue
-        region = facts.region_of[community]
-        sums = booked.setdefault((paid_on.year, region, contract, number), [None, None])
-        if sign > 0:
-            sums[0] = amount if sums[0] is None else sums[0] + amount
-        elif sign < 0:
-            sums[1] = amount if sums[1] is None else sums[1] + amount
-    for (booked_year, region, contract, number), (positive, negative) in booked.items():
-        key = str(booked_year)
-        d._add(row(by_year, key, key), positive, negative)
-        d._add(row(by_region, region, names.get(region, region)), positive, negative)
-        size = None
-        if contract is not None and number is not None:
-            recorded = facts.sizes.get((contract, number))
-            if recorded is not None and recorded[0] in ids and recorded[1] <= day:
-                size = recorded[2]
-        if size is None:
-            label = "Accélérateur et autres écritures sans année contractuelle"
-            d._add(row(by_size, "-", label), positive, negative)
-        else:
-            d._add(row(by_size, str(size), f"Taille {size}"), positive, negative)
-    totals = ledger.Totals(
-        paid=paid or Decimal(0),
-        due=due or Decimal(0),
-        to_recover=-(to_recover or Decimal(0)),
-        recovered=-(recovered or Decimal(0)),
+    # committed: the contract years of the area started on or before the day (that year)
+    years = facts.years
+    chosen = members[years.community] & (years.start <= day)
+    if year is not None:
+        chosen &= years.year == year
+    refused = int(np.count_nonzero(chosen & years.refused))
+    counted = chosen & ~years.refused
+    totals = years.total[counted]
+    for key, cents in _sums(years.year[counted], totals).items():
+        row(by_year, str(key), str(key)).committed += _euros(cents)
+    regions = facts.region[years.community[counted]]
+    for index, cents in _sums(regions, totals).items():
+        code = facts.regions[index]
+        row(by_region, code, names.get(code, code)).committed += _euros(cents)
+    for index, cents in _sums(years.size[counted], totals).items():
+        size_key = facts.size_keys[index]
+        row(by_size, size_key, f"Taille {size_key}").committed += _euros(cents)
+    present = years.present[counted].any(axis=0)
+    amounts = years.buckets[counted].sum(axis=0)
+    for position, bucket in enumerate(BUCKETS):
+        if present[position]:
+            row(by_mission, bucket, d.BUCKET_LABELS[bucket]).committed += _euros(amounts[position])
+    # the ledger's totals: entries booked on or before the day, or still due (that year)
+    entries = facts.entries
+    mine = members[entries.community]
+    if year is not None:
+        counts = mine & entries.booked & (entries.year == year)
+    else:
+        counts = mine & ((entries.booked & (entries.day <= day)) | entries.due)
+
+    def total(mask: np.ndarray) -> Decimal:
+        return _euros(entries.cents[mask].sum()) or Decimal(0)
+
+    ledger_totals = ledger.Totals(
+        paid=total(counts & entries.paid),
+        due=total(counts & entries.due & (entries.sign > 0)),
+        to_recover=-total(counts & entries.due & (entries.sign < 0)),
+        recovered=-total(counts & entries.paid & (entries.sign < 0)),
     )
+    # paid and recovered by year booked, region and size class (the contract year's, recorded)
+    booked = mine & entries.paid & entries.booked & (entries.day <= day)
+    if year is not None:
+        booked &= entries.year == year
+    positive = np.where(entries.sign > 0, entries.cents, 0)[booked]
+    negative = np.where(entries.sign < 0, entries.cents, 0)[booked]
+
+    def add(table: dict[str, d.MoneyRow], key: str, label: str, paid: int, back: int) -> None:
+        found = row(table, key, label)
+        found.paid += _euros(paid)
+        found.recovered += -_euros(back)
+
+    booked_years = entries.year[booked]
+    back = _sums(booked_years, negative)
+    for booked_year, paid in _sums(booked_years, positive).items():
+        add(by_year, str(booked_year), str(booked_year), paid, back[booked_year])
+    booked_regions = facts.region[entries.community[booked]]
+    back = _sums(booked_regions, negative)
+    for index, paid in _sums(booked_regions, positive).items():
+        code = facts.regions[index]
+        add(by_region, code, names.get(code, code), paid, back[index])
+    recorded = (
+        (entries.size != NONE) & members[entries.size_community] & (entries.size_signed <= day)
+    )[booked]
+    sizes = np.where(recorded, entries.size[booked], NONE)
+    back = _sums(sizes, negative)
+    for index, paid in _sums(sizes, positive).items():
+        if index == NONE:
+            label = "Accélérateur et autres écritures sans année contractuelle"
+            add(by_size, "-", label, paid, back[index])
+        else:
+            size_key = facts.size_keys[index]
+            add(by_size, size_key, f"Taille {size_key}", paid, back[index])
     return d.Money(
-        committed=committed,
-        totals=totals,
+        committed=d.ZERO + _euros(totals.sum()),
+        totals=ledger_totals,
         by_year=[by_year[key] for key in sorted(by_year)],
         by_region=sorted(by_region.values(), key=lambda r: r.key),
         by_size_class=sorted(by_size.values(), key=lambda r: r.key),
         by_mission=[by_mission[key] for key in d.BUCKET_LABELS if key in by_mission],
         refused=refused,
-        years=counted,
+        years=int(np.count_nonzero(counted)),
     )
 
 
@@ -473,22 +778,70 @@ def late_deadlines(day_facts: DayFacts, area: d.Area) -> list[d.LateDeadline]:
 
 
 def indicators(facts: Facts, area: d.Area, filters: d.Filters) -> list[d.IndicatorRow]:
-    ids = set(area.community_ids)
-    counts: dict[str, list[int]] = {}
-    for community, signed_on, start_year, mission, total, measured, met in facts.indicators:
-        if community not in ids or signed_on > area.day:
-            continue
-        if filters.year is not None and start_year != filters.year:
-            continue
-        found = counts.setdefault(mission, [0, 0, 0])
-        found[0] += total
-        found[1] += measured
-        found[2] += met
-    return [
-        d.IndicatorRow(code, label, *counts[code])
-        for code, label in MISSION_CHOICES
-        if code in counts
+    table = facts.indicators
+    chosen = _members(facts, area)[table.community] & (table.signed <= area.day.toordinal())
+    if filters.year is not None:
+        chosen &= table.year == filters.year
+    missions = table.mission[chosen]
+    width = len(MISSIONS)
+    present = np.bincount(missions, minlength=width)
+    counts = [
+        np.bincount(missions, weights=column[chosen], minlength=width)
+        for column in (table.total, table.measured, table.met)
     ]
+    return [
+        d.IndicatorRow(code, label, *(round(column[i]) for column in counts))
+        for i, (code, label) in enumerate(MISSION_CHOICES)
+        if present[i]
+    ]
+
+
+def crises(facts: Facts, area: d.Area, filters: d.Filters, responses: bool) -> list[d.CrisisRow]:
+    """:func:`dashboards.crises` on the facts: the crises declared in the area by the day (that
+    year), the communities of the area each concerns, how many activated their plan."""
+    by_departement: dict[str, set[int]] = defaultdict(set)
+    by_region: dict[str, set[int]] = defaultdict(set)
+    for pk in area.community_ids:
+        departement = facts.departement_of.get(pk)
+        if departement is not None:
+            by_departement[departement].add(pk)
+            by_region[facts.departement_regions[departement]].add(pk)
+    regions = (
+        None
+        if area.departements is None
+        else {facts.departement_regions[code] for code in area.departements}
+    )
+    rows = []
+    for crisis in facts.crises:
+        if crisis.declared_on > area.day:
+            continue
+        if regions is not None and crisis.region not in regions:
+            continue
+        if filters.year is not None and crisis.declared_on.year != filters.year:
+            continue
+        if crisis.departements:
+            concerned = set().union(*(by_departement[code] for code in crisis.departements))
+        else:
+            concerned = by_region[crisis.region]
+        if (
+            area.departements is not None
+            and crisis.departements
+            and not crisis.departements & area.departements
+        ):
+            continue  # a crisis of other départements of the region
+        activated = len(crisis.activated & concerned) if responses else 0
+        rows.append(
+            d.CrisisRow(
+                crisis.pk,
+                crisis.title,
+                crisis.region_name,
+                crisis.declared_on,
+                crisis.ended_on,
+                len(concerned),
+                activated,
+            )
+        )
+    return rows
 
 
 def figures(
@@ -496,14 +849,13 @@ def figures(
 ) -> tuple[
     d.Stages, d.Coverage, d.Money, list[d.LateDeadline], list[d.CrisisRow], list[d.IndicatorRow]
 ]:
-    """The six figures of an area, sliced from the facts (the crises: computed for the area,
-    a few small queries)."""
+    """The six figures of an area, sliced from the facts."""
     return (
         stages(day_facts, area),
         coverage(facts, day_facts, area),
         money(facts, area, filters),
         late_deadlines(day_facts, area),
-        d.crises(area, filters, responses=responses),
+        crises(facts, area, filters, responses),
         indicators(facts, area, filters),
     )
 
