@@ -522,14 +522,17 @@ def coverage_by_departement_series(start: dt.date, end: dt.date) -> DepartementS
     if days:
         claims = _claims_on(days)
         places = arrays.departement_index
+        by_vintage: dict[int | None, tuple[np.ndarray, np.ndarray]] = {}
         for row, day in enumerate(days):
-            _, people = claims.population(day)
+            year, people = claims.population(day)
+            if year not in by_vintage:
+                weights = people.astype(np.float64)  # exact: sums far below 2**53
+                totals = np.rint(np.bincount(places, weights=weights, minlength=width))
+                by_vintage[year] = (weights, totals.astype(np.int64))
+            weights, population[row] = by_vintage[year]
             owners, _, _ = claims.owners(day)
-            weights = people.astype(np.float64)  # exact: far below 2**53
-            population[row] = np.rint(np.bincount(places, weights=weights, minlength=width))
-            mask = owners > 0
             covered[row] = np.rint(
-                np.bincount(places[mask], weights=weights[mask], minlength=width)
+                np.bincount(places, weights=np.where(owners > 0, weights, 0.0), minlength=width)
             )
     return DepartementSeries(days, list(arrays.departements), population, covered)
 

@@ -34,8 +34,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, TextField
-from django.db.models.functions import Cast, ExtractYear
+from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models.functions import Cast
 
 from cpts.aci import contract_year as contract_year_dates
 from cpts.aci import default_tree
@@ -197,7 +197,8 @@ def compute(today: dt.date) -> Facts:
     region = np.full(size, -1, dtype=np.int64)
     for pk, departement in communities:
         region[pk] = region_position[departement_regions[departement]]
-    years = _years(today)
+    groups = _indicator_groups()
+    years = _years(today, _digests(groups))
     entries = _entries()
     recorded: dict[tuple[int, int], tuple[int, dt.date, int | None]] = {
         (contract, number): (community, signed_on, size_class)
@@ -222,7 +223,7 @@ def compute(today: dt.date) -> Facts:
         size_keys=size_keys,
         years=_year_table(years, size_index),
         entries=_entry_table(entries, recorded, size_index, size - 1),
-        indicators=_indicator_table(_indicators()),
+        indicators=_indicator_table(groups),
         crises=_crisis_facts(today),
         coverage=perimeters.coverage_by_departement_series(d.SERIES_START, today),
     )
@@ -275,19 +276,17 @@ def _entry_table(
     )
 
 
-def _indicator_table(
-    rows: tuple[tuple[int, dt.date, int, str, int, int, int], ...],
-) -> IndicatorTable:
+def _indicator_table(groups: list[IndicatorGroup]) -> IndicatorTable:
     position = {code: i for i, code in enumerate(MISSIONS)}
-    known = [row for row in rows if row[3] in position]  # the dashboard lists known missions
+    known = [row for row in groups if row[4] in position]  # the dashboard lists known missions
     return IndicatorTable(
-        community=_array(row[0] for row in known),
-        signed=_array(row[1].toordinal() for row in known),
-        year=_array(row[2] for row in known),
-        mission=_array(position[row[3]] for row in known),
-        total=_array(row[4] for row in known),
-        measured=_array(row[5] for row in known),
-        met=_array(row[6] for row in known),
+        community=_array(row[1] for row in known),
+        signed=_array(row[2].toordinal() for row in known),
+        year=_array(row[2].year + row[3] - 1 for row in known),  # as dashboards.indicators
+        mission=_array(position[row[4]] for row in known),
+        total=_array(row[5] for row in known),
+        measured=_array(row[6] for row in known),
+        met=_array(row[7] for row in known),
     )
 
 
@@ -323,8 +322,8 @@ def _crisis_facts(today: dt.date) -> tuple[CrisisFact, ...]:
 # a closed year's amounts by row « by mission » keyed on the row's identity and ``xmin`` (the id
 # of the transaction that wrote this version of the row: any update of the row changes it; xids
 # are unique in the cluster, and the database's name is in the key too), and an open year's
-# projection keyed on its facts with its indicators as an MD5 digest of their rows computed by
-# PostgreSQL (a change of any field of any of them changes the digest).
+# projection keyed on its facts with its indicators as an MD5 digest, computed by PostgreSQL, of
+# their identities and ``xmin`` (an insert, update or delete of any of them changes it).
 _CLOSED: dict[tuple[str, int, str], tuple[tuple[str, Decimal], ...]] = {}
 _OPEN: dict[tuple[Any, ...], tuple[Decimal, tuple[tuple[str, Decimal], ...]] | None] = {}
 MEMO_BOUND = 100_000
@@ -378,30 +377,52 @@ def _closed_buckets(today: dt.date) -> dict[tuple[int, int], tuple[tuple[str, De
     return {(contract, number): _CLOSED[database, pk, xmin] for pk, xmin, contract, number in rows}
 
 
-def _indicator_digests(today: dt.date) -> dict[tuple[int, int], str]:
-    """(contract, number) -> an MD5 digest of the indicators of each year not closed, in the
-    order the engine reads them (mission, then creation)."""
+IndicatorGroup = tuple[int, int, dt.date, int, str, int, int, int, str | None]
+
+
+def _indicator_groups() -> list[IndicatorGroup]:
+    """The indicators grouped by contract year and mission, in one pass: (contract, community,
+    signed on, number, mission, total, measured with an objective, met, digest). The counts
+    are :func:`dashboards.indicators`'; the digest (an open year's only: None once closed) is an
+    MD5 of the identities and ``xmin`` of the group's rows: any insert, update or delete of one
+    of them changes it (``xmin`` is the transaction that wrote the row's version)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT i.contract_id, i.contract_year, md5(string_agg(
-                ROW(i.mission, i.amount, i.verdict, i.kind, i.done, i.label, i.measured_value,
-                    i.tiers, i.lower_is_better, i.objective, i.id)::text,
-                ',' ORDER BY i.mission, i.id))
+            SELECT i.contract_id, contract.community_id, contract.signed_on, i.contract_year,
+                   i.mission, count(*),
+                   count(*) FILTER (WHERE {MEASURED}),
+                   count(*) FILTER (WHERE {MEASURED} AND (
+                       (NOT i.lower_is_better AND i.measured_value >= i.objective)
+                       OR (i.lower_is_better AND i.measured_value <= i.objective))),
+                   md5(string_agg(i.id::text || ':' || i.xmin::text, ',' ORDER BY i.id)
+                       FILTER (WHERE year.id IS NULL))
             FROM {Indicator._meta.db_table} i
             JOIN {Contract._meta.db_table} contract ON contract.id = i.contract_id
-            WHERE contract.signed_on <= %s AND NOT EXISTS (
-                SELECT 1 FROM {ContractYear._meta.db_table} year
-                WHERE year.contract_id = i.contract_id AND year.number = i.contract_year
-                  AND year.total IS NOT NULL)
-            GROUP BY 1, 2
-            """,
-            [today],
+            LEFT JOIN {ContractYear._meta.db_table} year
+                ON year.contract_id = i.contract_id AND year.number = i.contract_year
+                AND year.total IS NOT NULL
+            GROUP BY 1, 2, 3, 4, 5
+            """
         )
-        return {(contract, number): digest for contract, number, digest in cursor.fetchall()}
+        return list(cursor.fetchall())
 
 
-def _years(today: dt.date) -> tuple[YearFact, ...]:
+MEASURED = "i.measured_value IS NOT NULL AND i.objective IS NOT NULL"
+
+
+def _digests(groups: list[IndicatorGroup]) -> dict[tuple[int, int], tuple[tuple[str, str], ...]]:
+    """(contract, number) -> the digests of its indicators by mission (open years only)."""
+    found: dict[tuple[int, int], list[tuple[str, str]]] = defaultdict(list)
+    for contract, _, _, number, mission, *_, digest in groups:
+        if digest is not None:
+            found[contract, number].append((mission, digest))
+    return {key: tuple(sorted(value)) for key, value in found.items()}
+
+
+def _years(
+    today: dt.date, digests: dict[tuple[int, int], tuple[tuple[str, str], ...]]
+) -> tuple[YearFact, ...]:
     """Every contract year starting on or before ``today``, as :func:`dashboards.money` counts
     it: a closed year's total and lines as recorded, an open year's from the engine on its facts
     (memoised on them; its indicators read only when its digest is new)."""
@@ -429,7 +450,6 @@ def _years(today: dt.date) -> tuple[YearFact, ...]:
         .order_by("pk")
         .values_list("contract_id", *d.MISSION_FIELDS)
     )
-    digests = _indicator_digests(today)
     crises = d._crisis_dates({row[1]: (row[5], row[6]) for row in contracts})
     tree = default_tree()
     # first pass: the closed years, and the open ones' keys (their indicators as a digest)
@@ -545,29 +565,6 @@ def _entries() -> tuple[tuple[int, dt.date | None, str, int | None, int | None, 
             """
         )
         return tuple(cursor.fetchall())
-
-
-def _indicators() -> tuple[tuple[int, dt.date, int, str, int, int, int], ...]:
-    """The indicators' counts (total, with a value and an objective, met) by community, contract
-    signature, start year and mission, as :func:`dashboards.indicators` counts them."""
-    measured = Q(measured_value__isnull=False, objective__isnull=False)
-    met = measured & (
-        Q(lower_is_better=False, measured_value__gte=F("objective"))
-        | Q(lower_is_better=True, measured_value__lte=F("objective"))
-    )
-    return tuple(
-        Indicator.objects.annotate(
-            community=F("contract__community_id"),
-            signed_on=F("contract__signed_on"),
-            start_year=ExtractYear("contract__signed_on") + F("contract_year") - 1,
-        )
-        .values("community", "signed_on", "start_year", "mission")
-        .annotate(
-            total=Count("pk"), measured=Count("pk", filter=measured), met=Count("pk", filter=met)
-        )
-        .order_by()
-        .values_list("community", "signed_on", "start_year", "mission", "total", "measured", "met")
-    )
 
 
 def compute_day(day: dt.date) -> DayFacts:
