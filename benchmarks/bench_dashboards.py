@@ -329,6 +329,8 @@ def demo_main(runs: int) -> None:
     import django
 
     django.setup()
+    from django.db.models import Count
+
     from cpts.accounts.models import User
     from cpts.communities.models import Community
     from cpts.core.dates import today
@@ -336,7 +338,13 @@ def demo_main(runs: int) -> None:
     national = User.objects.get(username="national")
     departement = Community.objects.order_by("pk").values_list("departement_id", flat=True)[0]
     cpam = User.objects.filter(role="cpam", departements__code=departement).first()
-    ars = User.objects.filter(role="ars").order_by("region_id").first()
+    largest = (
+        Community.objects.values("departement__region_id")
+        .annotate(count=Count("pk"))
+        .order_by("-count")
+        .values_list("departement__region_id", flat=True)[0]
+    )
+    ars = User.objects.filter(role="ars", region_id=largest).first()
     report = facts_report({"national": national, "ars": ars, "cpam": cpam}, today(), runs)
     report["date"] = dt.datetime.now(tz=dt.UTC).strftime("%Y-%m-%d")
     report["machine"] = f"{os.cpu_count()} cores, {platform.machine()}, CPython " + str(

@@ -327,6 +327,7 @@ def _crisis_facts(today: dt.date) -> tuple[CrisisFact, ...]:
 _CLOSED: dict[tuple[str, int, str], tuple[tuple[str, Decimal], ...]] = {}
 _OPEN: dict[tuple[Any, ...], tuple[Decimal, tuple[tuple[str, Decimal], ...]] | None] = {}
 MEMO_BOUND = 100_000
+_UNSEEN = object()
 
 
 def _bounded(memo: dict[Any, Any]) -> None:
@@ -350,7 +351,12 @@ def _closed_buckets(today: dt.date) -> dict[tuple[int, int], tuple[tuple[str, De
             [today],
         )
         rows = cursor.fetchall()
-        missing = [pk for pk, xmin, _, _ in rows if (database, pk, xmin) not in _CLOSED]
+        known: dict[int, tuple[tuple[str, Decimal], ...]] = {}  # read once: another thread may
+        for pk, xmin, _, _ in rows:  # clear the memo meanwhile
+            found = _CLOSED.get((database, pk, xmin))
+            if found is not None:
+                known[pk] = found
+        missing = [pk for pk, _, _, _ in rows if pk not in known]
         if missing:
             lines: dict[tuple[int, str], list[tuple[str, Decimal]]] = defaultdict(list)
             cursor.execute(
@@ -372,9 +378,9 @@ def _closed_buckets(today: dt.date) -> dict[tuple[int, int], tuple[tuple[str, De
                 lines[pk, xmin].append((code, amount))
             _bounded(_CLOSED)
             for pk, xmin, _, _ in rows:
-                if (database, pk, xmin) not in _CLOSED:
-                    _CLOSED[database, pk, xmin] = _buckets(lines.get((pk, xmin), ()))
-    return {(contract, number): _CLOSED[database, pk, xmin] for pk, xmin, contract, number in rows}
+                if pk not in known:
+                    known[pk] = _CLOSED[database, pk, xmin] = _buckets(lines.get((pk, xmin), ()))
+    return {(contract, number): known[pk] for pk, _, contract, number in rows}
 
 
 IndicatorGroup = tuple[int, int, dt.date, int, str, int, int, int, str | None]
@@ -490,13 +496,18 @@ def _years(
             )
             planned.append((community_id, dates.start, (pk, key), str(size)))
     # the open years not seen before with these facts: their indicators, then the engine
-    wanted = {plan[2] for plan in planned if plan[3] is not None and plan[2][1] not in _OPEN}
+    projections: dict[tuple[Any, ...], Any] = {}  # read once: another thread may clear the memo
+    for _, _, plan, size in planned:
+        if size is not None and (found := _OPEN.get(plan[1], _UNSEEN)) is not _UNSEEN:
+            projections[plan[1]] = found
+    wanted = {plan for _, _, plan, size in planned if size is not None}
+    wanted = {(pk, key) for pk, key in wanted if key not in projections}
     if wanted:
         indicators = _open_indicators({(pk, key[2]) for pk, key in wanted})
         _bounded(_OPEN)
         for pk, key in wanted:
             signed_on, terms, number, year_row, amended, missioned, _, crisis = key
-            _OPEN[key] = d._projected(
+            projections[key] = _OPEN[key] = d._projected(
                 d._YearKey(
                     signed_on,
                     terms,
@@ -513,7 +524,7 @@ def _years(
         if size is None:
             facts.append(found)
             continue
-        projected = _OPEN[found[1]]
+        projected = projections[found[1]]
         if projected is None:
             facts.append(YearFact(community_id, start, "", None, ()))
         else:
@@ -642,7 +653,7 @@ def coverage(facts: Facts, day_facts: DayFacts, area: d.Area) -> d.Coverage:
             d.CoveragePoint(day, population, covered)
             for day, population, covered in facts.coverage.totals(area.departements, area.day)
         ]
-    rows = list(day_facts.map_rows)
+    rows = [dict(row) for row in day_facts.map_rows]  # copies: the facts stay as computed
     if area.region is not None:
         rows = [
             row
