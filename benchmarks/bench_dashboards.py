@@ -418,9 +418,13 @@ def main() -> None:
         cache.clear()
         board()
 
-    def cold() -> None:
+    def cold() -> None:  # a new process: every memo of the engine's results empty
+        from cpts.steering import facts
+
         cache.clear()
         dashboards._projected.cache_clear()
+        facts._CLOSED.clear()
+        facts._OPEN.clear()
         board()
 
     board()
