@@ -598,7 +598,7 @@ def _overdue(
     signed_on: dt.date, day: dt.date, missions: tuple[tuple[Any, ...], ...]
 ) -> tuple[tuple[str, str, dt.date], ...]:
     """``engine.open_deadlines`` overdue on ``day`` (mission, step, due), on plain rows; memoised
-    on its facts. None when the engine refuses the facts (e.g. a mission started before the
+    on its facts. Nothing when the engine refuses the facts (e.g. a mission started before the
     signature): the money counts that year as refused, the deadlines are not shown (not a 500)."""
     contract = SimpleNamespace(
         signed_on=signed_on, missions=_Rows([_light(MISSION_FIELDS, row) for row in missions])
