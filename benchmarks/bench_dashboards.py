@@ -253,11 +253,119 @@ def median_ms(function: Callable[[], Any], runs: int) -> tuple[float, float, flo
     return round(statistics.median(times), 1), round(min(times), 1), round(max(times), 1)
 
 
+def facts_report(users: dict[str, Any], today: dt.date, runs: int) -> dict[str, Any]:
+    """The national facts (``cpts.steering.facts``): computed in a process that has seen the
+    data before (its memos warm: what the first reader after a write pays) and in a new one
+    (memos emptied), the facts of one day, the whole warm-up, then each area's slice against
+    the reference (the area's figures computed for it alone), checked equal."""
+    from cpts.accounts.access import may_read_crisis_responses
+    from cpts.steering import dashboards, facts
+    from cpts.steering.versions import clear as clear_cache  # both levels
+
+    def fresh() -> None:
+        dashboards._projected.cache_clear()
+        facts._CLOSED.clear()
+        facts._OPEN.clear()
+        facts.compute(today)
+
+    computed_ms = median_ms(lambda: facts.compute(today), runs)
+    cold_ms = median_ms(fresh, max(1, runs // 2))
+    day_ms = median_ms(lambda: facts.compute_day(today), runs)
+    warm_all_ms = median_ms(lambda: (clear_cache(), dashboards.warm(today)), max(1, runs // 2))
+    national = facts.compute(today)
+    days = {day: facts.compute_day(day) for day in facts.days(today)}
+    slices: dict[str, Any] = {}
+    for name, (user, filters) in {
+        "national": (users["national"], dashboards.Filters()),
+        "national_year": (users["national"], dashboards.Filters(year=today.year - 2)),
+        "national_size_3": (users["national"], dashboards.Filters(size_class=3)),
+        "ars_region": (users["ars"], dashboards.Filters()),
+        "ars_region_year": (users["ars"], dashboards.Filters(year=today.year - 1)),
+        "cpam_departement": (users["cpam"], dashboards.Filters()),
+        "year_without_contract": (users["national"], dashboards.Filters(year=2018)),
+    }.items():
+        area = dashboards.area_of(user, filters, today)
+        responses = may_read_crisis_responses(user)
+        of_day = days.get(area.day) or facts.compute_day(area.day)
+        sliced = facts.figures(national, of_day, area, filters, responses)
+        reference = dashboards.reference_figures(area, filters, responses)
+        assert sliced == reference, name
+        slices[name] = {
+            "communities": len(area.community_ids),
+            "slice_ms": median_ms(
+                lambda: facts.figures(national, of_day, area, filters, responses),  # noqa: B023
+                runs,
+            ),
+            "reference_ms": median_ms(
+                lambda: dashboards.reference_figures(area, filters, responses),  # noqa: B023
+                max(1, runs // 2),
+            ),
+        }
+
+    def after_warm_up() -> float:
+        clear_cache()
+        dashboards.warm(today)
+        start = time.perf_counter()
+        dashboards.dashboard(users["national"], dashboards.Filters(), today)
+        return (time.perf_counter() - start) * 1000
+
+    after = sorted(after_warm_up() for _ in range(max(1, runs // 2)))
+    return {
+        "facts_computed_warm_process_ms": computed_ms,
+        "facts_computed_new_process_ms": cold_ms,
+        "day_facts_ms": day_ms,
+        "warm_up_all_days_ms": warm_all_ms,
+        "warm_up_days": len(days),
+        "dashboard_after_warm_up_ms": round(statistics.median(after), 1),
+        "slices": slices,
+        "target_facts_ms": 300,
+        "target_slice_ms": 20,
+    }
+
+
+def demo_main(runs: int) -> None:
+    """The facts on the national demo (``DATABASE_URL``: a copy of ``cpts_load``)."""
+    import django
+
+    django.setup()
+    from django.db.models import Count
+
+    from cpts.accounts.models import User
+    from cpts.communities.models import Community
+    from cpts.core.dates import today
+
+    national = User.objects.get(username="national")
+    departement = Community.objects.order_by("pk").values_list("departement_id", flat=True)[0]
+    cpam = User.objects.filter(role="cpam", departements__code=departement).first()
+    largest = (
+        Community.objects.values("departement__region_id")
+        .annotate(count=Count("pk"))
+        .order_by("-count")
+        .values_list("departement__region_id", flat=True)[0]
+    )
+    ars = User.objects.filter(role="ars", region_id=largest).first()
+    report = facts_report({"national": national, "ars": ars, "cpam": cpam}, today(), runs)
+    report["date"] = dt.datetime.now(tz=dt.UTC).strftime("%Y-%m-%d")
+    report["machine"] = f"{os.cpu_count()} cores, {platform.machine()}, CPython " + str(
+        platform.python_version()
+    )
+    report["communities"] = Community.objects.count()
+    report["load_average_1_5_15"] = [round(value, 1) for value in os.getloadavg()]
+    print(json.dumps(report, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--communities", type=int, default=1000)
+    parser.add_argument(
+        "--demo", action="store_true", help="only the facts, on the national demo (DATABASE_URL)"
+    )
     args = parser.parse_args()
+    if args.demo:
+        os.environ["DJANGO_SETTINGS_MODULE"] = "cpts.settings"
+        demo_main(args.runs)
+        return
     ensure_database()
     import django
 
@@ -282,6 +390,9 @@ def main() -> None:
     ars, _ = User.objects.get_or_create(
         username="bench-ars-hdf", defaults={"role": Role.ARS, "region_id": "32"}
     )
+    cpam, created = User.objects.get_or_create(username="bench-cpam-59", defaults={"role": "cpam"})
+    if created:
+        cpam.departements.set(["59"])
 
     def board(user: Any = national, **filters: Any) -> dashboards.Dashboard:
         return dashboards.dashboard(user, Filters(**filters), TODAY)
@@ -305,9 +416,13 @@ def main() -> None:
         clear_cache()
         board()
 
-    def cold() -> None:
+    def cold() -> None:  # a new process: every memo of the engine's results empty
+        from cpts.steering import facts
+
         clear_cache()
         dashboards._projected.cache_clear()
+        facts._CLOSED.clear()
+        facts._OPEN.clear()
         board()
 
     board()
@@ -383,6 +498,7 @@ def main() -> None:
         "ratio_naive_over_warm": round(naive_ms[0] / warm_ms[0], 1),
         "ratio_naive_over_cold": round(naive_ms[0] / cold_ms[0], 1),
         "target_ms": 300,
+        "facts": facts_report({"national": national, "ars": ars, "cpam": cpam}, TODAY, args.runs),
     }
     print(json.dumps(report, indent=2))
 

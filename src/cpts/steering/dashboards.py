@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, F, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Cast, ExtractYear
@@ -49,6 +49,9 @@ from cpts.payments import ledger
 from cpts.territory.models import Departement, Region
 
 from . import versions
+
+if TYPE_CHECKING:
+    from . import facts as facts_module
 
 ZERO = Decimal("0.00")
 #: The first month of the coverage series: January of the year the ACI CPTS came into force
@@ -595,13 +598,18 @@ def _overdue(
     signed_on: dt.date, day: dt.date, missions: tuple[tuple[Any, ...], ...]
 ) -> tuple[tuple[str, str, dt.date], ...]:
     """``engine.open_deadlines`` overdue on ``day`` (mission, step, due), on plain rows; memoised
-    on its facts."""
+    on its facts. Nothing when the engine refuses the facts (e.g. a mission started before the
+    signature): the money counts that year as refused, the deadlines are not shown (not a 500)."""
     contract = SimpleNamespace(
         signed_on=signed_on, missions=_Rows([_light(MISSION_FIELDS, row) for row in missions])
     )
+    try:
+        deadlines = engine.open_deadlines(cast(Contract, contract), day)
+    except InvalidInput:
+        return ()
     return tuple(
         (deadline.mission.value, deadline.step, deadline.due)
-        for deadline in engine.open_deadlines(cast(Contract, contract), day)
+        for deadline in deadlines
         if deadline.status.value == "overdue"
     )
 
@@ -742,30 +750,55 @@ class Dashboard:
 def dashboard(user: User, filters: Filters, today: dt.date) -> Dashboard:
     """Every figure of the steering dashboard for ``user`` (its scope) and ``filters``.
 
-    The figures are cached under the data version (:mod:`cpts.steering.versions`, read first,
-    before any data) and everything else they depend on: the filters, the communities counted,
-    the territory and the day. A write to any table they read moves the version: never stale."""
+    The figures are slices of the national facts (:mod:`cpts.steering.facts`, computed once per
+    data version for the whole country), kept in the cache under the data version
+    (:mod:`cpts.steering.versions`, read first, before any data) and everything else they depend
+    on: the filters, the communities counted, the territory and the day. A write to any table
+    they read moves the version: never stale. A transaction that has written (no version) gets
+    the figures of its area computed directly (:func:`reference_figures`)."""
+    from . import facts  # built on this module's figures and helpers
+
     version = versions.data_version()
     area = area_of(user, filters, today)
     responses = may_read_crisis_responses(user)  # the crisis rows depend on the role too
-    parts = (
-        filters,
-        tuple(area.community_ids),
-        None if area.departements is None else tuple(sorted(area.departements)),
-        area.region,
-        area.departement,
-        area.day,
-        responses,
-    )
-    figures = versions.cached(
-        version, "steering.dashboard", parts, lambda: _figures(area, filters, responses)
-    )
+    if version is None:
+        figures = reference_figures(area, filters, responses)
+    else:
+        parts = (
+            filters,
+            tuple(area.community_ids),
+            None if area.departements is None else tuple(sorted(area.departements)),
+            area.region,
+            area.departement,
+            area.day,
+            responses,
+        )
+
+        def sliced() -> tuple[
+            Stages, Coverage, Money, list[LateDeadline], list[CrisisRow], list[IndicatorRow]
+        ]:
+            national = facts.national(version, today)
+            of_day = facts.of_day(version, area.day)
+            return facts.figures(national, of_day, area, filters, responses)
+
+        figures = versions.cached(version, "steering.dashboard", parts, sliced)
     return Dashboard(filters, area, *figures, communities=len(area.community_ids))
 
 
-def _figures(
+def warm(today: dt.date) -> facts_module.Warmed:
+    """Compute the national facts and those of every day a filter can ask (``facts.warm``), so
+    that the first reader after a write does not pay for them."""
+    from . import facts
+
+    return facts.warm(today)
+
+
+def reference_figures(
     area: Area, filters: Filters, responses: bool
 ) -> tuple[Stages, Coverage, Money, list[LateDeadline], list[CrisisRow], list[IndicatorRow]]:
+    """The six figures of ``area`` computed for it alone, query by query: the reference the
+    slices of the national facts are checked against, and the figures of a transaction that
+    has written (no cache)."""
     return (
         stages(area),
         coverage(area),
