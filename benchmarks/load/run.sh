@@ -28,6 +28,9 @@ if [[ "${1:-}" == "--build" || "$communities" == "0" ]]; then
 fi
 $BIN/python manage.py collectstatic --noinput -v0
 $BIN/python benchmarks/load/prepare.py
+# the steering figures of every day a filter can ask, into the cache the server processes share
+# (what the task worker does after writes: `cpts worker`)
+$BIN/python manage.py warm_steering
 
 $BIN/gunicorn cpts.wsgi:application --preload --workers "$WORKERS" --bind "127.0.0.1:$PORT" \
   --access-logfile /dev/null --error-logfile var/load/gunicorn.log --pid var/load/gunicorn.pid &

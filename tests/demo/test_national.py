@@ -179,3 +179,30 @@ def test_a_refusal_prints_only_its_french_message(geography: None) -> None:
     with pytest.raises(CommandError, match="Nombre de CPTS impossible"):
         call_command("seed_national", communities=0, stdout=out)
     assert out.getvalue() == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reset_keeps_the_data_version_and_moves_it(geography: None) -> None:
+    """``--reset`` empties the data, not the counters of the data version
+    (``cpts.steering.versions``): emptied, a version could come back and a cache hold on to
+    figures of the data before the reset."""
+    from django.db import connection
+
+    from cpts.demo.national import reset
+    from cpts.steering.versions import data_version
+
+    Community.objects.create(name="CPTS à effacer", departement_id="59", population=10_000)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cpts_data_version")
+        slots = cursor.fetchone()
+    before = data_version()
+    reset()
+    assert not Community.objects.exists()
+    assert Region.objects.exists()  # the reference territory stays
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cpts_data_version")
+        assert cursor.fetchone() == slots
+    after = data_version()
+    assert before is not None
+    assert after is not None
+    assert after > before  # the TRUNCATE of the watched tables bumped it

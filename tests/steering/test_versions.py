@@ -441,3 +441,30 @@ def test_the_shared_cache_is_configured_as_the_code_expects() -> None:
     assert shared["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     assert shared["LOCATION"] == versions.SHARED_TABLE
     assert shared["TIMEOUT"] == versions.TIMEOUT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_emptied_version_table_still_moves_and_never_gives_a_version_again(
+    steering: dict[str, Any],  # noqa: F811
+) -> None:
+    """A ``TRUNCATE`` of every table (the national demo's reset did it) emptied the counters:
+    the trigger's UPDATE then changed nothing and the version stood still, so the cache served
+    figures older than the writes. The trigger now creates its slot again, from the clock."""
+    before = versions.data_version()
+    assert before is not None
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE cpts_data_version")
+    assert versions.data_version() == 0
+    versions.clear()
+    stale, _ = national_board(steering)  # cached under version 0
+    services.file_letter_of_intent(
+        steering["lens"], steering["admin"], dt.date(2025, 1, 6), "Lettre"
+    )
+    after = versions.data_version()
+    assert after is not None
+    assert after > before  # moved, and above every version the table gave before
+    fresh, _ = national_board(steering)
+    assert fresh.stages != stale.stages  # the letter shows
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cpts_data_version")
+        assert cursor.fetchone() == (1,)  # the writer's slot, created again

@@ -278,6 +278,29 @@ END
 $$;
 """
 
+#: The bump as migration 0003 installs it: an upsert, so that a slot row missing (the table
+#: emptied by a ``TRUNCATE`` of every table, as a reset of the demo did) is created again instead
+#: of the bump updating nothing and the version standing still, which would serve figures older
+#: than the write. A slot created again starts at the clock in microseconds, above any sum the
+#: table gave before (a transaction per microsecond is more than PostgreSQL commits), so a version
+#: never comes back.
+BUMP_SQL = f"""
+CREATE OR REPLACE FUNCTION cpts_bump_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF coalesce(current_setting('cpts.data_version_bumped', true), '') <> '1' THEN
+        INSERT INTO cpts_data_version AS counter (slot, version)
+            VALUES (
+                mod(pg_backend_pid(), {SLOTS}),
+                (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+            )
+            ON CONFLICT (slot) DO UPDATE SET version = counter.version + 1;
+        PERFORM set_config('cpts.data_version_bumped', '1', true);
+    END IF;
+    RETURN NULL;
+END
+$$;
+"""
+
 DROP_SQL = """
 DROP FUNCTION IF EXISTS cpts_bump_data_version() CASCADE;
 DROP TABLE IF EXISTS cpts_data_version;
