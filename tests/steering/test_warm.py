@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -38,11 +37,11 @@ def expensive_reads(user: User, filters: Filters, today: dt.date) -> list[str]:
 def test_after_the_warm_up_a_dashboard_reads_no_expensive_table(
     steering: dict[str, Any],  # noqa: F811
 ) -> None:
-    cache.clear()
+    versions.clear()
     today = dt.date(2026, 6, 1)
     national = steering["national"]
     assert expensive_reads(national, Filters(), today)  # computed: the facts read them
-    cache.clear()
+    versions.clear()
     warmed = dashboards.warm(today)
     assert warmed.version is not None
     assert warmed.days[0] == today
@@ -67,7 +66,7 @@ def test_after_the_warm_up_a_dashboard_reads_no_expensive_table(
 def test_a_transaction_that_wrote_sees_its_own_write_and_fills_no_cache(
     steering: dict[str, Any],  # noqa: F811
 ) -> None:
-    cache.clear()
+    versions.clear()
     today = dt.date(2026, 6, 1)
     national = steering["national"]
     dashboards.warm(today)
@@ -88,7 +87,7 @@ def test_a_transaction_that_wrote_sees_its_own_write_and_fills_no_cache(
 def test_the_warm_steering_command_says_what_it_did(
     steering: dict[str, Any],  # noqa: F811
 ) -> None:
-    cache.clear()
+    versions.clear()
     out = io.StringIO()
     call_command("warm_steering", today="2026-06-01", stdout=out)
     text = out.getvalue()
@@ -103,3 +102,30 @@ def test_the_warm_steering_command_says_what_it_did(
 def test_the_warm_steering_command_refuses_a_bad_day_in_french() -> None:
     with pytest.raises(CommandError, match="Date invalide"):
         call_command("warm_steering", today="2026-13-01", stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_worker_warms_the_facts_again_when_a_write_committed(
+    steering: dict[str, Any],  # noqa: F811
+) -> None:
+    """``cpts worker``'s loop (``warm_steering_if_moved``): warms when the version moved, at
+    most once every ``every`` seconds, and not again for the same version."""
+    from cpts.cli.worker import SteeringWarmth, warm_steering_if_moved
+    from cpts.core.dates import today
+
+    versions.clear()
+    state = SteeringWarmth(every=30)
+    first = warm_steering_if_moved(state, now=1000.0)
+    assert first is not None
+    assert first.version == versions.data_version()
+    assert expensive_reads(steering["national"], Filters(), today()) == []  # found warm
+    assert warm_steering_if_moved(state, now=1031.0) is None  # same version: nothing to do
+    entry(steering["toulouse"], "250.00", "adjustment", "2026-05-02", reason="Test",
+          created_by=steering["admin"])  # fmt: skip
+    assert warm_steering_if_moved(state, now=1040.0) is None  # too soon after the last look
+    versions.memory.clear()  # the server process: its level 1 is its own
+    second = warm_steering_if_moved(state, now=1062.0)
+    assert second is not None
+    assert second.version != first.version
+    assert expensive_reads(steering["national"], Filters(), today()) == []  # from level 2
+    assert warm_steering_if_moved(SteeringWarmth(every=0), now=2000.0) is None  # switched off

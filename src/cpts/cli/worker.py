@@ -4,6 +4,11 @@ E-mails to the members of a community, declarations to the national platforms: e
 written with the change that caused it; this loop runs them when they are due. Several workers
 may run side by side (each task is locked while it runs). SIGTERM or Ctrl-C: the task under way
 ends, then the worker exits.
+
+Between two passes, when the data version has moved (a write committed), the loop also computes
+the steering dashboards' national facts again (:func:`cpts.steering.dashboards.warm`, at most
+once every ``--pilotage`` seconds), into the cache the server processes share: the first reader
+after a write then finds them instead of computing them.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -66,6 +73,33 @@ def _blocked(keys: list[str]) -> None:
         )
 
 
+@dataclass
+class SteeringWarmth:
+    """What the loop last warmed: the data version, and when it may warm again."""
+
+    every: float
+    version: int | None = None
+    next_at: float = 0.0
+
+
+def warm_steering_if_moved(state: SteeringWarmth, now: float | None = None) -> Any:
+    """The steering facts computed again if the data version moved since the last warm-up and
+    ``state.every`` seconds have passed (``dashboards.warm``'s result), else None."""
+    from cpts.core.dates import today
+    from cpts.steering import dashboards, versions
+
+    now = time.monotonic() if now is None else now
+    if state.every <= 0 or now < state.next_at:
+        return None
+    state.next_at = now + state.every
+    version = versions.data_version()
+    if version is None or version == state.version:
+        return None
+    warmed = dashboards.warm(today())
+    state.version = warmed.version
+    return warmed
+
+
 def worker(
     interval: Annotated[
         float, typer.Option("--interval", min=0.1, help="Secondes entre deux passages.")
@@ -74,6 +108,15 @@ def worker(
         bool, typer.Option("--once", help="Exécuter une fois les tâches dues, puis s'arrêter.")
     ] = False,
     batch: Annotated[int, typer.Option("--batch", min=1, help="Tâches au plus par passage.")] = 100,
+    pilotage: Annotated[
+        float,
+        typer.Option(
+            "--pilotage",
+            min=0,
+            help="Secondes au moins entre deux calculs à l'avance des tableaux de pilotage, "
+            "refaits quand les données ont changé (0 : jamais).",
+        ),
+    ] = 30.0,
 ) -> None:
     """Exécute les tâches de fond (courriels, envois aux plateformes nationales)."""
     django_setup()
@@ -100,6 +143,7 @@ def worker(
         highlight=False,
     )
     _blocked(tasks.blocked_keys())
+    warmth = SteeringWarmth(every=pilotage)
     while not stopping.is_set():
         close_old_connections()  # a connection lost meanwhile is reopened
         try:
@@ -111,6 +155,17 @@ def worker(
                 errors.print(_summary(summary), highlight=False)
             if summary.ran == batch:
                 continue  # more may be due: no pause
+        try:
+            warmed = warm_steering_if_moved(warmth)
+        except Exception as error:  # the dashboards compute on demand instead
+            errors.print(f"[red]Erreur[/] pilotage : {error}", highlight=False)
+        else:
+            if warmed is not None:
+                errors.print(
+                    f"Tableaux de pilotage calculés à l'avance (version des données "
+                    f"{warmed.version}) en {warmed.seconds * 1000:.0f} ms.",
+                    highlight=False,
+                )
         stopping.wait(interval)
     errors.print("Exécuteur de tâches arrêté.", highlight=False)
 
