@@ -21,7 +21,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from locust import FastHttpUser, between, events, task
+from locust import FastHttpUser, between, constant, events, task
 
 IDENTITIES = Path(os.environ.get("LOAD_IDENTITIES", "var/load/identities.json"))
 _identities: list[dict[str, Any]] = []
@@ -29,6 +29,12 @@ _next = itertools.count()
 #: Steering dashboards: on unless PILOTAGE=0; switched off at the first 404 (before their merge).
 _pilotage = {"on": os.environ.get("PILOTAGE", "1") != "0"}
 YEARS = ("2022", "2023", "2024", "2025", "2026")
+#: WRITERS=1: one more user, the administrator's system, records an indicator's value through
+#: the API every WRITE_EVERY seconds (the value it already has: the data version moves, so every
+#: cached figure must be computed again, but the database stays the same from run to run).
+WRITERS = int(os.environ.get("WRITERS", "0"))
+WRITE_EVERY = float(os.environ.get("WRITE_EVERY", "5"))
+WRITER = IDENTITIES.with_name("writer.json")
 
 
 @events.init.add_listener
@@ -159,3 +165,35 @@ class Reader(FastHttpUser):
     @task(1)
     def api_crises(self) -> None:
         self.get("/api/v1/crises", "/api/v1/crises", headers=self.bearer)
+
+
+class Writer(FastHttpUser):
+    """The optional writer (``WRITERS=1``): ``PUT /api/v1/indicators/{id}/value`` with the value
+    the indicator has, every ``WRITE_EVERY`` seconds, as a CPTS's system would record it."""
+
+    abstract = WRITERS == 0
+    fixed_count = WRITERS
+    wait_time = constant(WRITE_EVERY)
+
+    def on_start(self) -> None:
+        found = json.loads(WRITER.read_text(encoding="utf-8"))
+        self.indicators = itertools.cycle(found["indicators"])
+        self.headers = {
+            "X-Forwarded-Proto": "https",
+            "Authorization": f"Bearer {found['token']}",
+            "Cookie": "",
+        }
+
+    @task
+    def record(self) -> None:
+        item = next(self.indicators)
+        body = {key: item[key] for key in ("measured_value", "done", "remarks")}
+        with self.client.put(
+            f"/api/v1/indicators/{item['id']}/value",
+            name="PUT /api/v1/indicators/[id]/value",
+            json=body,
+            headers=self.headers,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code} : {response.text[:200]}")

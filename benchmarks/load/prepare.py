@@ -29,9 +29,11 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from cpts.accounts import tokens  # noqa: E402
 from cpts.accounts.models import Role, User  # noqa: E402
 from cpts.communities.scope import visible_communities  # noqa: E402
-from cpts.contracts.models import Contract  # noqa: E402
+from cpts.contracts.models import Contract, ContractYear, Indicator  # noqa: E402
+from cpts.core.dates import today  # noqa: E402
 
 OUT = Path(settings.VAR_DIR) / "load" / "identities.json"
+WRITER = OUT.with_name("writer.json")
 
 
 def session_for(user: User) -> str:
@@ -74,6 +76,39 @@ def identity(user: User, rng: random.Random) -> dict[str, object]:
     }
 
 
+def writer(rng: random.Random) -> dict[str, object]:
+    """The administrator's token and indicators of open contract years, each with its current
+    value: the optional writer of the load test (``WRITERS=1``) records them again as they are,
+    through the API and the same service as the screens (audited; the data version moves, the
+    figures do not)."""
+    admin = User.objects.get(username="admin")
+    closed = set(
+        ContractYear.objects.filter(total__isnull=False).values_list("contract_id", "number")
+    )
+    candidates = [
+        row
+        for row in Indicator.objects.filter(
+            contract__terminated_on__isnull=True, contract__ends_on__gt=today()
+        )
+        .order_by("pk")
+        .values_list("pk", "contract_id", "contract_year", "measured_value", "done", "remarks")
+        if (row[1], row[2]) not in closed
+    ]
+    chosen = rng.sample(candidates, min(50, len(candidates)))
+    return {
+        "token": tokens.issue(admin, label="test de charge (écriture)"),
+        "indicators": [
+            {
+                "id": pk,
+                "measured_value": None if value is None else str(value),
+                "done": done,
+                "remarks": remarks,
+            }
+            for pk, _, _, value, done, remarks in chosen
+        ],
+    }
+
+
 def main() -> None:
     rng = random.Random(2026)
     users = [User.objects.get(username="national")]
@@ -87,6 +122,7 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(identities, indent=1), encoding="utf-8")
     print(f"{len(identities)} identités écrites dans {OUT}")
+    WRITER.write_text(json.dumps(writer(rng), indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
