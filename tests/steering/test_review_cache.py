@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -46,3 +48,49 @@ def test_the_territory_overview_on_a_far_day_is_not_a_500(
     response = client.get("/territoire/", {"on": day})
     assert response.status_code in (200, 400)
     versions.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_facts_computed_while_a_community_and_its_entry_commit_slice_without_error(
+    people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``facts.compute`` reads about fifteen queries; in autocommit each sees its own snapshot.
+    Two communities and an entry of the second committed between the read of the communities and
+    the read of the ledger gave facts whose entries name a community beyond the arrays: every
+    slice of them (every dashboard of that version, from either cache level) raised IndexError,
+    a 500. The facts must be read in one snapshot."""
+    from cpts.communities.models import Community
+    from cpts.steering import dashboards, facts
+    from cpts.steering.dashboards import Filters
+    from tests.steering.test_dashboards import entry
+
+    original = facts._indicator_groups
+    committed: list[int] = []
+
+    def concurrent_write() -> None:
+        from django.db import connection
+
+        try:
+            for name in ("CPTS arrivée pendant le calcul", "CPTS arrivée aussi"):
+                community = Community.objects.create(
+                    name=name, departement_id="59", population=50_000
+                )
+            entry(community, "100.00", "advance", "2026-01-15")
+            committed.append(community.pk)
+        finally:
+            connection.close()
+
+    def groups_after_a_commit() -> Any:
+        if not committed:
+            thread = threading.Thread(target=concurrent_write)
+            thread.start()
+            thread.join()
+        return original()
+
+    monkeypatch.setattr(facts, "_indicator_groups", groups_after_a_commit)
+    today = dt.date(2026, 6, 1)
+    national = facts.compute(today)
+    assert committed
+    area = dashboards.area_of(people["national"], Filters(), today)
+    money = facts.money(national, area, Filters())  # raised IndexError
+    assert money.totals.paid in (Decimal("0"), Decimal("100.00"))
