@@ -94,3 +94,23 @@ def test_facts_computed_while_a_community_and_its_entry_commit_slice_without_err
     area = dashboards.area_of(people["national"], Filters(), today)
     money = facts.money(national, area, Filters())  # raised IndexError
     assert money.totals.paid in (Decimal("0"), Decimal("100.00"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_worker_warms_the_facts_of_a_new_day_without_a_write(
+    people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The facts are keyed on ``today``: after midnight, with no write, the first dashboard
+    would compute them unless the worker warms the new day too."""
+    from cpts.cli.worker import SteeringWarmth, warm_steering_if_moved
+
+    versions.clear()
+    state = SteeringWarmth(every=30)
+    monkeypatch.setattr("cpts.core.dates.today", lambda: dt.date(2026, 12, 7))
+    first = warm_steering_if_moved(state, now=1000.0)
+    assert first is not None
+    monkeypatch.setattr("cpts.core.dates.today", lambda: dt.date(2026, 12, 8))
+    second = warm_steering_if_moved(state, now=1031.0)
+    assert second is not None
+    assert second.days[0] == dt.date(2026, 12, 8)
+    versions.clear()
