@@ -407,3 +407,23 @@ def test_a_preview_is_good_for_its_user_and_for_half_an_hour_only(
     monkeypatch.setattr("django.core.signing.time.time", lambda: later - 2 * 60)
     assert client.post(url("crisis_message", people, crisis), sent).status_code == 302
     assert response.CrisisMessage.objects.count() == 1
+
+
+def test_a_preview_sends_its_message_once(
+    people: dict[str, Any], crisis: HealthCrisis, client: Client
+) -> None:
+    """The form posted again with the same preview (a double click, « back » and resend, within
+    the half hour) must not e-mail every member a second time: the second post shows the
+    preview again."""
+    MemberFactory(community=people["nord"], name="Dr Dupont", email="dupont@example.org")
+    response.activate(crisis, people["nord"], people["coordinator"])
+    login(client, people["coordinator"])
+    data = {"template": "instructions", "text": "Masques obligatoires"}
+    preview = client.post(url("crisis_message", people, crisis), {**data, "preview": "1"})
+    token = re.search(r'name="previewed" value="([^"]+)"', preview.content.decode())
+    assert token is not None
+    sent = {**data, "previewed": token[1], "send": "1"}
+    assert client.post(url("crisis_message", people, crisis), sent).status_code == 302
+    again = client.post(url("crisis_message", people, crisis), sent)
+    assert "Vérifiez l&#x27;aperçu du message avant de l&#x27;envoyer." in again.content.decode()
+    assert response.CrisisMessage.objects.count() == 1

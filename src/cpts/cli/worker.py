@@ -13,6 +13,7 @@ after a write then finds them instead of computing them.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import threading
@@ -80,11 +81,13 @@ class SteeringWarmth:
     every: float
     version: int | None = None
     next_at: float = 0.0
+    day: dt.date | None = None  # the facts are keyed on the day too: a new day warms again
 
 
 def warm_steering_if_moved(state: SteeringWarmth, now: float | None = None) -> Any:
-    """The steering facts computed again if the data version moved since the last warm-up and
-    ``state.every`` seconds have passed (``dashboards.warm``'s result), else None."""
+    """The steering facts computed again if the data version moved (or the day changed) since
+    the last warm-up and ``state.every`` seconds have passed (``dashboards.warm``'s result), else
+    None."""
     from cpts.core.dates import today
     from cpts.steering import dashboards, versions
 
@@ -93,10 +96,11 @@ def warm_steering_if_moved(state: SteeringWarmth, now: float | None = None) -> A
         return None
     state.next_at = now + state.every
     version = versions.data_version()
-    if version is None or version == state.version:
+    day = today()
+    if version is None or (version == state.version and day == state.day):
         return None
-    warmed = dashboards.warm(today())
-    state.version = warmed.version
+    warmed = dashboards.warm(day)
+    state.version, state.day = warmed.version, day
     return warmed
 
 

@@ -27,13 +27,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 
@@ -187,8 +188,29 @@ def _array(values: Iterable[Any], dtype: Any = np.int64) -> np.ndarray:
     return np.fromiter(values, dtype=dtype)
 
 
+@contextmanager
+def one_snapshot() -> Iterator[None]:
+    """Every query of the block in one snapshot: in autocommit each query would see its own, and
+    facts read across a commit do not fit together (a ledger entry of a community created after
+    the communities were read lies beyond the arrays indexed by community: every slice raised
+    IndexError). A transaction of its own, REPEATABLE READ, taken after the data version was read
+    (its snapshot sees at least what the version counts). Inside a transaction already: its own."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:  # the transaction's first statement
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
 def compute(today: dt.date) -> Facts:
-    """The national facts on ``today`` (about fifteen queries)."""
+    """The national facts on ``today`` (about fifteen queries, in one snapshot)."""
+    with one_snapshot():
+        return _compute(today)
+
+
+def _compute(today: dt.date) -> Facts:
     communities = list(Community.objects.values_list("pk", "departement_id"))
     departement_regions = dict(Departement.objects.values_list("code", "region_id"))
     regions = sorted(set(departement_regions.values()))
@@ -579,7 +601,12 @@ def _entries() -> tuple[tuple[int, dt.date | None, str, int | None, int | None, 
 
 
 def compute_day(day: dt.date) -> DayFacts:
-    """The facts of ``day`` for every community (about ten queries)."""
+    """The facts of ``day`` for every community (about ten queries, in one snapshot)."""
+    with one_snapshot():
+        return _compute_day(day)
+
+
+def _compute_day(day: dt.date) -> DayFacts:
     everyone = Community.objects.values("pk")
     ids = list(Community.objects.values_list("pk", flat=True))
     accelerator = Counter(

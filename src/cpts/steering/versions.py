@@ -78,7 +78,7 @@ TIMEOUT = 3600
 SHARED = "shared"
 SHARED_TABLE = "cpts_shared_cache"
 #: how many entries level 1 keeps per process (least recently used dropped first)
-MEMORY_ENTRIES = 64
+MEMORY_ENTRIES = 256
 #: how long a process waits for another one computing the same key before computing it too
 LOCK_WAIT_MS = 10_000
 
@@ -146,11 +146,19 @@ class Memory:
 memory = Memory(MEMORY_ENTRIES)
 
 
+#: the figures every other one is sliced from (few keys per version, the dearest to compute):
+#: within a version their keys sort after the others', so that the shared table's culling drops
+#: them last (a flood of territory overviews of distinct days must not evict them)
+KEPT_LONGEST = frozenset({"steering.facts", "steering.day"})
+
+
 def cache_key(version: int, name: str, parts: Any) -> str:
     """The version comes first, zero-padded: the shared table's culling (by key order) then drops
-    the entries of the oldest versions first."""
+    the entries of the oldest versions first; then the rank (1 for :data:`KEPT_LONGEST`, else
+    0): within a version, the derived figures go before the facts they are sliced from."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    return f"cpts:{GENERATION}:{version:020d}:{name}:{digest}"
+    rank = 1 if name in KEPT_LONGEST else 0
+    return f"cpts:{GENERATION}:{version:020d}:{rank}:{name}:{digest}"
 
 
 def lock_id(key: str) -> int:

@@ -258,8 +258,17 @@ _PREVIEW_SALT = "cpts.crises.message_preview"
 
 
 def _preview_digest(activation: CrisisActivation, user: User, template: str, text: str) -> str:
+    """The message, its author, and the activation's latest message so far: once this preview
+    has been sent, the same form posted again (a double click, « back » and resend) is shown
+    as a preview again instead of e-mailing every member twice."""
     text = text.replace("\r\n", "\n").strip()
-    value = f"{activation.pk}\0{user.pk}\0{template}\0{text}"
+    latest = (
+        CrisisMessage.objects.filter(activation=activation)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    value = f"{activation.pk}\0{user.pk}\0{latest}\0{template}\0{text}"
     return salted_hmac(_PREVIEW_SALT, value).hexdigest()
 
 
