@@ -306,3 +306,26 @@ def test_user_text_cannot_reach_template_tags(
     )
     assert "{% load log %}{% debug %}{{ settings.SECRET_KEY }}" in body
     assert subject == "[CPTS Nord] Consignes : Grippe"
+
+
+def test_two_sends_of_one_preview_queue_the_message_once(
+    people: dict[str, Any], crisis: HealthCrisis, members: list[Any]
+) -> None:
+    """Two posts of the same preview at the same instant both pass the view's token check
+    (neither has sent yet); the service checks, under the activation's lock, that no message was
+    sent since the preview: the second is refused, nothing more is queued."""
+    activation = response.activate(crisis, people["nord"], people["coordinator"])
+    first = response.send_message(
+        activation, people["coordinator"], "instructions", "Masques", after=None
+    )
+    with pytest.raises(RuleError, match="Un message vient d'être envoyé"):
+        response.send_message(activation, people["coordinator"], "instructions", "Masques",
+                              after=None)  # fmt: skip
+    assert list(activation.messages.values_list("pk", flat=True)) == [first.pk]
+    assert Task.objects.filter(kind=SEND_MESSAGE).count() == 2  # the two addresses, once
+    # the next message, previewed after the first: sent
+    second = response.send_message(
+        activation, people["coordinator"], "instructions", "Gants", after=first.pk
+    )
+    assert activation.messages.count() == 2
+    assert second.pk != first.pk

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Literal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -183,11 +184,20 @@ def preview(activation: CrisisActivation, template: str, text: str) -> tuple[str
 
 @transaction.atomic
 def send_message(
-    activation: CrisisActivation, user: User, template: str, text: str
+    activation: CrisisActivation,
+    user: User,
+    template: str,
+    text: str,
+    *,
+    after: int | Literal["unchecked"] | None = "unchecked",
 ) -> CrisisMessage:
     """Render the message and queue one e-mail per member with an address (one task each, in
     this transaction: queued if and only if the message is recorded); the others are listed
-    « sans adresse »."""
+    « sans adresse ».
+
+    ``after``: the activation's latest message when the author saw the preview (None: none
+    yet; ``"unchecked"``: not checked, for a caller with no preview). Checked under the activation's row lock, so that of two sends of the same preview at
+    the same instant, the second is refused instead of e-mailing every member twice."""
     _open(activation, user)
     subject, body = preview(activation, template, text)
     if template == "instructions" and not text.strip():
@@ -196,6 +206,19 @@ def send_message(
     if not members:
         raise RuleError("La CPTS n'a aucun membre à informer.")
     with transaction.atomic():
+        if after != "unchecked":
+            CrisisActivation.objects.select_for_update().filter(pk=activation.pk).first()
+            latest = (
+                CrisisMessage.objects.filter(activation=activation)
+                .order_by("-pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if latest != after:
+                raise RuleError(
+                    "Un message vient d'être envoyé pour cette activation : vérifiez l'historique "
+                    "avant d'en envoyer un autre."
+                )
         message = save_audited(
             CrisisMessage(
                 activation=activation,

@@ -257,38 +257,51 @@ PREVIEW_MAX_AGE = dt.timedelta(minutes=30)
 _PREVIEW_SALT = "cpts.crises.message_preview"
 
 
-def _preview_digest(activation: CrisisActivation, user: User, template: str, text: str) -> str:
-    """The message, its author, and the activation's latest message so far: once this preview
-    has been sent, the same form posted again (a double click, « back » and resend) is shown
-    as a preview again instead of e-mailing every member twice."""
-    text = text.replace("\r\n", "\n").strip()
-    latest = (
+def _latest_message(activation: CrisisActivation) -> int | None:
+    return (
         CrisisMessage.objects.filter(activation=activation)
         .order_by("-pk")
         .values_list("pk", flat=True)
         .first()
     )
+
+
+def _preview_digest(
+    activation: CrisisActivation, user: User, template: str, text: str, latest: int | None
+) -> str:
+    """The message, its author, and the activation's latest message so far: once this preview
+    has been sent, the same form posted again (a double click, « back » and resend) is shown
+    as a preview again instead of e-mailing every member twice (two posts at the same instant:
+    ``response.send_message(after=...)`` refuses the second under the activation's lock)."""
+    text = text.replace("\r\n", "\n").strip()
     value = f"{activation.pk}\0{user.pk}\0{latest}\0{template}\0{text}"
     return salted_hmac(_PREVIEW_SALT, value).hexdigest()
 
 
-def _preview_token(activation: CrisisActivation, user: User, template: str, text: str) -> str:
+def _preview_token(
+    activation: CrisisActivation, user: User, template: str, text: str, latest: int | None
+) -> str:
     """Proof that this very message (template and text) was shown to this user in a preview
     before « Envoyer », less than :data:`PREVIEW_MAX_AGE` ago: the send button lives on the
     preview only, and carries it."""
-    digest = _preview_digest(activation, user, template, text)
+    digest = _preview_digest(activation, user, template, text, latest)
     return TimestampSigner(salt=_PREVIEW_SALT).sign(digest)
 
 
 def _previewed(
-    token: str, activation: CrisisActivation, user: User, template: str, text: str
+    token: str,
+    activation: CrisisActivation,
+    user: User,
+    template: str,
+    text: str,
+    latest: int | None,
 ) -> bool:
     """Is ``token`` a preview of this message, by this user, still fresh?"""
     try:
         digest = TimestampSigner(salt=_PREVIEW_SALT).unsign(token, max_age=PREVIEW_MAX_AGE)
     except BadSignature:  # forged, or expired (SignatureExpired is a BadSignature)
         return False
-    return constant_time_compare(digest, _preview_digest(activation, user, template, text))
+    return constant_time_compare(digest, _preview_digest(activation, user, template, text, latest))
 
 
 def send_message(request: HttpRequest, pk: int, crisis_pk: int) -> HttpResponse:
@@ -300,10 +313,16 @@ def send_message(request: HttpRequest, pk: int, crisis_pk: int) -> HttpResponse:
     form = MessageForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        token = _preview_token(activation, user, data["template"], data["text"])
+        latest = _latest_message(activation)  # the same for the check and the send
+        token = _preview_token(activation, user, data["template"], data["text"], latest)
         try:
             previewed = "send" in request.POST and _previewed(
-                request.POST.get("previewed", ""), activation, user, data["template"], data["text"]
+                request.POST.get("previewed", ""),
+                activation,
+                user,
+                data["template"],
+                data["text"],
+                latest,
             )
             if not previewed:
                 preview = response.preview(activation, data["template"], data["text"])
@@ -321,7 +340,9 @@ def send_message(request: HttpRequest, pk: int, crisis_pk: int) -> HttpResponse:
                         "token": token,
                     },
                 )
-            message = response.send_message(activation, user, data["template"], data["text"])
+            message = response.send_message(
+                activation, user, data["template"], data["text"], after=latest
+            )
         except RuleError as error:
             form.add_error(None, str(error))
         else:
