@@ -26,25 +26,23 @@ import json
 import os
 import pickle
 import platform
-import statistics
+import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpts.settings_test")
 
 import django
 
+sys.path.insert(0, str(Path(__file__).parent))
+import bench_territory
+
 
 def median_ms(function: Callable[[], Any], runs: int) -> tuple[float, float, float]:
-    function()  # warm-up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000)
-    return round(statistics.median(times), 4), round(min(times), 4), round(max(times), 4)
+    return bench_territory.median_ms(function, runs, digits=4)
 
 
 def main() -> None:
@@ -81,15 +79,19 @@ def main() -> None:
 
     versions.clear()
     reference = board()
-    assert len(versions.memory) == 1
-    key = next(iter(versions.memory._entries))
+    # the dashboard puts the national facts, the day's facts and its slice: measure the largest
+    assert len(versions.memory) >= 1
+    key = next(k for k in versions.memory._entries if "steering.facts" in k)
     value = versions.memory.get(key)
     shared = caches[versions.SHARED]
     pickled = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
     locmem = LocMemCache("bench", {"TIMEOUT": versions.TIMEOUT})
     locmem.set(key, value)
-    assert locmem.get(key) == value
-    assert shared.get(key) == value
+    # compared pickled (the facts hold numpy arrays, whose == is element-wise), each side after
+    # one round trip through pickle, which is what both caches give back
+    once = pickle.dumps(pickle.loads(pickled), pickle.HIGHEST_PROTOCOL)
+    assert pickle.dumps(locmem.get(key), pickle.HIGHEST_PROTOCOL) == once
+    assert pickle.dumps(shared.get(key), pickle.HIGHEST_PROTOCOL) == once
 
     figures = {
         "computed": median_ms(computed, args.runs),

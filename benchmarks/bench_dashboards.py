@@ -45,6 +45,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_territory import median_ms
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpts.settings_test")
 
 TODAY = dt.date(2026, 12, 1)
@@ -241,16 +243,6 @@ def naive(user: Any) -> dict[str, Any]:
     dashboards.crises(area, dashboards.Filters())
     dashboards.indicators(area, dashboards.Filters())
     return {"stages": stages, "committed": committed, "late": late}
-
-
-def median_ms(function: Callable[[], Any], runs: int) -> tuple[float, float, float]:
-    function()  # warm-up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000)
-    return round(statistics.median(times), 1), round(min(times), 1), round(max(times), 1)
 
 
 def facts_report(users: dict[str, Any], today: dt.date, runs: int) -> dict[str, Any]:

@@ -149,14 +149,22 @@ def python_coverage(day: dt.date) -> dict[str, Any]:
     }
 
 
-def median_ms(function: Callable[[], Any], runs: int) -> tuple[float, float, float]:
+def median_ms(
+    function: Callable[[], Any], runs: int, digits: int = 1
+) -> tuple[float, float, float]:
+    """Median, min and max in milliseconds of ``runs`` calls after one warm-up call (shared by
+    the benchmarks of this folder)."""
     function()  # warm-up
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         function()
         times.append((time.perf_counter() - start) * 1000)
-    return round(statistics.median(times), 1), round(min(times), 1), round(max(times), 1)
+    return (
+        round(statistics.median(times), digits),
+        round(min(times), digits),
+        round(max(times), digits),
+    )
 
 
 def main() -> None:

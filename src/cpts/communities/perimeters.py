@@ -213,14 +213,7 @@ def coverage_series(
 ) -> list[dict[str, Any]]:
     """The coverage on the first day of each month from ``start`` to ``end`` (both included):
     each point is what :func:`coverage` gives on that day."""
-    year, month = start.year, start.month
-    if start.day > 1:
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    days = []
-    while (day := dt.date(year, month, 1)) <= end:
-        days.append(day)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return _series(days, region, departement)
+    return _series(_month_days(start, end), region, departement)
 
 
 # The array path: the leaf units as numpy arrays (built once per process and geography), one
