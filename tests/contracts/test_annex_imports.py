@@ -285,7 +285,7 @@ def test_a_closed_year_has_no_form(annex: dict[str, Any], client: Client) -> Non
 # --- Review 19: numbers, formulas, stale templates, report wording, the two buttons ---------------
 
 
-def _patched(data: bytes, old: bytes, new: bytes) -> bytes:
+def patched_sheet(data: bytes, old: bytes, new: bytes) -> bytes:
     """The same workbook with ``old`` replaced by ``new`` in its first sheet's XML."""
     import zipfile
 
@@ -316,7 +316,7 @@ def test_a_non_finite_or_absurd_number_is_a_french_error_of_its_line(
     target = annex["target"]
     cells = {"Année contractuelle": 1, "Objectif": 46, "Valeur mesurée": 30}
     cells[header] = 987654
-    data = _patched(
+    data = patched_sheet(
         xlsx([["Identifiant", *cells], [target.pk, *cells.values()]]),
         b"<v>987654</v>",
         b"<v>" + raw + b"</v>",

@@ -38,6 +38,19 @@ def login(client: Client, user: Any) -> Client:
     return client
 
 
+def previewed_send(people: dict[str, Any], crisis: HealthCrisis, client: Client) -> dict[str, str]:
+    """A member with an address, the plan activated, the coordinator signed in on ``client``
+    and shown the preview of « Masques obligatoires »: the form its « Envoyer » button posts."""
+    MemberFactory(community=people["nord"], name="Dr Dupont", email="dupont@example.org")
+    response.activate(crisis, people["nord"], people["coordinator"])
+    login(client, people["coordinator"])
+    data = {"template": "instructions", "text": "Masques obligatoires"}
+    preview = client.post(url("crisis_message", people, crisis), {**data, "preview": "1"})
+    token = re.search(r'name="previewed" value="([^"]+)"', preview.content.decode())
+    assert token is not None
+    return {**data, "previewed": token[1], "send": "1"}
+
+
 def send(client: Client, people: dict[str, Any], crisis: HealthCrisis, text: str) -> Any:
     """Preview the instructions, then press « Envoyer aux membres » of the preview (its hidden
     fields, as the browser sends them)."""
@@ -381,14 +394,7 @@ def test_a_preview_is_good_for_its_user_and_for_half_an_hour_only(
 
     from cpts.accounts.models import Role
 
-    MemberFactory(community=people["nord"], name="Dr Dupont", email="dupont@example.org")
-    response.activate(crisis, people["nord"], people["coordinator"])
-    login(client, people["coordinator"])
-    data = {"template": "instructions", "text": "Masques obligatoires"}
-    preview = client.post(url("crisis_message", people, crisis), {**data, "preview": "1"})
-    token = re.search(r'name="previewed" value="([^"]+)"', preview.content.decode())
-    assert token is not None
-    sent = {**data, "previewed": token[1], "send": "1"}
+    sent = previewed_send(people, crisis, client)
 
     # another coordinator of the same community replays it: shown the preview, nothing sent
     other = make_user("coord2", Role.COORDINATOR, community=people["nord"])
@@ -415,14 +421,7 @@ def test_a_preview_sends_its_message_once(
     """The form posted again with the same preview (a double click, « back » and resend, within
     the half hour) must not e-mail every member a second time: the second post shows the
     preview again."""
-    MemberFactory(community=people["nord"], name="Dr Dupont", email="dupont@example.org")
-    response.activate(crisis, people["nord"], people["coordinator"])
-    login(client, people["coordinator"])
-    data = {"template": "instructions", "text": "Masques obligatoires"}
-    preview = client.post(url("crisis_message", people, crisis), {**data, "preview": "1"})
-    token = re.search(r'name="previewed" value="([^"]+)"', preview.content.decode())
-    assert token is not None
-    sent = {**data, "previewed": token[1], "send": "1"}
+    sent = previewed_send(people, crisis, client)
     assert client.post(url("crisis_message", people, crisis), sent).status_code == 302
     again = client.post(url("crisis_message", people, crisis), sent)
     assert "Vérifiez l&#x27;aperçu du message avant de l&#x27;envoyer." in again.content.decode()

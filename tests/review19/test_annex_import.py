@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from decimal import Decimal
 from typing import Any
 
@@ -11,11 +10,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from cpts.contracts import services
 from cpts.contracts.annex_imports import import_annex
 from cpts.contracts.models import Indicator
+from tests.contracts.test_annex_imports import patched_sheet, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -36,29 +36,6 @@ def annex(contracted: dict[str, Any]) -> dict[str, Any]:
     return {**contracted, "target": target, "other": other}
 
 
-def xlsx(rows: list[list[Any]]) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _patch_sheet(data: bytes, old: bytes, new: bytes) -> bytes:
-    """The same workbook with ``old`` replaced by ``new`` in its first sheet's XML."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                assert old in content
-                content = content.replace(old, new)
-            target.writestr(item, content)
-    return out.getvalue()
-
-
 # --- A cell the spreadsheet reads as an infinite number: a 500 ---------------------------------
 
 
@@ -71,7 +48,7 @@ def test_an_infinite_number_in_a_key_column_is_a_french_error_not_a_crash(
     target = annex["target"]
     row = [987654, 1, 46] if column == "Identifiant" else [target.pk, 987654, 46]
     header = ["Identifiant", "Année contractuelle", "Objectif"]
-    data = _patch_sheet(xlsx([header, row]), b"<v>987654</v>", b"<v>1E999</v>")
+    data = patched_sheet(xlsx([header, row]), b"<v>987654</v>", b"<v>1E999</v>")
     report = import_annex(annex["contract"], 1, annex["coordinator"], "annexe.xlsx", data)
     assert not report.ok
     target.refresh_from_db()
@@ -79,7 +56,7 @@ def test_an_infinite_number_in_a_key_column_is_a_french_error_not_a_crash(
 
 
 def test_the_page_does_not_crash_on_an_infinite_identifier(annex: dict[str, Any]) -> None:
-    data = _patch_sheet(
+    data = patched_sheet(
         xlsx([["Identifiant", "Objectif"], [987654, 46]]), b"<v>987654</v>", b"<v>1E999</v>"
     )
     client = Client(raise_request_exception=False)
